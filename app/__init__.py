@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: reads the published catalog through pipeline.queries, never writes."""

@@ -1,0 +1,75 @@
+"""The argument parser of the CLI, one sub-parser per command; the contract users and scripts rely on."""
+from __future__ import annotations
+
+import argparse
+
+from pipeline import cli
+from pipeline.output import FORMATS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vultr-catalog", description="Snapshot Vultr's public catalog into DuckDB and ask it questions.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo):
+        add(commands)
+    return parser
+
+
+def _collect(commands) -> None:
+    p = commands.add_parser("collect", help="snapshot the catalog once and publish it")
+    cli.add_collect_options(p)
+    p.add_argument("--at", type=cli.parse_timestamp,
+                   help="simulated observation time (emulator only: sent as X-Fake-Now)")
+    p.set_defaults(handler=cli.cmd_collect)
+
+
+def _sql(commands) -> None:
+    p = commands.add_parser("sql", help="run a SQL query on the published catalog (read-only)")
+    p.add_argument("query")
+    cli.add_data_dir(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=cli.cmd_sql)
+
+
+def _cheapest(commands) -> None:
+    p = commands.add_parser("cheapest", help="cheapest plans in stock in a region")
+    p.add_argument("--region", required=True, help="region id, e.g. fra")
+    p.add_argument("--type", help="plan type, e.g. vc2, vhf, vdc, vbm")
+    p.add_argument("--min-vcpu", type=cli.non_negative_int, default=0)
+    p.add_argument("--min-ram-mb", type=cli.non_negative_int, default=0)
+    p.add_argument("--min-disk-gb", type=cli.non_negative_int, default=0)
+    p.add_argument("--max-monthly-cost", type=cli.parse_decimal, help="maximum monthly price in USD")
+    p.add_argument("--include-sold-out", action="store_true", help="also list plans offered but sold out")
+    p.add_argument("--at", type=cli.parse_timestamp, help="answer as of this moment (ISO-8601, UTC)")
+    p.add_argument("--limit", type=cli.non_negative_int, default=0, help="show at most N rows")
+    cli.add_data_dir(p)
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(handler=cli.cmd_cheapest)
+
+
+def _fake_api(commands) -> None:
+    p = commands.add_parser("fake-api", help="run the Vultr API emulator in the foreground")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(handler=cli.cmd_fake_api)
+
+
+def _serve(commands) -> None:
+    p = commands.add_parser("serve", help="start the Streamlit dashboard")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1")
+    cli.add_data_dir(p)
+    p.set_defaults(handler=cli.cmd_serve)
+
+
+def _demo(commands) -> None:
+    p = commands.add_parser("demo", help="emulator + collect + dashboard, all local")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--days", type=cli.non_negative_int, default=0,
+                   help="simulate this many days of hourly history first (0 = one snapshot now)")
+    p.add_argument("--no-serve", action="store_true", help="build the demo data, do not start the app")
+    p.add_argument("--data-dir", help="demo data directory (default ./data/demo)")
+    p.set_defaults(handler=cli.cmd_demo)

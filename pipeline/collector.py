@@ -1,0 +1,100 @@
+"""One collection: fetch every endpoint, keep it raw, apply it to history, publish. All or nothing."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+
+from pipeline import warehouse
+from pipeline.config import Settings
+from pipeline.errors import AnomalyError, CatalogError
+from pipeline.http import HttpClient
+from pipeline.publish import publish
+from pipeline.sources import fetch_catalog
+from pipeline.transform import apply_snapshot
+
+log = logging.getLogger(__name__)
+FAKE_NOW_HEADER = "X-Fake-Now"  # emulator-only: serve the catalog as of a simulated instant
+
+
+@dataclass
+class CollectResult:
+    snapshot_id: int
+    status: str
+    started_at: datetime
+    request_count: int
+    change_count: int
+    is_baseline: bool
+    elapsed_s: float
+
+
+def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False) -> CollectResult:
+    """Collect one snapshot into the warehouse and publish the catalog; raise CatalogError on failure."""
+    with warehouse.open_warehouse(settings.data_dir) as con:
+        result = collect_into(con, settings, at, accept_anomalies)
+        publish(con, settings.data_dir)
+    return result
+
+
+def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetime | None = None,
+                 accept_anomalies: bool = False) -> CollectResult:
+    """Collect and apply one snapshot on an open warehouse without publishing (demo and bench batch this)."""
+    started = time.perf_counter()
+    started_at = at or datetime.now(timezone.utc)
+    headers = {FAKE_NOW_HEADER: started_at.isoformat()} if at else {}
+    client = HttpClient(settings, extra_headers=headers)
+    snapshot_id = warehouse.start_snapshot(con, settings.api_version, settings.base_url, started_at, at is not None)
+    try:
+        return _fetch_and_apply(con, client, snapshot_id, started_at, accept_anomalies, started)
+    finally:
+        client.close()
+
+
+def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,
+                     started_at: datetime, accept_anomalies: bool, started: float) -> CollectResult:
+    try:
+        fetch_catalog(client)
+    except CatalogError as exc:
+        _record_failure(con, client, snapshot_id, "failed", exc)
+        raise
+    content_hash = warehouse.store_calls(con, snapshot_id, client.calls)
+    settings = client.settings
+    if _unchanged(con, content_hash):
+        applied = None
+    else:
+        try:
+            applied = apply_snapshot(con, snapshot_id, settings.api_version, started_at, accept_anomalies)
+        except CatalogError as exc:
+            status = "rejected" if isinstance(exc, AnomalyError) else "failed"
+            _record_failure(con, client, snapshot_id, status, exc, stored=True)
+            raise
+    changes = applied.change_count if applied else 0
+    warehouse.finish_snapshot(
+        con, snapshot_id, "ok", request_count=len(client.calls), content_hash=content_hash,
+        change_count=changes, is_baseline=bool(applied and applied.is_baseline),
+        has_accepted_anomalies=bool(applied and applied.anomalies),
+    )
+    elapsed = time.perf_counter() - started
+    log.info("snapshot=%d status=ok requests=%d changes=%d seconds=%.2f",
+             snapshot_id, len(client.calls), changes, elapsed)
+    return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes,
+                         bool(applied and applied.is_baseline), elapsed)
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, content_hash: str) -> bool:
+    """Identical bodies to the last applied snapshot mean identical staging: skip the transforms."""
+    row = con.execute(
+        "select content_hash from snapshots where status = 'ok' order by snapshot_id desc limit 1"
+    ).fetchone()
+    return row is not None and row[0] == content_hash
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,
+                    status: str, exc: Exception, stored: bool = False) -> None:
+    if not stored:
+        warehouse.store_calls(con, snapshot_id, client.calls)
+    warehouse.finish_snapshot(con, snapshot_id, status, str(exc), request_count=len(client.calls))
+    log.info("snapshot=%d status=%s error=%s", snapshot_id, status, exc)  # the caller reports it

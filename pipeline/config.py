@@ -1,0 +1,73 @@
+"""Frozen settings: flags > environment (VULTR_CATALOG_*) > defaults. The API key is never printed."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+DEFAULT_BASE_URLS = {"v2": "https://api.vultr.com/v2", "v1": "https://api.vultr.com/v1"}
+# Vultr's documented limits: v1 allowed 2 requests/s, v2 allows 30 requests/s per IP.
+DEFAULT_RATE_LIMITS = {"v2": 30.0, "v1": 2.0}
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("VULTR_CATALOG_DATA_DIR") or "data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    api_version: str = "v2"
+    base_url: str = ""
+    api_key: str | None = field(default=None, repr=False)
+    requests_per_second: float = 0.0
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_retries: int = 4
+    backoff_factor_s: float = 0.5
+    retry_after_max_s: float = 60.0
+    concurrency: int = 8
+    per_page: int = 500
+    max_pages: int = 200
+
+    def __post_init__(self) -> None:
+        if self.api_version not in DEFAULT_BASE_URLS:
+            raise ConfigError(f"unknown API version {self.api_version!r}: use v2 or v1")
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if not self.base_url:
+            object.__setattr__(self, "base_url", DEFAULT_BASE_URLS[self.api_version])
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if self.requests_per_second <= 0:
+            object.__setattr__(self, "requests_per_second", DEFAULT_RATE_LIMITS[self.api_version])
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+
+def settings_from_env(**overrides: object) -> Settings:
+    """Build Settings from the environment, then apply non-None overrides (the CLI flags)."""
+    values: dict[str, object] = {"api_key": os.environ.get("VULTR_API_KEY") or None}
+    env_map = {
+        "VULTR_CATALOG_API_VERSION": "api_version",
+        "VULTR_CATALOG_BASE_URL": "base_url",
+        "VULTR_CATALOG_RATE_LIMIT": "requests_per_second",
+    }
+    for env, key in env_map.items():
+        if os.environ.get(env):
+            values[key] = os.environ[env]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "requests_per_second" in values:
+        values["requests_per_second"] = _positive_float(values["requests_per_second"])
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _positive_float(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"expected a positive number, got {value!r}")
+    return number

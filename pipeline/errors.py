@@ -1,0 +1,34 @@
+"""Errors the library raises; each message says what went wrong and, where useful, what to do next."""
+
+
+class CatalogError(Exception):
+    """Base class: the CLI prints `Error: <message>` and exits 1."""
+
+
+class ConfigError(CatalogError):
+    """Bad settings or arguments (an unknown API version, a bad duration, ...)."""
+
+
+class FetchError(CatalogError):
+    """An endpoint still failed after retries, or its body is not what the API returns."""
+
+    def __init__(self, endpoint: str, cause: str) -> None:
+        super().__init__(f"{endpoint}: {cause}")
+        self.endpoint = endpoint
+        self.cause = cause
+
+
+class NoCatalogError(CatalogError):
+    """No published catalog yet."""
+
+
+class UnknownRegionError(CatalogError):
+    """A region id that the catalog does not know."""
+
+
+class WriterBusyError(CatalogError):
+    """Another collector owns the data directory."""
+
+
+class AnomalyError(CatalogError):
+    """A snapshot failed the quality gate and was not applied."""

@@ -1,0 +1,35 @@
+"""``python -m pipeline.fakeapi [--host H] [--port N] [--catalog 2026|2022|2021] ...``"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Optional
+
+from .catalogs import CATALOG_NAMES
+from .server import serve_forever
+from .timeline import Timeline
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.fakeapi",
+                                     description="Run the fake Vultr API in the foreground.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--catalog", choices=CATALOG_NAMES, default="2026")
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--synthetic-plans", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-rate-limit", action="store_true")
+    parser.add_argument("--timeline", choices=("off", "default", "large"), default="off",
+                        help="evolve the v2 catalog over time (honours X-Fake-Now)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    timeline = None if args.timeline == "off" else Timeline(seed=args.seed, scale=args.timeline)
+    serve_forever(args.host, args.port, catalog=args.catalog, latency_ms=args.latency_ms,
+                  synthetic_plans=args.synthetic_plans, seed=args.seed,
+                  rate_limit=not args.no_rate_limit, timeline=timeline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The catalogs the emulator serves, built from recorded real responses.
+
+PROVENANCE (see data/sample/SOURCES.md for the origin of every file):
+
+* ``"2026"`` (default) is a *composite*, not one real response: regions are the 32 regions
+  recorded in 2026 (HostingBot), plans are the 20 vc2 plans recorded in 2026 plus the vhf and
+  vdc plans of the 2022 vultr-php fixture, bare metal and OS come from the 2022 fixture.
+* ``"2022"`` is the vultr-php fixture set unchanged (one real point in time).
+* ``"2021"`` is the libcloud v2 fixture set unchanged.
+* v1 is always the libcloud 2020 recording, served byte for byte.
+
+Stock ("availability") was never recorded for whole catalogs, so it is synthesized: a seeded
+~15 % of offered (region, plan) pairs are sold out, and nothing is in stock where not offered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .hashing import sold_out
+from .synth import synthetic_variants
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+CATALOG_NAMES = ("2026", "2022", "2021")
+
+Item = dict[str, Any]
+
+
+@lru_cache(maxsize=None)
+def _read_bytes(relpath: str) -> bytes:
+    return (SAMPLE_DIR / relpath).read_bytes()
+
+
+def load_json(relpath: str) -> Any:
+    """A fresh parse of a recorded file (callers may mutate the result)."""
+    return json.loads(_read_bytes(relpath).decode("utf-8"))
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON as the live API sends it; floats keep their recorded text (7.5, 0.003)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class V2Catalog:
+    """One point-in-time v2 catalog: lists in API order plus per-region stock."""
+
+    regions: tuple[Item, ...]
+    plans: tuple[Item, ...]
+    plans_metal: tuple[Item, ...]
+    os: tuple[Item, ...]
+    in_stock: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def region_ids(self) -> set[str]:
+        return {r["id"] for r in self.regions}
+
+    def available_plans(self, region_id: str, plan_type: str = "all") -> list[str]:
+        """Plan ids in stock in a region, in catalog order; vbm = bare metal."""
+        stock = self.in_stock.get(region_id, frozenset())
+        out: list[str] = []
+        for plan in self.plans:
+            if plan["id"] in stock and plan_type in ("all", plan.get("type")):
+                out.append(plan["id"])
+        if plan_type in ("all", "vbm"):
+            out.extend(p["id"] for p in self.plans_metal if p["id"] in stock)
+        return out
+
+
+def static_stock(
+    seed: int, regions: tuple[Item, ...], plans: tuple[Item, ...]
+) -> dict[str, frozenset[str]]:
+    """In-stock plan ids per region: offered there and not in the seeded sold-out share."""
+    known = {r["id"] for r in regions}
+    stock: dict[str, set[str]] = {rid: set() for rid in known}
+    for plan in plans:
+        for rid in plan.get("locations", []):
+            if rid in known and not sold_out(seed, rid, plan["id"]):
+                stock[rid].add(plan["id"])
+    return {rid: frozenset(ids) for rid, ids in stock.items()}
+
+
+def _v2_sources(name: str) -> tuple[list[Item], list[Item], list[Item], list[Item]]:
+    if name == "2026":
+        php_plans = load_json("v2/vultrphp_v2_plans.json")["plans"]
+        plans = load_json("v2/hostingbot_v2_plans_subset_2026.json")
+        plans += [p for p in php_plans if p["type"] in ("vhf", "vdc")]
+        return (
+            load_json("v2/hostingbot_v2_regions_array_2026.json"),
+            plans,
+            load_json("v2/vultrphp_v2_plans_metal.json")["plans_metal"],
+            load_json("v2/vultrphp_v2_os.json")["os"],
+        )
+    prefix = {"2022": "vultrphp", "2021": "libcloud"}.get(name)
+    if prefix is None:
+        raise ValueError(f"unknown catalog {name!r}; choose one of {CATALOG_NAMES}")
+    return (
+        load_json(f"v2/{prefix}_v2_regions.json")["regions"],
+        load_json(f"v2/{prefix}_v2_plans.json")["plans"],
+        load_json(f"v2/{prefix}_v2_plans_metal.json")["plans_metal"],
+        load_json(f"v2/{prefix}_v2_os.json")["os"],
+    )
+
+
+def build_v2(name: str = "2026", seed: int = 0, synthetic_plans: int = 0) -> V2Catalog:
+    """The named v2 catalog, with ``synthetic_plans`` extra plans and seeded stock."""
+    regions, plans, metal, os_list = _v2_sources(name)
+    plans = plans + synthetic_variants(plans, synthetic_plans)
+    stock = static_stock(seed, tuple(regions), tuple(plans + metal))
+    logger.debug("catalog %s: %d regions, %d plans", name, len(regions), len(plans))
+    return V2Catalog(tuple(regions), tuple(plans), tuple(metal), tuple(os_list), stock)
+
+
+@dataclass(frozen=True)
+class V1Catalog:
+    """The v1 recording: list bodies verbatim, plus synthesized stock per DCID."""
+
+    regions_body: bytes
+    plans_body: bytes
+    os_body: bytes
+    plans: dict[str, Item]
+    availability: dict[str, list[int]]
+
+    def plans_of_type(self, plan_types: set[str]) -> dict[str, Item]:
+        return {k: v for k, v in self.plans.items() if v.get("plan_type") in plan_types}
+
+
+def build_v1(seed: int = 0) -> V1Catalog:
+    """The libcloud 2020 v1 catalog; stock per DCID from ``available_locations``."""
+    plans = load_json("v1/libcloud_v1_plans_list.json")
+    dcids = list(load_json("v1/libcloud_v1_regions_list.json"))
+    availability: dict[str, list[int]] = {dcid: [] for dcid in dcids}
+    for plan_id, plan in plans.items():
+        for dcid in plan["available_locations"]:
+            key = str(dcid)
+            if key in availability and not sold_out(seed, key, plan_id):
+                availability[key].append(int(plan_id))
+    return V1Catalog(
+        regions_body=_read_bytes("v1/libcloud_v1_regions_list.json"),
+        plans_body=_read_bytes("v1/libcloud_v1_plans_list.json"),
+        os_body=_read_bytes("v1/libcloud_v1_os_list.json"),
+        plans=plans,
+        availability=availability,
+    )
+
+
+def v1_rate_limit_body() -> bytes:
+    """The recorded 503 body, exactly."""
+    return _read_bytes("v1/libcloud_v1_error_rate_limit.txt")

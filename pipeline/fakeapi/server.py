@@ -1,0 +1,250 @@
+"""FakeVultr: the emulator object, its dispatch, and the loopback HTTP server around it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
+from urllib.parse import parse_qsl, urlsplit
+
+from . import v1, v2
+from .catalogs import V2Catalog, build_v1, build_v2
+from .faults import Fault, FaultTable, render
+from .limits import SlidingWindow
+
+if TYPE_CHECKING:  # only for annotations: timeline imports catalogs, not the server
+    from .timeline import Timeline
+
+logger = logging.getLogger(__name__)
+
+Response = tuple[int, dict[str, str], bytes]
+V2_LIMIT_PER_S = 30  # Vultr v2: "more than 30 requests/s per IP may get 429"
+V1_LIMIT_PER_S = 2  # Vultr v1: "limited to an average of 2/s", answered with 503
+FAKE_NOW_HEADER = "x-fake-now"  # emulator-only: serve the timeline as of this instant
+
+
+class RequestRecord(NamedTuple):
+    """One served request: the request's own headers, and the status it got."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    headers: dict[str, str]
+
+
+class RequestLog(list):  # type: ignore[type-arg]
+    """A list of RequestRecord that handler threads append to under a lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def record(self, item: RequestRecord) -> None:
+        with self._lock:
+            self.append(item)
+
+    def snapshot(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self)
+
+
+class FakeVultr:
+    """An in-process Vultr API (v1 and v2 catalog endpoints) with latency, limits, faults.
+
+    Serves the "2026 composite" catalog by default (see catalogs.py for provenance); with a
+    ``timeline`` the v2 catalog evolves with ``clock()`` or the ``X-Fake-Now`` header.
+    """
+
+    def __init__(
+        self,
+        latency_ms: float = 0,
+        rate_limit: bool = True,
+        synthetic_plans: int = 0,
+        seed: int = 0,
+        timeline: Optional["Timeline"] = None,
+        clock: Optional[Callable[[], datetime]] = None,
+        catalog: str = "2026",
+        api_key: Optional[str] = None,
+    ) -> None:
+        self.latency_ms = latency_ms
+        self.rate_limit = rate_limit
+        self.timeline = timeline
+        self.clock = clock
+        self.api_key = api_key
+        self.requests = RequestLog()
+        self._v2 = build_v2(catalog, seed=seed, synthetic_plans=synthetic_plans)
+        self._v1 = build_v1(seed=seed)
+        self._faults = FaultTable()
+        self._limits = {"v1": SlidingWindow(V1_LIMIT_PER_S), "v2": SlidingWindow(V2_LIMIT_PER_S)}
+        self._stopping = threading.Event()
+        self._server: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeVultr":
+        """Serve on ``host:port`` (0 = a free port) from a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("FakeVultr is already started")
+        self._stopping.clear()
+        server = _Server((host, port), _Handler)
+        server.api = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"fakevultr-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        logger.debug("fake Vultr API at %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; wakes requests sleeping on latency or a slow fault."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> "FakeVultr":
+        return self if self._server is not None else self.start()
+
+    def __exit__(
+        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeVultr is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeVultr is not started")
+        host = str(self._server.server_address[0])
+        return f"http://{host}:{self.port}"
+
+    # -- knobs -------------------------------------------------------------------------
+    def set_fault(self, path: str, fault: Fault) -> None:
+        """Inject ``fault`` on ``path`` (no query string; ``"*"`` = every path)."""
+        self._faults.set(path, fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def reset_rate_limits(self) -> None:
+        for window in self._limits.values():
+            window.reset()
+
+    # -- dispatch ----------------------------------------------------------------------
+    def handle(
+        self, method: str, path_with_query: str, headers: Optional[dict[str, str]] = None,
+        client: str = "in-process",
+    ) -> Response:
+        """Answer one request exactly as over HTTP (latency, limits, faults included)."""
+        headers = dict(headers or {})
+        parts = urlsplit(path_with_query)
+        path = parts.path.rstrip("/") or "/"
+        version = "v1" if path.startswith("/v1/") else "v2"
+        response = self._admit(version, client)
+        if response is None:
+            self._stopping.wait(max(0.0, float(self.latency_ms)) / 1000.0)
+            response = self._answer(method.upper(), path, parts.query, headers, version)
+        self.requests.record(RequestRecord(method.upper(), path, parts.query, response[0], headers))
+        return response
+
+    def _admit(self, version: str, client: str) -> Optional[Response]:
+        """The rate-limit rejection, or None when the request may proceed."""
+        if not self.rate_limit or self._limits[version].allow(client):
+            return None
+        if version == "v1":
+            return v1.rate_limited()
+        return v2.error(429, "Rate limit exceeded.", {"Retry-After": "1"})
+
+    def _answer(
+        self, method: str, path: str, query_string: str, headers: dict[str, str], version: str
+    ) -> Response:
+        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        lower = {k.lower(): v for k, v in headers.items()}
+        fault = self._faults.take(path)
+        if fault is not None and fault.kind == "slow":
+            self._stopping.wait(fault.delay_s)  # then answer normally, too late for the client
+            fault = None
+        if version == "v1":
+            response = v1.route(method, path, query, lower, self._v1, self.api_key)
+        else:
+            catalog = lambda: self.v2_catalog(lower.get(FAKE_NOW_HEADER))  # noqa: E731
+            response = v2.route(method, path, query, lower, catalog, self.api_key)
+        return response if fault is None else render(fault, response[2])
+
+    def v2_catalog(self, fake_now: Optional[str] = None) -> V2Catalog:
+        """The v2 catalog served now, or at ``fake_now`` (ISO-8601) with a timeline."""
+        if self.timeline is None:
+            return self._v2
+        if fake_now:
+            try:
+                at = datetime.fromisoformat(fake_now.strip())
+            except ValueError:
+                raise v2.ApiError(400, "Invalid X-Fake-Now timestamp.") from None
+            at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        else:
+            at = self.clock() if self.clock else datetime.now(timezone.utc)
+        return self.timeline.catalog_at(at)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # many concurrent test clients; the default 5 can refuse some
+    api: FakeVultr
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API, so sessions reuse sockets
+    server_version = "FakeVultr/1.0"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms stalls
+    server: _Server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)  # drain the body so the connection stays usable
+        status, headers, body = self.server.api.handle(
+            self.command, self.path, dict(self.headers.items()), client=self.client_address[0]
+        )
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (timeout on a slow fault)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+        logger.debug("%s %s", self.address_string(), format % args)
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 8080, **kwargs: Any) -> None:
+    """Run the emulator in the foreground until interrupted (CLI ``fake-api``)."""
+    api = FakeVultr(**kwargs).start(host=host, port=port)
+    logger.info("fake Vultr API serving at %s (v2: %s/v2, v1: %s/v1)",
+                api.base_url, api.base_url, api.base_url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        logger.info("fake Vultr API stopping")
+    finally:
+        api.stop()

@@ -1,0 +1,254 @@
+"""A living v2 catalog: stock, prices, plans and regions that change over simulated time.
+
+The state at any instant is a pure function of (seed, hour), computed in O(catalog size):
+every (region, plan) pair flips stock at its own episode boundaries, decided by seeded
+hashing of (pair, episode); prices change on per-plan periodic schedules; plan additions,
+retirements and region launches are fixed at construction. Nothing is replayed hour by
+hour, so ``catalog_at`` for a year from now costs the same as for the first hour.
+
+How it moves (rates chosen to look like the real catalog):
+
+* stock: ~5 % of pairs are volatile (sell out and restock within hours, 40 % of the time
+  out); the rest flip about once a month (weekly episodes, 12 % out);
+* prices: about three changes a month across the whole catalog, each between 0.9x and 1.2x
+  of the recorded price;
+* plans: three added and two retired over the first ``horizon_days``;
+* regions: two of the 32 are launched later (one within a few months, the other later).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Optional
+
+from .catalogs import Item, V2Catalog, build_v2
+from .hashing import key64, mix64, unit
+from .synth import extra_os, hourly, large_plans, money
+
+HOUR = timedelta(hours=1)
+NEVER = 1 << 62  # an hour index beyond any simulation
+PRICE_CHANGES_PER_MONTH = 3.0
+HOURS_PER_MONTH = 730
+VOLATILE_SHARE, VOLATILE_OUT, STABLE_EPISODE_H, STABLE_OUT = 0.05, 0.40, 168, 0.12
+_EVEN, _ODD = (Decimal("1"), Decimal("1.2")), (Decimal("0.9"), Decimal("1.1"))
+
+
+def _price_after(base: Decimal, key: int, n: int) -> Decimal:
+    """The price after the n-th change; consecutive levels never coincide (even/odd sets)."""
+    if n <= 0:
+        return base
+    mult = (_ODD if n % 2 else _EVEN)[mix64(key, n) & 1]
+    step = Decimal("1") if base >= 10 else Decimal("0.1")
+    return (base * mult / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * step
+
+
+@dataclass(frozen=True)
+class _PlanLife:
+    item: Item
+    key: int
+    added_h: int
+    retired_h: int
+    price_period_h: int
+    price_phase_h: int
+
+    def active(self, h: int) -> bool:
+        return self.added_h <= h < self.retired_h
+
+    def changes_by(self, h: int) -> int:
+        """How many price changes happened at or before hour h."""
+        return 0 if h < self.price_phase_h else (h - self.price_phase_h) // self.price_period_h + 1
+
+    def price(self, h: int) -> Decimal:
+        return _price_after(Decimal(str(self.item["monthly_cost"])), self.key, self.changes_by(h))
+
+
+class Timeline:
+    """The v2 catalog as a function of time, for ``FakeVultr(timeline=...)``."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        start_at: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc),
+        regions: Optional[list[Item]] = None,
+        plans: Optional[list[Item]] = None,
+        scale: str = "default",
+        plans_metal: Optional[list[Item]] = None,
+        os: Optional[list[Item]] = None,
+        horizon_days: int = 365,
+    ) -> None:
+        if scale not in ("default", "large"):
+            raise ValueError("scale is 'default' (2026 composite) or 'large' (~240 plans)")
+        if start_at.tzinfo is None:
+            raise ValueError("start_at must be timezone-aware")
+        base = build_v2("2026")
+        self.seed, self.start_at, self.scale = seed, start_at, scale
+        self.regions = list(regions if regions is not None else base.regions)
+        region_ids = [r["id"] for r in self.regions]
+        plan_list = list(plans if plans is not None else base.plans)
+        os_list = list(os if os is not None else base.os)
+        if scale == "large":
+            plan_list += large_plans(region_ids, seed)
+            os_list += extra_os()
+        self.os = tuple(os_list)
+        metal = list(plans_metal if plans_metal is not None else base.plans_metal)
+        horizon_h = horizon_days * 24
+        self.launch_h = self._schedule_launches(region_ids)
+        size = len(plan_list) + len(metal)  # price changes are spread over both
+        self._plans = self._plan_lives(plan_list, horizon_h, size)
+        self._metal = self._plan_lives(metal, horizon_h, size, add_and_retire=False)
+        self._pairs = self._build_pairs()
+        self._cache: OrderedDict[int, V2Catalog] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- construction ------------------------------------------------------------------
+    def _schedule_launches(self, region_ids: list[str]) -> dict[str, int]:
+        """Two regions (seeded pick) launch later: one after 2-4 months, one after 5-8."""
+        order = sorted(region_ids, key=lambda r: key64("launch", self.seed, r))
+        launch = {r: -NEVER for r in region_ids}  # the rest exist since forever
+        windows = [(60, 120), (150, 240)]
+        for rid, (lo, hi) in zip(order, windows if len(region_ids) > 2 else []):
+            launch[rid] = 24 * (lo + int(unit(key64("launch-day", self.seed, rid)) * (hi - lo)))
+        return launch
+
+    def _plan_lives(
+        self, items: list[Item], horizon_h: int, catalog_size: int, add_and_retire: bool = True
+    ) -> list[_PlanLife]:
+        """Seeded lifetimes (3 added, 2 retired in the horizon) and price schedules."""
+        ranked = sorted((p for p in items if p.get("locations")),
+                        key=lambda p: key64("life", self.seed, p["id"]))
+        added = {p["id"] for p in ranked[:3]} if add_and_retire else set()
+        retired = {p["id"] for p in ranked[3:5]} if add_and_retire else set()
+        mean_period = max(1, int(catalog_size / PRICE_CHANGES_PER_MONTH * HOURS_PER_MONTH))
+        lives = []
+        for item in items:
+            key = key64("plan", self.seed, item["id"])
+            when = int(unit(key, 1) * horizon_h)
+            period = max(24, int(mean_period * (0.5 + unit(key, 2))))
+            lives.append(_PlanLife(
+                item=item, key=key,
+                added_h=when if item["id"] in added else -NEVER,
+                retired_h=when if item["id"] in retired else NEVER,
+                price_period_h=period, price_phase_h=int(unit(key, 3) * period),
+            ))
+        return lives
+
+    def _build_pairs(self) -> list[tuple[int, str, int, int, int, float]]:
+        """(plan index, region, key, episode length, offset, sold-out share) per offered pair."""
+        known = set(self.launch_h)
+        pairs = []
+        for index, life in enumerate(self._plans + self._metal):
+            for rid in life.item.get("locations", []):
+                if rid not in known:
+                    continue
+                key = key64("pair", self.seed, rid, life.item["id"])
+                if unit(key, -1) < VOLATILE_SHARE:
+                    length, share = 4 + int(unit(key, -2) * 9), VOLATILE_OUT
+                else:
+                    length, share = STABLE_EPISODE_H, STABLE_OUT
+                pairs.append((index, rid, key, length, int(unit(key, -3) * length), share))
+        return pairs
+
+    # -- state at an instant -----------------------------------------------------------
+    def hour_of(self, at: datetime) -> int:
+        """Whole simulated hours since ``start_at`` (negative before it)."""
+        return (at - self.start_at) // HOUR
+
+    def catalog_at(self, at: datetime) -> V2Catalog:
+        """The catalog as served at ``at`` (aware datetime); cached per hour."""
+        h = self.hour_of(at)
+        with self._lock:
+            cached = self._cache.get(h)
+            if cached is not None:
+                self._cache.move_to_end(h)
+                return cached
+        catalog = self._build(h)
+        with self._lock:
+            self._cache[h] = catalog
+            while len(self._cache) > 64:
+                self._cache.popitem(last=False)
+        return catalog
+
+    def _build(self, h: int) -> V2Catalog:
+        launched = {rid for rid, when in self.launch_h.items() if when <= h}
+        lives = self._plans + self._metal
+        active = [life.active(h) for life in lives]
+        stock: dict[str, set[str]] = {rid: set() for rid in launched}
+        for index, rid, key, length, offset, share in self._pairs:
+            if active[index] and rid in launched and not self._out(key, h, length, offset, share):
+                stock[rid].add(lives[index].item["id"])
+        return V2Catalog(
+            regions=tuple(r for r in self.regions if r["id"] in launched),
+            plans=tuple(self._item_at(l, h, launched) for l in self._plans if l.active(h)),
+            plans_metal=tuple(self._item_at(l, h, launched) for l in self._metal if l.active(h)),
+            os=self.os,
+            in_stock={rid: frozenset(ids) for rid, ids in stock.items()},
+        )
+
+    @staticmethod
+    def _out(key: int, h: int, length: int, offset: int, share: float) -> bool:
+        return mix64(key, (h + offset) // length) < share * 2.0**64
+
+    def _item_at(self, life: _PlanLife, h: int, launched: set[str]) -> Item:
+        """The plan as served at hour h: current price, launched locations only."""
+        locations = life.item.get("locations", [])
+        n = life.changes_by(h)
+        if n == 0 and all(rid in launched for rid in locations):
+            return life.item  # unchanged: share the recorded dict (never mutated)
+        item = dict(life.item)
+        item["locations"] = [rid for rid in locations if rid in launched]
+        if n:
+            item["monthly_cost"] = money(life.price(h))
+            if "hourly_cost" in item:
+                item["hourly_cost"] = hourly(item["monthly_cost"])
+        return item
+
+    # -- history -----------------------------------------------------------------------
+    def events_between(self, t0: datetime, t1: datetime) -> list[dict[str, Any]]:
+        """What changed after ``t0`` up to and including ``t1``, in time order.
+
+        Each event is ``{"at", "kind", "region_id", "plan_id", "detail"}`` with kind one of
+        region_launched, plan_added, plan_retired, price_changed, sold_out, restocked; so
+        ``catalog_at(t0)`` plus these events gives ``catalog_at(t1)``.
+        """
+        h0, h1 = self.hour_of(t0), self.hour_of(t1)
+        events: list[tuple[int, str, Optional[str], Optional[str], dict[str, Any]]] = []
+        for rid, when in self.launch_h.items():
+            if h0 < when <= h1:
+                events.append((when, "region_launched", rid, None, {}))
+        lives = self._plans + self._metal
+        for life in lives:
+            events += self._life_events(life, h0, h1)
+        for index, rid, key, length, offset, share in self._pairs:
+            first = h0 + 1 + (-(h0 + 1 + offset)) % length  # first episode boundary > h0
+            for h in range(first, h1 + 1, length):
+                before, after = (self._out(key, x, length, offset, share) for x in (h - 1, h))
+                life = lives[index]
+                live = life.active(h - 1) and life.active(h) and self.launch_h[rid] <= h - 1
+                if before != after and live:
+                    kind = "sold_out" if after else "restocked"
+                    events.append((h, kind, rid, life.item["id"], {}))
+        events.sort(key=lambda e: (e[0], e[1], e[2] or "", e[3] or ""))
+        return [{"at": self.start_at + h * HOUR, "kind": kind, "region_id": rid,
+                 "plan_id": pid, "detail": detail} for h, kind, rid, pid, detail in events]
+
+    def _life_events(self, life: _PlanLife, h0: int, h1: int) -> list[tuple[Any, ...]]:
+        pid = life.item["id"]
+        out: list[tuple[Any, ...]] = []
+        if h0 < life.added_h <= h1:
+            out.append((life.added_h, "plan_added", None, pid,
+                        {"monthly_cost": money(life.price(life.added_h))}))
+        if h0 < life.retired_h <= h1:
+            out.append((life.retired_h, "plan_retired", None, pid, {}))
+        h = life.price_phase_h
+        if h <= h0:
+            h += ((h0 - h) // life.price_period_h + 1) * life.price_period_h
+        for h in range(h, h1 + 1, life.price_period_h):
+            old, new = life.price(h - 1), life.price(h)
+            if old != new and life.active(h - 1) and life.active(h):
+                out.append((h, "price_changed", None, pid,
+                            {"old_monthly_cost": money(old), "new_monthly_cost": money(new)}))
+        return out

@@ -1,0 +1,92 @@
+"""Change-tracked history: merge one snapshot's staging tables into the *_history tables.
+
+One row per version (valid_to NULL = current); a new row only when something changed; and one
+catalog_changes row per added/removed entity or changed field. The SQL is generated from the
+entity table below: only identifiers from this module are formatted in, values are bound.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str                 # catalog_changes.entity
+    history: str              # history table
+    staging: str              # staging temp table
+    keys: tuple[str, ...]
+    entity_id: str            # key column reported as catalog_changes.entity_id
+    region_id: str | None     # key column reported as catalog_changes.region_id
+
+
+ENTITIES = (
+    Entity("region", "regions_history", "stg_regions", ("region_id",), "region_id", "region_id"),
+    Entity("plan", "plans_history", "stg_plans", ("plan_id",), "plan_id", None),
+    Entity("operating_system", "operating_systems_history", "stg_operating_systems", ("os_id",), "os_id", None),
+    Entity("plan_location", "plan_locations_history", "stg_plan_locations", ("plan_id", "region_id"),
+           "plan_id", "region_id"),
+    Entity("availability", "availability_history", "stg_availability", ("region_id", "plan_id"),
+           "plan_id", "region_id"),
+)
+VALIDITY = ("valid_from", "valid_to")
+
+
+def attributes(con: duckdb.DuckDBPyConnection, entity: Entity) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'main' and table_name = ? order by ordinal_position",
+        [entity.history],
+    ).fetchall()
+    return [r[0] for r in rows if r[0] not in entity.keys and r[0] not in VALIDITY]
+
+
+def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: int,
+                 at: datetime, record_changes: bool) -> None:
+    attrs = attributes(con, entity)
+    if record_changes:
+        con.execute(_changes_sql(entity, attrs), [snapshot_id, at] * (2 + len(attrs)))
+    same = " and ".join(f"s.{c} is not distinct from h.{c}" for c in (*entity.keys, *attrs))
+    con.execute(
+        f"update {entity.history} h set valid_to = ? where h.valid_to is null"
+        f" and not exists (select 1 from {entity.staging} s where {same})",
+        [at],
+    )
+    keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
+    columns = ", ".join((*entity.keys, *attrs))
+    con.execute(
+        f"insert into {entity.history} ({columns}, valid_from, valid_to)"
+        f" select {', '.join('s.' + c for c in (*entity.keys, *attrs))}, ?, null from {entity.staging} s"
+        f" where not exists (select 1 from {entity.history} h where h.valid_to is null and {keys})",
+        [at],
+    )
+
+
+def _changes_sql(entity: Entity, attrs: list[str]) -> str:
+    """added / removed / one `changed` row per field, comparing staging with the current versions."""
+    keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
+    region = f"cast({{t}}.{entity.region_id} as varchar)" if entity.region_id else "cast(null as varchar)"
+    ident = f"cast({{t}}.{entity.entity_id} as varchar)"
+    head = "select ?, ?, '{e}', {ident}, {region}, '{kind}', {field}, {old}, {new}"
+    current = f"(select * from {entity.history} where valid_to is null)"
+    parts = [
+        head.format(e=entity.name, ident=ident.format(t="s"), region=region.format(t="s"), kind="added",
+                    field="null", old="null", new="null")
+        + f" from {entity.staging} s where not exists (select 1 from {current} h where {keys})",
+        head.format(e=entity.name, ident=ident.format(t="h"), region=region.format(t="h"), kind="removed",
+                    field="null", old="null", new="null")
+        + f" from {current} h where not exists (select 1 from {entity.staging} s where {keys})",
+    ]
+    for attr in attrs:
+        parts.append(
+            head.format(e=entity.name, ident=ident.format(t="s"), region=region.format(t="s"), kind="changed",
+                        field=f"'{attr}'", old=f"cast(h.{attr} as varchar)", new=f"cast(s.{attr} as varchar)")
+            + f" from {entity.staging} s join {current} h on {keys} where s.{attr} is distinct from h.{attr}"
+        )
+    return "insert into catalog_changes " + " union all ".join(parts)
+
+
+def history_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    return all(con.execute(f"select count(*) = 0 from {e.history}").fetchone()[0] for e in ENTITIES)

@@ -1,0 +1,191 @@
+"""The one HTTP client: timeouts, urllib3 Retry with backoff and jitter, even pacing, v2 pagination.
+
+Every call is recorded (endpoint, params, status, body, elapsed) so the warehouse can keep it raw.
+Sources know nothing of DuckDB; this module knows nothing of Vultr's endpoints.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from pipeline.config import Settings
+from pipeline.errors import FetchError
+
+log = logging.getLogger(__name__)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+USER_AGENT = "vultr-catalog/0.1 (+https://github.com/vultr-catalog)"
+
+
+@dataclass
+class Call:
+    """One HTTP exchange as it will be stored in the raw layer."""
+
+    endpoint: str
+    path: str
+    params: dict[str, str]
+    status: int
+    body: bytes
+    elapsed_ms: float
+    requested_at: datetime
+    content_type: str = ""
+
+
+class Pacer:
+    """Even pacing: request starts are at least 1/rate apart, across threads (no bursts)."""
+
+    # A 5% margin (plus 2 ms) absorbs scheduling jitter, so arrivals never beat the server's window.
+    def __init__(self, requests_per_second: float) -> None:
+        self.interval_s = 1.05 / requests_per_second + 0.002
+        self._next_at = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start_at = max(now, self._next_at)
+            self._next_at = start_at + self.interval_s
+        if start_at > now:
+            time.sleep(start_at - now)
+
+
+def build_retry(settings: Settings) -> Retry:
+    return Retry(
+        total=settings.max_retries,
+        connect=settings.max_retries,
+        read=settings.max_retries,
+        status=settings.max_retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods={"GET"},
+        backoff_factor=settings.backoff_factor_s,
+        backoff_jitter=settings.backoff_factor_s / 2,
+        respect_retry_after_header=True,
+        retry_after_max=settings.retry_after_max_s,
+        raise_on_status=False,
+    )
+
+
+@dataclass
+class HttpClient:
+    settings: Settings
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pacer = Pacer(self.settings.requests_per_second)
+        self.session = requests.Session()
+        adapter = HTTPAdapter(
+            max_retries=build_retry(self.settings),
+            pool_maxsize=max(self.settings.concurrency, 1),
+        )
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.session.headers.update(self.extra_headers)
+        self._calls_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def get(self, endpoint: str, path: str, params: dict[str, str] | None = None) -> Call:
+        """GET base_url + path once (urllib3 retries inside); raise FetchError unless 200."""
+        params = dict(params or {})
+        self.pacer.wait()
+        started = time.perf_counter()
+        requested_at = datetime.now(timezone.utc)
+        try:
+            response = self.session.get(
+                self.settings.base_url + path,
+                params=params,
+                headers=self._auth_headers(),
+                timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
+            )
+        except requests.RequestException as exc:
+            raise FetchError(f"GET {path}", _describe_exception(exc)) from None
+        call = Call(endpoint, path, params, response.status_code, response.content,
+                    (time.perf_counter() - started) * 1000, requested_at,
+                    response.headers.get("Content-Type", ""))
+        with self._calls_lock:
+            self.calls.append(call)
+        if response.status_code != 200:
+            raise FetchError(f"GET {path}", _describe_status(response))
+        return call
+
+    def _auth_headers(self) -> dict[str, str]:
+        key = self.settings.api_key
+        if not key:
+            return {}
+        if self.settings.api_version == "v1":
+            return {"API-Key": key}
+        return {"Authorization": f"Bearer {key}"}
+
+
+def parse_json(call: Call, items_key: str | None) -> Any:
+    """Parse a body the way the API returns it, or raise FetchError naming what is wrong."""
+    where = f"GET {call.path}"
+    if "html" in call.content_type.lower() or call.body.lstrip()[:1] == b"<":
+        raise FetchError(where, f"expected JSON, got an HTML page ({len(call.body)} bytes)")
+    try:
+        data = json.loads(call.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FetchError(where, f"body is not valid JSON ({len(call.body)} bytes, truncated?): {exc}") from None
+    if items_key is not None and (not isinstance(data, dict) or items_key not in data):
+        raise FetchError(where, f"body has no {items_key!r} key")
+    return data
+
+
+def fetch_pages(client: HttpClient, endpoint: str, path: str, params: dict[str, str],
+                items_key: str) -> list[Call]:
+    """Follow v2 cursor pagination (meta.links.next) until it is empty; guard against loops."""
+    pages: list[Call] = []
+    seen_cursors: set[str] = set()
+    cursor = ""
+    while True:
+        page_params = {**params, "per_page": str(client.settings.per_page)}
+        if cursor:
+            page_params["cursor"] = cursor
+        call = client.get(endpoint, path, page_params)
+        data = parse_json(call, items_key)
+        pages.append(call)
+        cursor = _next_cursor(data)
+        if not cursor:
+            return pages
+        if cursor in seen_cursors:
+            raise FetchError(f"GET {path}", f"pagination loops: cursor {cursor!r} came back twice")
+        if len(pages) >= client.settings.max_pages:
+            raise FetchError(f"GET {path}", f"more than {client.settings.max_pages} pages; giving up")
+        seen_cursors.add(cursor)
+
+
+def _next_cursor(data: dict[str, Any]) -> str:
+    meta = data.get("meta") or {}
+    links = meta.get("links") or {}
+    return str(links.get("next") or "")
+
+
+def _describe_status(response: requests.Response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        try:
+            text = str(response.json().get("error", text))
+        except (ValueError, AttributeError):
+            pass
+    retried = " after retries" if response.status_code in RETRY_STATUSES else ""
+    return f"HTTP {response.status_code}{retried}: {text[:200]}"
+
+
+def _describe_exception(exc: requests.RequestException) -> str:
+    text = str(exc)
+    if "Read timed out" in text or "ReadTimeoutError" in text:
+        return "read timed out (after retries)"
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed (after retries): {text[:200]}"
+    return f"{type(exc).__name__}: {text[:200]}"

@@ -1,0 +1,62 @@
+"""Publish the read catalog: build a fresh file, then os.replace it over <data-dir>/catalog.duckdb.
+
+Readers holding the old file keep a consistent old view until they reopen (Linux rename semantics),
+so a reader can never block the collector, and no reader ever sees half a snapshot.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import duckdb
+
+from pipeline.sql import quote_literal, sql_files
+from pipeline.warehouse import CATALOG_FILE
+
+log = logging.getLogger(__name__)
+PUBLISHED_TABLES = (
+    "snapshots", "regions_history", "plans_history", "operating_systems_history",
+    "plan_locations_history", "availability_history", "catalog_changes",
+)
+
+
+def catalog_path(data_dir: Path) -> Path:
+    return Path(data_dir) / CATALOG_FILE
+
+
+def publish(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
+    """Copy the published tables out of the warehouse into a new catalog file and swap it in."""
+    target = catalog_path(data_dir)
+    tmp = target.with_name(f".{CATALOG_FILE}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        _copy_tables(con, tmp)
+        _create_views(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    log.info("published %s", target)
+    return target
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    con.execute(f"attach {quote_literal(str(tmp))} as publish_target")
+    try:
+        for table in PUBLISHED_TABLES:
+            order = "snapshot_id" if table in ("snapshots", "catalog_changes") else "valid_from"
+            con.execute(f"create table publish_target.{table} as select * from main.{table} order by {order}")
+    finally:
+        con.execute("detach publish_target")
+
+
+def _create_views(tmp: Path) -> None:
+    """Views and macros are created inside the new file so they resolve there when opened alone."""
+    con = duckdb.connect(str(tmp))
+    try:
+        for path in sql_files("views"):
+            con.execute(path.read_text(encoding="utf-8"))
+        con.execute("checkpoint")
+    finally:
+        con.close()

@@ -1,0 +1,84 @@
+"""Named, parameterized reads over the published catalog, shared by the CLI, the app and notebooks."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.config import default_data_dir
+from pipeline.errors import NoCatalogError, UnknownRegionError
+from pipeline.publish import catalog_path
+from pipeline.sql import load_sql
+
+
+_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                  pa.int64(): pd.Int64Dtype()}
+
+
+def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pd.DataFrame:
+    """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
+    and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
+    reader = con.sql(query, params=params).arrow()
+    return reader.read_all().to_pandas(types_mapper=_NULLABLE_INTS.get)
+
+
+def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published catalog (close it soon: readers should be brief)."""
+    path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
+    if not path.exists():
+        raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
+    return duckdb.connect(str(path), read_only=True)
+
+
+@contextmanager
+def catalog(data_dir: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_catalog(data_dir)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    region_id: str
+    plan_type: str | None = None
+    min_vcpu: int = 0
+    min_ram_mb: int = 0
+    min_disk_gb: int = 0
+    max_monthly_cost_usd: Decimal | None = None
+    in_stock_only: bool = True
+    at: datetime | None = None
+
+
+def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
+    """Plans in the region (in stock by default), cheapest monthly price first; ties: more vCPUs,
+    more RAM, then plan_id. Raises UnknownRegionError naming the regions that exist."""
+    at = f.at or datetime.now(timezone.utc)
+    check_region(con, f.region_id, at)
+    params = [at, f.region_id, f.plan_type, f.plan_type, f.min_vcpu, f.min_ram_mb, f.min_disk_gb,
+              f.max_monthly_cost_usd, f.max_monthly_cost_usd, f.in_stock_only]
+    return frame(con, load_sql("queries/cheapest.sql"), params)
+
+
+def region_ids(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:
+    at = at or datetime.now(timezone.utc)
+    rows = con.execute("select region_id from regions_at(cast(? as timestamptz)) order by region_id", [at])
+    return [r[0] for r in rows.fetchall()]
+
+
+def check_region(con: duckdb.DuckDBPyConnection, region_id: str, at: datetime | None = None) -> None:
+    known = region_ids(con, at)
+    if region_id not in known:
+        raise UnknownRegionError(f"unknown region {region_id!r}; regions: {', '.join(known) or '(none)'}")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    return frame(con, query)

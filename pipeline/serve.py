@@ -1,0 +1,42 @@
+"""Start the Streamlit dashboard headless, bound to localhost unless told otherwise."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.config import default_data_dir
+
+
+def app_script() -> Path:
+    """Locate app/streamlit_app.py without importing the app package (pipeline never imports app)."""
+    spec = importlib.util.find_spec("app")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the app package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "streamlit_app.py"
+
+
+def streamlit_command(port: int, host: str) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app_script()),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", host,
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+
+
+def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1") -> subprocess.Popen:
+    env = {**os.environ, "VULTR_CATALOG_DATA_DIR": str(Path(data_dir or default_data_dir()).resolve())}
+    return subprocess.Popen(streamlit_command(port, host), env=env)
+
+
+def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1") -> int:
+    """Run the app in the foreground until interrupted; return its exit code."""
+    process = start_app(data_dir, port, host)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        return 0

@@ -1,0 +1,50 @@
+"""Vultr API v1 (retired 2023): objects keyed by id, numbers as strings, 2 requests/s."""
+from __future__ import annotations
+
+import time
+
+from pipeline.errors import FetchError
+from pipeline.http import Call, HttpClient, parse_json
+from pipeline.sources.common import fan_out, log_endpoint
+
+# (endpoint name, path, params)
+LISTS = (
+    ("regions", "/regions/list", {}),
+    ("plans", "/plans/list", {"type": "all"}),
+    ("os", "/os/list", {}),
+)
+
+
+def fetch_all(client: HttpClient) -> list[Call]:
+    regions = fetch_list(client, *LISTS[0])
+    dcids = list(_keyed_items(regions[0]))
+    jobs = [lambda e=e: fetch_list(client, *e) for e in LISTS[1:]]
+    jobs += [lambda d=d: fetch_availability(client, d) for d in dcids]
+    return regions + fan_out(client, jobs)
+
+
+def fetch_list(client: HttpClient, name: str, path: str, params: dict[str, str]) -> list[Call]:
+    started = time.perf_counter()
+    call = client.get(name, path, params)
+    log_endpoint(name, [call], len(_keyed_items(call)), started)
+    return [call]
+
+
+def fetch_availability(client: HttpClient, dcid: str) -> list[Call]:
+    started = time.perf_counter()
+    call = client.get("availability", "/regions/availability", {"DCID": dcid})
+    data = parse_json(call, None)
+    if not isinstance(data, list):
+        raise FetchError(f"GET {call.path}?DCID={dcid}", "expected a JSON array of plan ids")
+    log_endpoint(f"availability/{dcid}", [call], len(data), started)
+    return [call]
+
+
+def _keyed_items(call: Call) -> dict:
+    """v1 lists are objects keyed by id; an empty list may come back as [] instead of {}."""
+    data = parse_json(call, None)
+    if data == []:
+        return {}
+    if not isinstance(data, dict):
+        raise FetchError(f"GET {call.path}", "expected a JSON object keyed by id")
+    return data

@@ -1,0 +1,50 @@
+"""Vultr API v2 (live): cursor-paginated lists plus one availability call per region."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pipeline.http import Call, HttpClient, fetch_pages, parse_json
+from pipeline.sources.common import fan_out, log_endpoint
+
+
+@dataclass(frozen=True)
+class ListEndpoint:
+    name: str
+    path: str
+    items_key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+LISTS = (
+    ListEndpoint("regions", "/regions", "regions"),
+    ListEndpoint("plans", "/plans", "plans", (("type", "all"),)),
+    ListEndpoint("plans_metal", "/plans-metal", "plans_metal"),
+    ListEndpoint("os", "/os", "os"),
+)
+AVAILABILITY_KEY = "available_plans"
+
+
+def fetch_all(client: HttpClient) -> list[Call]:
+    """Regions first (their ids drive the availability fan-out), then everything else concurrently."""
+    regions = fetch_list(client, LISTS[0])
+    region_ids = [item["id"] for call in regions for item in parse_json(call, "regions")["regions"]]
+    jobs = [lambda e=e: fetch_list(client, e) for e in LISTS[1:]]
+    jobs += [lambda r=r: fetch_availability(client, r) for r in region_ids]
+    return regions + fan_out(client, jobs)
+
+
+def fetch_list(client: HttpClient, endpoint: ListEndpoint) -> list[Call]:
+    started = time.perf_counter()
+    pages = fetch_pages(client, endpoint.name, endpoint.path, dict(endpoint.params), endpoint.items_key)
+    items = sum(len(parse_json(p, endpoint.items_key)[endpoint.items_key]) for p in pages)
+    log_endpoint(endpoint.name, pages, items, started)
+    return pages
+
+
+def fetch_availability(client: HttpClient, region_id: str) -> list[Call]:
+    started = time.perf_counter()
+    call = client.get("availability", f"/regions/{region_id}/availability")
+    data = parse_json(call, AVAILABILITY_KEY)
+    log_endpoint(f"availability/{region_id}", [call], len(data[AVAILABILITY_KEY]), started)
+    return [call]

@@ -1,0 +1,18 @@
+-- grain: one row per operating system in the snapshot being applied (v2 GET /os, every page)
+with pages as (
+    select body::json as doc from _snapshot_bodies where endpoint = 'os'
+),
+items as (
+    select unnest(from_json(doc -> 'os', '["json"]')) as item from pages
+),
+final as (
+    select
+        cast(item ->> 'id' as integer) as os_id,
+        nullif(item ->> 'name', '') as name,
+        nullif(item ->> 'arch', '') as arch,
+        nullif(item ->> 'family', '') as family,
+        nullif(item ->> 'family', '') = 'windows' as is_windows
+    from items
+    qualify row_number() over (partition by item ->> 'id') = 1
+)
+select * from final

@@ -1,0 +1,20 @@
+-- grain: one row per region in the snapshot being applied (v2 GET /regions, every page)
+with pages as (
+    select body::json as doc from _snapshot_bodies where endpoint = 'regions'
+),
+items as (
+    select unnest(from_json(doc -> 'regions', '["json"]')) as item from pages
+),
+final as (
+    select
+        item ->> 'id' as region_id,
+        nullif(item ->> 'city', '') as city,
+        nullif(item ->> 'country', '') as country,
+        nullif(item ->> 'continent', '') as continent,
+        list_sort(from_json(item -> 'options', '["varchar"]')) as options,
+        cast(null as varchar) as state,
+        cast(null as varchar) as dcid
+    from items
+    qualify row_number() over (partition by item ->> 'id') = 1
+)
+select * from final

@@ -1,0 +1,122 @@
+"""The collector's private warehouse: connection, migrations, snapshot rows and the raw layer.
+
+Only the collector opens this file, read-write; readers use the published catalog (publish.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import WriterBusyError
+from pipeline.http import Call
+from pipeline.sql import load_sql, sql_files
+
+log = logging.getLogger(__name__)
+WAREHOUSE_FILE = "warehouse.duckdb"
+CATALOG_FILE = "catalog.duckdb"
+
+
+def warehouse_path(data_dir: Path) -> Path:
+    return Path(data_dir) / WAREHOUSE_FILE
+
+
+@contextmanager
+def open_warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open (creating and migrating) the private warehouse read-write."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    path = warehouse_path(data_dir)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        raise WriterBusyError(f"the warehouse {path} is in use by another collector ({_holder(exc)})") from None
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _holder(exc: Exception) -> str:
+    text = str(exc)
+    marker = text.find("(PID")
+    return text[marker + 1:text.find(")", marker)] if marker >= 0 else "lock held"
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply every schema/NNN_*.sql not yet recorded in _migrations, in order."""
+    con.execute("create table if not exists _migrations (version varchar primary key, applied_at timestamptz)")
+    done = {row[0] for row in con.execute("select version from _migrations").fetchall()}
+    for path in sql_files("schema"):
+        if path.stem in done:
+            continue
+        con.execute("begin")
+        con.execute(path.read_text(encoding="utf-8"))
+        con.execute("insert into _migrations values (?, ?)", [path.stem, datetime.now(timezone.utc)])
+        con.execute("commit")
+        log.info("migration applied: %s", path.stem)
+
+
+def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: str,
+                   started_at: datetime, is_simulated: bool) -> int:
+    snapshot_id = con.execute("select nextval('snapshot_ids')").fetchone()[0]
+    con.execute(
+        "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated)"
+        " values (?, ?, ?, ?, 'running', ?)",
+        [snapshot_id, api_version, base_url, started_at, is_simulated],
+    )
+    return int(snapshot_id)
+
+
+def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: str,
+                    error: str | None = None, **fields: object) -> None:
+    """Set the final status (ok, failed, rejected) and any extra columns of the snapshot row."""
+    values = {"status": status, "error": error, "finished_at": datetime.now(timezone.utc), **fields}
+    assignments = ", ".join(f"{name} = ?" for name in values)  # names come from code, never users
+    con.execute(f"update snapshots set {assignments} where snapshot_id = ?", [*values.values(), snapshot_id])
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> str:
+    """Append every call to the raw layer (bodies stored once by hash); return the content hash."""
+    rows, hashes = [], []
+    for seq, call in enumerate(sorted(calls, key=_call_order)):
+        digest = body_hash(call.body)
+        con.execute(
+            "insert into raw_bodies select ?, ?, ?, ? where not exists"
+            " (select 1 from raw_bodies where body_hash = ?)",
+            [digest, zlib.compress(call.body, 6), len(call.body), call.requested_at, digest],
+        )
+        params = json.dumps(call.params, sort_keys=True)
+        rows.append([snapshot_id, seq, call.endpoint, call.path, params, call.status,
+                     len(call.body), round(call.elapsed_ms, 3), digest, call.requested_at])
+        if call.status == 200:
+            hashes.append(f"{call.endpoint}|{call.path}|{params}|{digest}")
+    if rows:
+        con.executemany("insert into _requests values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+
+
+def _call_order(call: Call) -> tuple[str, str, str]:
+    return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True))
+
+
+def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
+    rows = con.execute(load_sql("staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
+    con.execute("create or replace temp table _snapshot_bodies"
+                " (endpoint varchar, region_key varchar, page integer, body varchar)")
+    decoded = [[e, r, p, zlib.decompress(b).decode("utf-8")] for e, r, p, b in rows]
+    if decoded:
+        con.executemany("insert into _snapshot_bodies values (?, ?, ?, ?)", decoded)
+    return len(decoded)

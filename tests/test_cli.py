@@ -1,0 +1,144 @@
+"""The CLI contract, through the real entry point in a subprocess: exit codes, one-line errors, formats."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import pytest
+import requests
+
+from pipeline.fakeapi import Fault
+from pipeline.publish import catalog_path
+from tests.conftest import ROOT, file_digest, run_cli
+
+COMMANDS = ["collect", "sql", "cheapest", "fake-api", "serve", "demo"]
+
+
+@pytest.fixture
+def collected(api, data_dir):
+    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    return data_dir
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_for_every_command(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0
+    assert "usage: vultr-catalog" in result.stdout
+
+
+def test_usage_error_exits_2():
+    assert run_cli("cheapest").returncode == 2  # --region is required
+    assert run_cli("collect", "--api-version", "v3").returncode == 2
+    assert run_cli("no-such-command").returncode == 2
+
+
+def test_collect_prints_snapshot_and_exits_0(api, data_dir):
+    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    assert result.returncode == 0
+    assert "snapshot 1 ok" in result.stdout
+
+
+def test_collect_failure_is_one_line_and_catalog_untouched(api, collected):
+    before = file_digest(catalog_path(collected))
+    api.set_fault("/v2/plans", Fault("500"))
+    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: GET /plans") and "HTTP 500" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert file_digest(catalog_path(collected)) == before
+
+
+def test_debug_shows_traceback(api, collected):
+    api.set_fault("/v2/os", Fault("html"))
+    result = run_cli("--debug", "collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_unreachable_api_is_an_error(data_dir):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_cli("collect", "--base-url", f"http://127.0.0.1:{port}/v2", "--data-dir", str(data_dir))
+    assert result.returncode == 1 and result.stderr.startswith("Error: GET /regions: connection failed")
+    assert not catalog_path(data_dir).exists()
+
+
+def test_sql_formats(collected):
+    query = "select plan_id, monthly_cost_usd, hourly_cost_usd from plans where plan_id = 'vc2-1c-0.5gb-v6'"
+    as_json = run_cli("sql", query, "--data-dir", str(collected), "--format", "json")
+    assert as_json.returncode == 0
+    rows = json.loads(as_json.stdout, parse_float=Decimal)
+    assert rows == [{"plan_id": "vc2-1c-0.5gb-v6", "monthly_cost_usd": Decimal("2.50"),
+                     "hourly_cost_usd": Decimal("0.003")}]
+    assert '"hourly_cost_usd": 0.003' in as_json.stdout
+    as_csv = run_cli("sql", query, "--data-dir", str(collected), "--format", "csv")
+    assert as_csv.stdout.strip().splitlines() == ["plan_id,monthly_cost_usd,hourly_cost_usd", "vc2-1c-0.5gb-v6,2.50,0.003"]
+    table = run_cli("sql", query, "--data-dir", str(collected))
+    assert "vc2-1c-0.5gb-v6" in table.stdout and "2.50" in table.stdout
+
+
+def test_sql_error_is_one_line(collected):
+    result = run_cli("sql", "select * from no_such_table", "--data-dir", str(collected))
+    assert result.returncode == 1 and result.stderr.startswith("Error: Catalog Error")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sql_without_catalog(data_dir):
+    result = run_cli("sql", "select 1", "--data-dir", str(data_dir))
+    assert result.returncode == 1 and "run `vultr-catalog collect`" in result.stderr
+
+
+def test_cheapest_json_contract_and_order(collected):
+    result = run_cli("cheapest", "--region", "fra", "--type", "vhf", "--data-dir", str(collected), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout, parse_float=Decimal)
+    assert rows, "expected vhf plans in stock in fra"
+    for key in ("plan_id", "plan_type", "vcpu_count", "ram_mb", "disk_gb", "monthly_cost_usd",
+                "hourly_cost_usd", "region_id"):
+        assert key in rows[0]
+    assert {r["plan_type"] for r in rows} == {"vhf"} and {r["region_id"] for r in rows} == {"fra"}
+    order = [(r["monthly_cost_usd"], -r["vcpu_count"], -r["ram_mb"], r["plan_id"]) for r in rows]
+    assert order == sorted(order)
+    assert all(r["is_in_stock"] for r in rows)
+
+
+def test_cheapest_filters(collected):
+    result = run_cli("cheapest", "--region", "fra", "--min-vcpu", "2", "--min-ram-mb", "4096",
+                     "--data-dir", str(collected), "--format", "json")
+    rows = json.loads(result.stdout)
+    assert rows and all(r["vcpu_count"] >= 2 and r["ram_mb"] >= 4096 for r in rows)
+
+
+def test_cheapest_unknown_region_lists_regions(collected):
+    result = run_cli("cheapest", "--region", "xyz", "--data-dir", str(collected))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: unknown region 'xyz'") and "fra" in result.stderr
+
+
+def test_fake_api_runs_in_foreground():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "fake-api", "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/v2/regions", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "emulator did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200 and "regions" in response.json()
+        assert requests.get(f"http://127.0.0.1:{port}/v1/regions/list", timeout=1).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,188 @@
+"""Every recorded sample, normalized field by field (table-driven), against an independent mapping."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipeline import transform, warehouse
+from pipeline.http import Call
+from pipeline.queries import frame
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "sample"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+V1_TYPES = {"SSD": "vc2", "HIGHFREQUENCY": "vhf", "DEDICATED": "vdc"}
+
+
+def body(name: str, wrap_key: str | None = None) -> bytes:
+    raw = (SAMPLES / name).read_bytes()
+    if wrap_key:  # the 2026 files hold only the items array: wrap them as the endpoint returns them
+        return json.dumps({wrap_key: json.loads(raw), "meta": {"total": 0, "links": {"next": "", "prev": ""}}}).encode()
+    return raw
+
+
+def stage(tmp_path: Path, version: str, calls: list[tuple[str, str, dict, bytes]]):
+    with warehouse.open_warehouse(tmp_path) as con:
+        sid = warehouse.start_snapshot(con, version, "test", NOW, True)
+        warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, NOW) for e, p, q, b in calls])
+        warehouse.load_snapshot_bodies(con, sid)
+        transform.build_staging(con, version)
+        return {m: frame(con, f"select * from {m}") for m in transform.STAGING_MODELS}
+
+
+def money(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def expected_v2_plan(item: dict, metal: bool) -> dict:
+    return {
+        "plan_id": item["id"], "plan_type": "vbm" if metal else item["type"],
+        "vcpu_count": item.get("vcpu_count", item.get("cpu_count")), "ram_mb": item["ram"],
+        "disk_gb": item["disk"], "disk_count": item.get("disk_count"), "bandwidth_gb": item["bandwidth"],
+        "monthly_cost_usd": money(item["monthly_cost"]), "hourly_cost_usd": money(item.get("hourly_cost")),
+        "is_bare_metal": metal, "disk_type": item["type"] if metal else item.get("disk_type"),
+        "cpu_vendor": item.get("cpu_vendor"), "cpu_model": item.get("cpu_model"),
+        "cpu_threads": item.get("cpu_threads"), "plan_name": None,
+    }
+
+
+def rows(frame, key: str) -> dict:
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return {r[key]: r for r in records}
+
+
+V2_PLAN_SETS = [
+    ("v2/libcloud_v2_plans.json", None, "v2/libcloud_v2_plans_metal.json"),
+    ("v2/vultrphp_v2_plans.json", None, "v2/vultrphp_v2_plans_metal.json"),
+    ("v2/hostingbot_v2_plans_subset_2026.json", "plans", "v2/vultrphp_v2_plans_metal.json"),
+]
+
+
+@pytest.mark.parametrize("plans_file,wrap,metal_file", V2_PLAN_SETS)
+def test_v2_plans_field_by_field(tmp_path, plans_file, wrap, metal_file):
+    staged = stage(tmp_path, "v2", [("plans", "/plans", {}, body(plans_file, wrap)),
+                                    ("plans_metal", "/plans-metal", {}, body(metal_file))])
+    plans = json.loads(body(plans_file, wrap))["plans"]
+    metal = json.loads(body(metal_file))["plans_metal"]
+    got = rows(staged["stg_plans"], "plan_id")
+    assert len(got) == len(plans) + len(metal)
+    for item, is_metal in [(p, False) for p in plans] + [(m, True) for m in metal]:
+        assert got[item["id"]] == expected_v2_plan(item, is_metal), item["id"]
+    offered = {(r.plan_id, r.region_id) for r in staged["stg_plan_locations"].itertuples()}
+    assert offered == {(p["id"], loc) for p in plans + metal for loc in p["locations"]}
+
+
+@pytest.mark.parametrize("regions_file,wrap", [
+    ("v2/libcloud_v2_regions.json", None), ("v2/vultrphp_v2_regions.json", None),
+    ("v2/hostingbot_v2_regions_array_2026.json", "regions"),
+])
+def test_v2_regions_field_by_field(tmp_path, regions_file, wrap):
+    staged = stage(tmp_path, "v2", [("regions", "/regions", {}, body(regions_file, wrap))])
+    got = rows(staged["stg_regions"], "region_id")
+    items = json.loads(body(regions_file, wrap))["regions"]
+    assert len(got) == len(items)
+    for item in items:
+        row = got[item["id"]]
+        assert (row["city"], row["country"], row["continent"]) == (item["city"], item["country"], item["continent"])
+        assert list(row["options"]) == sorted(item["options"])
+    if "vultrphp" in regions_file:
+        assert got["sao"]["city"] == "São Paulo"
+        assert list(got["mad"]["options"]) == []
+
+
+@pytest.mark.parametrize("os_file", ["v2/libcloud_v2_os.json", "v2/vultrphp_v2_os.json"])
+def test_v2_os_field_by_field(tmp_path, os_file):
+    staged = stage(tmp_path, "v2", [("os", "/os", {}, body(os_file))])
+    got = rows(staged["stg_operating_systems"], "os_id")
+    items = json.loads(body(os_file))["os"]
+    assert len(got) == len(items)
+    for item in items:
+        assert got[item["id"]] == {"os_id": item["id"], "name": item["name"], "arch": item["arch"],
+                                   "family": item["family"], "is_windows": item["family"] == "windows"}
+
+
+def test_v2_os_pages_equal_the_whole_list(tmp_path):
+    pages = [("os", "/os", {"cursor": str(n)}, body(f"v2/libcloud_v2_os_page{n}.json")) for n in (1, 2, 3)]
+    paged = stage(tmp_path / "paged", "v2", pages)["stg_operating_systems"]
+    whole = stage(tmp_path / "whole", "v2", [("os", "/os", {}, body("v2/libcloud_v2_os.json"))])["stg_operating_systems"]
+    assert sorted(paged["os_id"]) == sorted(whole["os_id"])
+
+
+def test_v2_availability_sample(tmp_path):
+    staged = stage(tmp_path, "v2", [("availability", "/regions/ewr/availability", {},
+                                     body("v2/libcloud_v2_region_availability.json"))])
+    expected = json.loads(body("v2/libcloud_v2_region_availability.json"))["available_plans"]
+    got = staged["stg_availability"]
+    assert set(got["region_id"]) == {"ewr"}
+    assert sorted(got["plan_id"]) == sorted(expected)
+
+
+def v1_calls() -> list[tuple[str, str, dict, bytes]]:
+    return [("regions", "/regions/list", {}, body("v1/libcloud_v1_regions_list.json")),
+            ("plans", "/plans/list", {"type": "all"}, body("v1/libcloud_v1_plans_list.json")),
+            ("os", "/os/list", {}, body("v1/libcloud_v1_os_list.json")),
+            ("availability", "/regions/availability", {"DCID": "9"}, b"[201, 400]"),
+            ("availability", "/regions/availability", {"DCID": "34"}, b"[]")]
+
+
+def test_v1_plans_field_by_field(tmp_path):
+    staged = stage(tmp_path, "v1", v1_calls())
+    got = rows(staged["stg_plans"], "plan_id")
+    items = json.loads(body("v1/libcloud_v1_plans_list.json"))
+    assert len(got) == len(items) == 19
+    for key, item in items.items():
+        row = got[key]
+        assert row["plan_id"] == item["VPSPLANID"] == key
+        assert row["plan_type"] == V1_TYPES[item["plan_type"]]
+        assert (row["vcpu_count"], row["ram_mb"], row["disk_gb"], row["bandwidth_gb"]) == (
+            int(item["vcpu_count"]), int(item["ram"]), int(item["disk"]), int(item["bandwidth_gb"]))
+        assert row["monthly_cost_usd"] == Decimal(item["price_per_month"])
+        assert row["hourly_cost_usd"] is None and row["disk_count"] is None
+        assert row["is_bare_metal"] is False and row["plan_name"] == item["name"]
+
+
+def test_v1_regions_locations_and_availability(tmp_path):
+    staged = stage(tmp_path, "v1", v1_calls())
+    regions = json.loads(body("v1/libcloud_v1_regions_list.json"))
+    got = rows(staged["stg_regions"], "region_id")
+    dcid_to_region = {k: v["regioncode"].lower() for k, v in regions.items()}
+    assert set(got) == set(dcid_to_region.values())
+    for dcid, item in regions.items():
+        row = got[dcid_to_region[dcid]]
+        assert (row["city"], row["country"], row["dcid"]) == (item["name"], item["country"], dcid)
+        assert row["state"] == (item["state"] or None)  # "" outside the US becomes NULL
+        expected = sorted(o for o in ("ddos_protection", "block_storage") if item[o])
+        assert list(row["options"]) == expected
+    plans = json.loads(body("v1/libcloud_v1_plans_list.json"))
+    offered = {(r.plan_id, r.region_id) for r in staged["stg_plan_locations"].itertuples()}
+    assert offered == {(k, dcid_to_region[str(d)]) for k, p in plans.items() for d in p["available_locations"]}
+    stock = {(r.region_id, r.plan_id) for r in staged["stg_availability"].itertuples()}
+    assert stock == {("fra", "201"), ("fra", "400")}
+
+
+def test_v1_os_field_by_field(tmp_path):
+    staged = stage(tmp_path, "v1", v1_calls())
+    got = rows(staged["stg_operating_systems"], "os_id")
+    items = json.loads(body("v1/libcloud_v1_os_list.json"))
+    assert len(got) == len(items)
+    for item in items.values():
+        assert got[item["OSID"]] == {"os_id": item["OSID"], "name": item["name"], "arch": item["arch"],
+                                     "family": item["family"], "is_windows": item["windows"]}
+
+
+def test_empty_strings_null_and_unknown_fields_ignored(tmp_path):
+    plan = {"id": "vc2-x", "vcpu_count": "", "ram": 1024, "disk": 25, "bandwidth": 1024, "monthly_cost": "5.00",
+            "type": "vc2", "locations": [], "brand_new_field": {"nested": True}}
+    staged = stage(tmp_path, "v2", [("plans", "/plans", {}, json.dumps({"plans": [plan], "meta": {}}).encode())])
+    row = rows(staged["stg_plans"], "plan_id")["vc2-x"]
+    assert row["vcpu_count"] is None and row["disk_count"] is None and row["hourly_cost_usd"] is None
+    assert row["monthly_cost_usd"] == Decimal("5.00")
+
+
+def test_v1_empty_list_as_array(tmp_path):
+    staged = stage(tmp_path, "v1", [("regions", "/regions/list", {}, b"[]"), ("plans", "/plans/list", {}, b"[]"),
+                                    ("os", "/os/list", {}, b"{}")])
+    assert all(len(frame) == 0 for frame in staged.values())
