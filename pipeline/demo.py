@@ -1,27 +1,73 @@
-"""`vultr-catalog demo`: the bundled emulator + collection (+ simulated history) + the dashboard, all local."""
+"""`vultr-catalog demo`: the bundled emulator + simulated history + the dashboard, all local.
+
+The emulator's living timeline evolves the recorded catalog over simulated time; the collector
+visits it hour by hour on a simulated clock (`X-Fake-Now`), so a month of history takes minutes,
+not a month. Everything it writes is demo data and is labelled so (snapshots.is_simulated).
+"""
 from __future__ import annotations
 
 import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline.collector import collect
+from pipeline import warehouse
+from pipeline.collector import collect_into
 from pipeline.config import Settings
+from pipeline.publish import publish
 from pipeline.serve import serve
 
 log = logging.getLogger(__name__)
 DEMO_DATA_DIR = Path("data") / "demo"
+HOUR = timedelta(hours=1)
+
+
+@dataclass
+class DemoSummary:
+    data_dir: Path
+    snapshots: int
+    changes: int
+    first_at: datetime
+    last_at: datetime
+    seconds: float
+
+
+def demo_times(days: int, end_at: datetime | None = None) -> list[datetime]:
+    """Hourly instants ending at end_at (default: this hour), days*24 + 1 of them."""
+    end = (end_at or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
+    return [end - HOUR * (days * 24 - h) for h in range(days * 24 + 1)]
+
+
+def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None, seed: int = 0) -> DemoSummary:
+    """Wipe data_dir's warehouse and collect hourly snapshots of the living emulator into it."""
+    from pipeline.fakeapi import FakeVultr, Timeline
+
+    started = time.perf_counter()
+    times = demo_times(days, end_at)
+    (Path(data_dir) / warehouse.WAREHOUSE_FILE).unlink(missing_ok=True)
+    timeline = Timeline(seed=seed, start_at=times[0])
+    changes = 0
+    with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
+        settings = Settings(data_dir=data_dir, base_url=api.base_url + "/v2", requests_per_second=1000)
+        with warehouse.open_warehouse(data_dir) as con:
+            for at in times:
+                changes += collect_into(con, settings, at=at).change_count
+            publish(con, data_dir)
+    summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
+    log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)
+    return summary
 
 
 def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | Path | None = None) -> int:
-    from pipeline.fakeapi import FakeVultr
-
     target = Path(data_dir) if data_dir else DEMO_DATA_DIR
-    with FakeVultr().start() as api:
-        settings = Settings(data_dir=target, base_url=api.base_url + "/v2")
-        result = collect(settings)
-    print(f"demo catalog: snapshot {result.snapshot_id} in {target} (demo data from the bundled emulator)")
+    summary = build_demo_history(target, days)
+    print(f"demo data (simulated by the bundled emulator): {summary.snapshots} hourly snapshots, "
+          f"{summary.changes} changes, {summary.first_at:%Y-%m-%d %H:%M} to {summary.last_at:%Y-%m-%d %H:%M} UTC,"
+          f" built in {summary.seconds:.0f}s in {target}")
     print(f"try: vultr-catalog cheapest --region fra --type vhf --data-dir {target}")
     if not serve_app:
         return 0
-    print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf")
+    print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)")
     return serve(target, port)

@@ -1,4 +1,4 @@
-"""Named, parameterized reads over the published catalog, shared by the CLI, the app and notebooks."""
+"""Core reads: opening the published catalog read-only, DataFrames with exact money, the cheapest finder."""
 from __future__ import annotations
 
 from collections.abc import Iterator
