@@ -92,6 +92,19 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from pipeline.rebuild import rebuild
+
+    result = rebuild(collect_settings_dir(args))
+    print(f"rebuilt from raw: {result.snapshots} snapshots ({result.applied} applied), "
+          f"{result.changes} changes, {result.seconds:.1f}s")
+    return 0
+
+
+def collect_settings_dir(args: argparse.Namespace):
+    return settings_from_env(data_dir=args.data_dir).data_dir
+
+
 def cmd_fake_api(args: argparse.Namespace) -> int:
     from pipeline.fakeapi import serve_forever
 

@@ -13,7 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo):
+    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo, _rebuild):
         add(commands)
     return parser
 
@@ -73,3 +73,9 @@ def _demo(commands) -> None:
     p.add_argument("--no-serve", action="store_true", help="build the demo data, do not start the app")
     p.add_argument("--data-dir", help="demo data directory (default ./data/demo)")
     p.set_defaults(handler=cli.cmd_demo)
+
+
+def _rebuild(commands) -> None:
+    p = commands.add_parser("rebuild", help="re-derive staging, history and changes from the raw layer alone")
+    cli.add_data_dir(p)
+    p.set_defaults(handler=cli.cmd_rebuild)

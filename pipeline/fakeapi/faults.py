@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Optional
 
-KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key")
+KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty")
 
 _JSON = "application/json"
 _REASONS = {
@@ -90,4 +90,21 @@ def render(fault: Fault, normal_body: bytes) -> Response:
         meta = {"total": 0, "links": {"next": "", "prev": ""}}
         body = json.dumps({"meta": meta}, separators=(",", ":")).encode()  # envelope, no items
         return 200, {"Content-Type": _JSON}, body
+    if kind == "empty":
+        return 200, {"Content-Type": _JSON}, _emptied(normal_body)
     raise ValueError(f"fault {kind!r} does not replace the response")
+
+
+def _emptied(normal_body: bytes) -> bytes:
+    """A well-formed body whose lists are all empty: the glitch a quality gate must catch."""
+    try:
+        data = json.loads(normal_body)
+    except ValueError:
+        return normal_body
+    if isinstance(data, dict):
+        data = {k: ([] if isinstance(v, list) else v) for k, v in data.items()}
+        if isinstance(data.get("meta"), dict):
+            data["meta"] = {"total": 0, "links": {"next": "", "prev": ""}}
+    elif isinstance(data, list):
+        data = []
+    return json.dumps(data, separators=(",", ":")).encode()
