@@ -34,7 +34,17 @@ ENTITIES = (
 VALIDITY = ("valid_from", "valid_to")
 
 
+_ATTRIBUTES: dict[str, list[str]] = {}
+
+
 def attributes(con: duckdb.DuckDBPyConnection, entity: Entity) -> list[str]:
+    """The history table's versioned columns (cached: the schema only changes with a release)."""
+    if entity.history not in _ATTRIBUTES:
+        _ATTRIBUTES[entity.history] = _read_attributes(con, entity)
+    return _ATTRIBUTES[entity.history]
+
+
+def _read_attributes(con: duckdb.DuckDBPyConnection, entity: Entity) -> list[str]:
     rows = con.execute(
         "select column_name from information_schema.columns"
         " where table_schema = 'main' and table_name = ? order by ordinal_position",

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
 from pipeline.http import Call
@@ -89,22 +90,38 @@ def body_hash(body: bytes) -> str:
 
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> str:
     """Append every call to the raw layer (bodies stored once by hash); return the content hash."""
-    rows, hashes = [], []
-    for seq, call in enumerate(sorted(calls, key=_call_order)):
-        digest = body_hash(call.body)
-        con.execute(
-            "insert into raw_bodies select ?, ?, ?, ? where not exists"
-            " (select 1 from raw_bodies where body_hash = ?)",
-            [digest, zlib.compress(call.body, 6), len(call.body), call.requested_at, digest],
-        )
-        params = json.dumps(call.params, sort_keys=True)
-        rows.append([snapshot_id, seq, call.endpoint, call.path, params, call.status,
-                     len(call.body), round(call.elapsed_ms, 3), digest, call.requested_at])
-        if call.status == 200:
-            hashes.append(f"{call.endpoint}|{call.path}|{params}|{digest}")
-    if rows:
-        con.executemany("insert into _requests values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+    ordered = sorted(calls, key=_call_order)
+    digests = [body_hash(call.body) for call in ordered]
+    known = {row[0] for row in con.execute(
+        "select body_hash from raw_bodies where body_hash in (select unnest(cast(? as varchar[])))",
+        [sorted(set(digests))]).fetchall()}
+    new_bodies = {d: c for d, c in zip(digests, ordered) if d not in known}
+    if new_bodies:
+        con.executemany("insert into raw_bodies values (?, ?, ?, ?)", [
+            [d, zlib.compress(c.body, 6), len(c.body), c.requested_at] for d, c in new_bodies.items()])
+    params = [json.dumps(call.params, sort_keys=True) for call in ordered]
+    _insert_requests(con, snapshot_id, ordered, params, digests)
+    content = [f"{c.endpoint}|{c.path}|{p}|{d}" for c, p, d in zip(ordered, params, digests) if c.status == 200]
+    return hashlib.sha256("\n".join(content).encode()).hexdigest()
+
+
+def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call],
+                     params: list[str], digests: list[str]) -> None:
+    """One columnar insert for the whole request log of a snapshot (executemany is row by row)."""
+    rows = pa.table({
+        "snapshot_id": pa.array([snapshot_id] * len(calls), pa.int32()),
+        "seq": pa.array(range(len(calls)), pa.int32()),
+        "endpoint": [c.endpoint for c in calls], "path": [c.path for c in calls], "params": params,
+        "status": pa.array([c.status for c in calls], pa.int32()),
+        "size_bytes": pa.array([len(c.body) for c in calls], pa.int32()),
+        "elapsed_ms": [round(c.elapsed_ms, 3) for c in calls], "body_hash": digests,
+        "requested_at": pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC")),
+    })
+    con.register("_new_requests", rows)
+    try:
+        con.execute("insert into _requests select * from _new_requests")
+    finally:
+        con.unregister("_new_requests")
 
 
 def _call_order(call: Call) -> tuple[str, str, str]:
@@ -114,9 +131,15 @@ def _call_order(call: Call) -> tuple[str, str, str]:
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
     rows = con.execute(load_sql("staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
-    con.execute("create or replace temp table _snapshot_bodies"
-                " (endpoint varchar, region_key varchar, page integer, body varchar)")
-    decoded = [[e, r, p, zlib.decompress(b).decode("utf-8")] for e, r, p, b in rows]
-    if decoded:
-        con.executemany("insert into _snapshot_bodies values (?, ?, ?, ?)", decoded)
-    return len(decoded)
+    bodies = pa.table({
+        "endpoint": pa.array([r[0] for r in rows], pa.string()),
+        "region_key": pa.array([r[1] for r in rows], pa.string()),
+        "page": pa.array([r[2] for r in rows], pa.int32()),
+        "body": pa.array([zlib.decompress(r[3]).decode("utf-8") for r in rows], pa.string()),
+    })
+    con.register("_decoded_bodies", bodies)
+    try:
+        con.execute("create or replace temp table _snapshot_bodies as select * from _decoded_bodies")
+    finally:
+        con.unregister("_decoded_bodies")
+    return len(rows)
