@@ -11,9 +11,11 @@ import duckdb
 from pipeline import warehouse
 from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError
-from pipeline.http import HttpClient
+from pipeline.http import Call, HttpClient
+from pipeline.lock import collector_lock
 from pipeline.publish import publish
 from pipeline.sources import fetch_catalog
+from pipeline.sql import fetch_value
 from pipeline.transform import apply_snapshot
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,9 @@ class CollectResult:
 
 
 def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False) -> CollectResult:
-    """Collect one snapshot into the warehouse and publish the catalog; raise CatalogError on failure."""
-    with warehouse.open_warehouse(settings.data_dir) as con:
+    """Collect one snapshot into the warehouse and publish the catalog; raise CatalogError on failure.
+    Holds the data directory's single-writer lock (WriterBusyError if another collector has it)."""
+    with collector_lock(settings.data_dir, "collect"), warehouse.open_warehouse(settings.data_dir) as con:
         result = collect_into(con, settings, at, accept_anomalies)
         publish(con, settings.data_dir)
     return result
@@ -60,36 +63,40 @@ def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapsho
     except CatalogError as exc:
         _record_failure(con, client, snapshot_id, "failed", exc)
         raise
-    content_hash = warehouse.store_calls(con, snapshot_id, client.calls)
-    settings = client.settings
-    if _unchanged(con, content_hash):
-        applied = None
-    else:
-        try:
-            applied = apply_snapshot(con, snapshot_id, settings.api_version, started_at, accept_anomalies)
-        except CatalogError as exc:
-            status = "rejected" if isinstance(exc, AnomalyError) else "failed"
-            _record_failure(con, client, snapshot_id, status, exc, stored=True)
-            raise
-    changes = applied.change_count if applied else 0
-    warehouse.finish_snapshot(
-        con, snapshot_id, "ok", request_count=len(client.calls), content_hash=content_hash,
-        change_count=changes, is_baseline=bool(applied and applied.is_baseline),
-        has_accepted_anomalies=bool(applied and applied.anomalies),
-    )
+    try:
+        changes, is_baseline = ingest(con, snapshot_id, client.settings.api_version, client.calls,
+                                      started_at, accept_anomalies)
+    except CatalogError as exc:
+        status = "rejected" if isinstance(exc, AnomalyError) else "failed"
+        _record_failure(con, client, snapshot_id, status, exc, stored=True)
+        raise
     elapsed = time.perf_counter() - started
     log.info("snapshot=%d status=ok requests=%d changes=%d seconds=%.2f",
              snapshot_id, len(client.calls), changes, elapsed)
-    return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes,
-                         bool(applied and applied.is_baseline), elapsed)
+    return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes, is_baseline, elapsed)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, calls: list[Call],
+           started_at: datetime, accept_anomalies: bool = False) -> tuple[int, bool]:
+    """Store fetched calls raw and apply them to history (skipped when every body is unchanged);
+    mark the snapshot ok. Returns (change_count, is_baseline); raises CatalogError (nothing applied)."""
+    content_hash = warehouse.store_calls(con, snapshot_id, calls)
+    applied = None
+    if not _unchanged(con, content_hash):
+        applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies)
+    changes = applied.change_count if applied else 0
+    is_baseline = bool(applied and applied.is_baseline)
+    warehouse.finish_snapshot(
+        con, snapshot_id, "ok", request_count=len(calls), content_hash=content_hash, change_count=changes,
+        is_baseline=is_baseline, has_accepted_anomalies=bool(applied and applied.anomalies),
+    )
+    return changes, is_baseline
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, content_hash: str) -> bool:
     """Identical bodies to the last applied snapshot mean identical staging: skip the transforms."""
-    row = con.execute(
-        "select content_hash from snapshots where status = 'ok' order by snapshot_id desc limit 1"
-    ).fetchone()
-    return row is not None and row[0] == content_hash
+    last = fetch_value(con, "select content_hash from snapshots where status = 'ok' order by snapshot_id desc limit 1")
+    return last == content_hash
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,

@@ -11,6 +11,8 @@ from datetime import datetime
 
 import duckdb
 
+from pipeline.sql import fetch_value
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -99,4 +101,4 @@ def _changes_sql(entity: Entity, attrs: list[str]) -> str:
 
 
 def history_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
-    return all(con.execute(f"select count(*) = 0 from {e.history}").fetchone()[0] for e in ENTITIES)
+    return all(fetch_value(con, f"select count(*) = 0 from {e.history}") for e in ENTITIES)

@@ -10,6 +10,7 @@ import duckdb
 
 from pipeline import history, warehouse
 from pipeline.publish import publish
+from pipeline.sql import fetch_value
 from pipeline.transform import apply_snapshot
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,6 @@ def replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
             apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True)
             applied += 1
         previous_hash = content_hash
-    changes = con.execute("select count(*) from catalog_changes").fetchone()[0]
+    changes = fetch_value(con, "select count(*) from catalog_changes")
     log.info("rebuild: %d snapshots, %d applied, %d changes", len(rows), applied, changes)
     return RebuildResult(len(rows), applied, int(changes), 0.0)

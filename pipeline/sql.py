@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import duckdb
+
 TRANSFORMS = Path(__file__).resolve().parent / "transforms"
 
 
@@ -19,3 +21,15 @@ def sql_files(folder: str) -> list[Path]:
 def quote_literal(text: str) -> str:
     """Quote a file path for ATTACH, which takes no bound parameters; never used for user values in queries."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, with the result drained: DuckDB 2 refuses new work on a connection
+    whose result was left open by fetchone() ("connection has an unfinished result")."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def fetch_value(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> object:
+    row = fetch_one(con, query, params)
+    return row[0] if row else None

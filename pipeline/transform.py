@@ -9,7 +9,7 @@ import duckdb
 
 from pipeline import history
 from pipeline.errors import AnomalyError, CatalogError
-from pipeline.sql import load_sql
+from pipeline.sql import fetch_value, load_sql
 from pipeline.warehouse import load_snapshot_bodies
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class ApplyResult:
 def changed_entities(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str) -> set[str]:
     """Entities whose source bodies differ from the previous applied snapshot (all when there is none)."""
     sources = SOURCES[api_version]
-    if not con.execute(load_sql("checks/has_previous.sql"), [snapshot_id]).fetchone()[0]:
+    if not fetch_value(con, load_sql("checks/has_previous.sql"), [snapshot_id]):
         return set(sources)
     changed = {r[0] for r in con.execute(load_sql("checks/changed_endpoints.sql"), [snapshot_id] * 3).fetchall()}
     return {entity for entity, endpoints in sources.items() if endpoints & changed}
@@ -97,7 +97,7 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str,
 
 
 def _change_count(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("select count(*) from catalog_changes").fetchone()[0])
+    return int(fetch_value(con, "select count(*) from catalog_changes"))
 
 
 def _first_line(exc: Exception) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,7 +17,8 @@ import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
 from pipeline.http import Call
-from pipeline.sql import load_sql, sql_files
+from pipeline.rawstore import NewBody, body_hash, get_body, put_bodies
+from pipeline.sql import fetch_value, load_sql, sql_files
 
 log = logging.getLogger(__name__)
 WAREHOUSE_FILE = "warehouse.duckdb"
@@ -67,7 +67,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: str,
                    started_at: datetime, is_simulated: bool) -> int:
-    snapshot_id = con.execute("select nextval('snapshot_ids')").fetchone()[0]
+    snapshot_id = fetch_value(con, "select nextval('snapshot_ids')")
     con.execute(
         "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated)"
         " values (?, ?, ?, ?, 'running', ?)",
@@ -84,25 +84,30 @@ def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: st
     con.execute(f"update snapshots set {assignments} where snapshot_id = ?", [*values.values(), snapshot_id])
 
 
-def body_hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> str:
     """Append every call to the raw layer (bodies stored once by hash); return the content hash."""
     ordered = sorted(calls, key=_call_order)
     digests = [body_hash(call.body) for call in ordered]
+    params = [json.dumps(call.params, sort_keys=True) for call in ordered]
     known = {row[0] for row in con.execute(
         "select body_hash from raw_bodies where body_hash in (select unnest(cast(? as varchar[])))",
         [sorted(set(digests))]).fetchall()}
-    new_bodies = {d: c for d, c in zip(digests, ordered) if d not in known}
-    if new_bodies:
-        con.executemany("insert into raw_bodies values (?, ?, ?, ?)", [
-            [d, zlib.compress(c.body, 6), len(c.body), c.requested_at] for d, c in new_bodies.items()])
-    params = [json.dumps(call.params, sort_keys=True) for call in ordered]
+    bases = _previous_bodies(con, snapshot_id)
+    new_bodies: dict[str, NewBody] = {}
+    for call, digest, param in zip(ordered, digests, params):
+        if digest not in known and digest not in new_bodies:
+            base = bases.get((call.endpoint, call.path, param))
+            new_bodies[digest] = NewBody(digest, call.body, call.requested_at, base)
+    put_bodies(con, list(new_bodies.values()))
     _insert_requests(con, snapshot_id, ordered, params, digests)
     content = [f"{c.endpoint}|{c.path}|{p}|{d}" for c, p, d in zip(ordered, params, digests) if c.status == 200]
     return hashlib.sha256("\n".join(content).encode()).hexdigest()
+
+
+def _previous_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[tuple[str, str, str], str]:
+    """Body hash per request (endpoint, path, params) in the latest earlier snapshot: the delta bases."""
+    rows = con.execute(load_sql("staging/previous_bodies.sql"), [snapshot_id]).fetchall()
+    return {(e, p, q): h for e, p, q, h in rows}
 
 
 def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call],
@@ -135,7 +140,7 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> in
         "endpoint": pa.array([r[0] for r in rows], pa.string()),
         "region_key": pa.array([r[1] for r in rows], pa.string()),
         "page": pa.array([r[2] for r in rows], pa.int32()),
-        "body": pa.array([zlib.decompress(r[3]).decode("utf-8") for r in rows], pa.string()),
+        "body": pa.array([get_body(con, r[3]).decode("utf-8") for r in rows], pa.string()),
     })
     con.register("_decoded_bodies", bodies)
     try:

@@ -17,12 +17,15 @@ create table if not exists snapshots (
     change_count integer
 );
 
--- raw layer: append-only; bodies are content-addressed and stored zlib-compressed, byte-exact
+-- raw layer: append-only; bodies are content-addressed, byte-exact, zlib-compressed with the
+-- previous body of the same request as preset dictionary (see pipeline/rawstore.py)
 create table if not exists raw_bodies (
     body_hash varchar primary key,        -- sha256 of the uncompressed body
     body_zlib blob not null,
     size_bytes integer not null,
-    first_seen_at timestamptz not null
+    first_seen_at timestamptz not null,
+    base_hash varchar,                    -- the zdict body; null = self-contained
+    chain_depth integer not null          -- bodies to decode before this one
 );
 
 create table if not exists _requests (

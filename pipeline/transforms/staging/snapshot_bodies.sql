@@ -11,9 +11,8 @@ final as (
             json_extract_string(requests.params, '$.DCID')
         ) as region_key,
         requests.seq as page,
-        raw_bodies.body_zlib
+        requests.body_hash
     from requests
-    join raw_bodies using (body_hash)
     order by requests.seq
 )
 select * from final
