@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
+import requests
 
 from pipeline import warehouse
 from pipeline.config import Settings
@@ -43,17 +44,19 @@ def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bo
 
 
 def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetime | None = None,
-                 accept_anomalies: bool = False) -> CollectResult:
-    """Collect and apply one snapshot on an open warehouse without publishing (demo and bench batch this)."""
+                 accept_anomalies: bool = False, session: requests.Session | None = None) -> CollectResult:
+    """Collect and apply one snapshot on an open warehouse without publishing (demo and bench batch
+    this, passing one `session` so connections are reused across snapshots)."""
     started = time.perf_counter()
     started_at = at or datetime.now(timezone.utc)
     headers = {FAKE_NOW_HEADER: started_at.isoformat()} if at else {}
-    client = HttpClient(settings, extra_headers=headers)
+    client = HttpClient(settings, extra_headers=headers, session=session)
     snapshot_id = warehouse.start_snapshot(con, settings.api_version, settings.base_url, started_at, at is not None)
     try:
         return _fetch_and_apply(con, client, snapshot_id, started_at, accept_anomalies, started)
     finally:
-        client.close()
+        if session is None:
+            client.close()
 
 
 def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,

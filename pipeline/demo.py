@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline import warehouse
 from pipeline.collector import collect_into
 from pipeline.config import Settings
+from pipeline.http import new_session
 from pipeline.publish import publish
 from pipeline.serve import serve
 
@@ -51,9 +52,9 @@ def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None
     changes = 0
     with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
         settings = Settings(data_dir=data_dir, base_url=api.base_url + "/v2", requests_per_second=1000)
-        with warehouse.open_warehouse(data_dir) as con:
+        with warehouse.open_warehouse(data_dir) as con, new_session(settings) as session:
             for at in times:
-                changes += collect_into(con, settings, at=at).change_count
+                changes += collect_into(con, settings, at=at, session=session).change_count
             publish(con, data_dir)
     summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
     log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)

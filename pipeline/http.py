@@ -57,6 +57,16 @@ class Pacer:
             time.sleep(start_at - now)
 
 
+def new_session(settings: Settings) -> requests.Session:
+    """A session with the retry policy mounted and a connection pool as large as the fan-out."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=build_retry(settings), pool_maxsize=max(settings.concurrency, 1))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    return session
+
+
 def build_retry(settings: Settings) -> Retry:
     return Retry(
         total=settings.max_retries,
@@ -78,18 +88,12 @@ class HttpClient:
     settings: Settings
     extra_headers: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    session: requests.Session | None = None  # pass one to reuse connections across collections
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.settings.requests_per_second)
-        self.session = requests.Session()
-        adapter = HTTPAdapter(
-            max_retries=build_retry(self.settings),
-            pool_maxsize=max(self.settings.concurrency, 1),
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.session.headers.update(self.extra_headers)
+        if self.session is None:
+            self.session = new_session(self.settings)
         self._calls_lock = threading.Lock()
 
     def close(self) -> None:
@@ -120,12 +124,13 @@ class HttpClient:
         return call
 
     def _auth_headers(self) -> dict[str, str]:
+        """Per-request headers: the extra ones (the emulator's X-Fake-Now) and the key, only when set."""
         key = self.settings.api_key
         if not key:
-            return {}
+            return dict(self.extra_headers)
         if self.settings.api_version == "v1":
-            return {"API-Key": key}
-        return {"Authorization": f"Bearer {key}"}
+            return {**self.extra_headers, "API-Key": key}
+        return {**self.extra_headers, "Authorization": f"Bearer {key}"}
 
 
 def parse_json(call: Call, items_key: str | None) -> Any:
