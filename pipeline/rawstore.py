@@ -1,9 +1,11 @@
 """The raw layer's body store: content-addressed, byte-exact, delta-compressed.
 
-A new body is zlib-compressed with the previous body of the same request as preset dictionary
-(zdict), so an availability list that moved by one plan costs tens of bytes instead of a kilobyte.
-Chains are capped (MAX_CHAIN): past it a self-contained keyframe is stored, so decoding one body
-reads at most MAX_CHAIN rows. Bodies never change once stored, so decoded ones are cached by hash.
+Each distinct body (sha256) is stored once, under a small integer body_id that the request log
+references (an id compresses to a few bits per row; a hex hash would cost 64 bytes). A new body is
+zlib-compressed with the previous body of the same request as preset dictionary (zdict), so an
+availability list that moved by one plan costs tens of bytes instead of a kilobyte. Chains are
+capped (MAX_CHAIN): past it a self-contained keyframe is stored, so decoding one body reads at
+most MAX_CHAIN rows. Bodies never change once stored, so decoded ones are cached by id.
 """
 from __future__ import annotations
 
@@ -15,11 +17,11 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline.sql import fetch_one
+from pipeline.sql import fetch_one, fetch_value
 
 MAX_CHAIN = 48
 _CACHE_SIZE = 1024
-_cache: OrderedDict[str, bytes] = OrderedDict()
+_cache: OrderedDict[int, bytes] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -27,44 +29,54 @@ class NewBody:
     body_hash: str
     body: bytes
     first_seen_at: datetime
-    base_hash: str | None  # the previous body of the same request, if any
+    base_id: int | None  # the previous body of the same request, if any
 
 
 def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> None:
-    """Insert bodies not stored yet (the caller checked), delta-compressed against their base."""
-    rows = []
-    for new in bodies:
-        base, depth = _usable_base(con, new.base_hash)
+def known_ids(con: duckdb.DuckDBPyConnection, digests: list[str]) -> dict[str, int]:
+    """body_id of each digest already stored."""
+    rows = con.execute("select body_hash, body_id from raw_bodies where body_hash in"
+                       " (select unnest(cast(? as varchar[])))", [sorted(set(digests))]).fetchall()
+    return dict(rows)
+
+
+def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[str, int]:
+    """Insert bodies not stored yet (the caller checked), delta-compressed; return their new ids."""
+    next_id = int(fetch_value(con, "select coalesce(max(body_id), 0) + 1 from raw_bodies"))
+    rows, ids = [], {}
+    for offset, new in enumerate(bodies):
+        body_id = next_id + offset
+        base, depth = _usable_base(con, new.base_id)
         compressor = zlib.compressobj(9, zdict=base) if base is not None else zlib.compressobj(9)
         data = compressor.compress(new.body) + compressor.flush()
-        rows.append([new.body_hash, data, len(new.body), new.first_seen_at,
-                     new.base_hash if base is not None else None, depth])
-        _remember(new.body_hash, new.body)
+        rows.append([body_id, new.body_hash, data, len(new.body), new.first_seen_at,
+                     new.base_id if base is not None else None, depth])
+        ids[new.body_hash] = body_id
+        _remember(body_id, new.body)
     if rows:
-        con.executemany("insert into raw_bodies values (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into raw_bodies values (?, ?, ?, ?, ?, ?, ?)", rows)
+    return ids
 
 
-def _usable_base(con: duckdb.DuckDBPyConnection, base_hash: str | None) -> tuple[bytes | None, int]:
+def _usable_base(con: duckdb.DuckDBPyConnection, base_id: int | None) -> tuple[bytes | None, int]:
     """The base body and the new chain depth; no base (a keyframe) when the chain would be too long."""
-    if base_hash is None:
+    if base_id is None:
         return None, 0
-    row = fetch_one(con, "select chain_depth from raw_bodies where body_hash = ?", [base_hash])
-    if row is None or row[0] + 1 > MAX_CHAIN:
+    depth = fetch_value(con, "select chain_depth from raw_bodies where body_id = ?", [base_id])
+    if depth is None or depth + 1 > MAX_CHAIN:
         return None, 0
-    return get_body(con, base_hash), row[0] + 1
+    return get_body(con, base_id), depth + 1
 
 
-def get_body(con: duckdb.DuckDBPyConnection, digest: str) -> bytes:
+def get_body(con: duckdb.DuckDBPyConnection, body_id: int) -> bytes:
     """The exact bytes of a stored body, decoding its delta chain (cached)."""
-    chain: list[tuple[str, bytes]] = []
-    current: str | None = digest
+    chain: list[tuple[int, bytes]] = []
+    current: int | None = body_id
     while current is not None and current not in _cache:
-        data, base = fetch_one(con, "select body_zlib, base_hash from raw_bodies where body_hash = ?",
-                                [current])
+        data, base = fetch_one(con, "select body_zlib, base_id from raw_bodies where body_id = ?", [current])
         chain.append((current, data))
         current = base
     body = _cache[current] if current is not None else None
@@ -72,11 +84,11 @@ def get_body(con: duckdb.DuckDBPyConnection, digest: str) -> bytes:
         decompressor = zlib.decompressobj(zdict=body) if body is not None else zlib.decompressobj()
         body = decompressor.decompress(data) + decompressor.flush()
         _remember(key, body)
-    return _cache[digest] if digest in _cache else body  # type: ignore[return-value]
+    return body  # type: ignore[return-value]
 
 
-def _remember(digest: str, body: bytes) -> None:
-    _cache[digest] = body
-    _cache.move_to_end(digest)
+def _remember(body_id: int, body: bytes) -> None:
+    _cache[body_id] = body
+    _cache.move_to_end(body_id)
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

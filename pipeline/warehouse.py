@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
 from pipeline.http import Call
-from pipeline.rawstore import NewBody, body_hash, get_body, put_bodies
+from pipeline.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies
 from pipeline.sql import fetch_value, load_sql, sql_files
 
 log = logging.getLogger(__name__)
@@ -89,29 +89,27 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     ordered = sorted(calls, key=_call_order)
     digests = [body_hash(call.body) for call in ordered]
     params = [json.dumps(call.params, sort_keys=True) for call in ordered]
-    known = {row[0] for row in con.execute(
-        "select body_hash from raw_bodies where body_hash in (select unnest(cast(? as varchar[])))",
-        [sorted(set(digests))]).fetchall()}
+    ids = known_ids(con, digests)
     bases = _previous_bodies(con, snapshot_id)
     new_bodies: dict[str, NewBody] = {}
     for call, digest, param in zip(ordered, digests, params):
-        if digest not in known and digest not in new_bodies:
+        if digest not in ids and digest not in new_bodies:
             base = bases.get((call.endpoint, call.path, param))
             new_bodies[digest] = NewBody(digest, call.body, call.requested_at, base)
-    put_bodies(con, list(new_bodies.values()))
-    _insert_requests(con, snapshot_id, ordered, params, digests)
+    ids.update(put_bodies(con, list(new_bodies.values())))
+    _insert_requests(con, snapshot_id, ordered, params, [ids[d] for d in digests])
     content = [f"{c.endpoint}|{c.path}|{p}|{d}" for c, p, d in zip(ordered, params, digests) if c.status == 200]
     return hashlib.sha256("\n".join(content).encode()).hexdigest()
 
 
-def _previous_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[tuple[str, str, str], str]:
-    """Body hash per request (endpoint, path, params) in the latest earlier snapshot: the delta bases."""
+def _previous_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[tuple[str, str, str], int]:
+    """body_id per request (endpoint, path, params) in the latest earlier snapshot: the delta bases."""
     rows = con.execute(load_sql("staging/previous_bodies.sql"), [snapshot_id]).fetchall()
-    return {(e, p, q): h for e, p, q, h in rows}
+    return {(e, p, q): b for e, p, q, b in rows}
 
 
 def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call],
-                     params: list[str], digests: list[str]) -> None:
+                     params: list[str], body_ids: list[int]) -> None:
     """One columnar insert for the whole request log of a snapshot (executemany is row by row)."""
     rows = pa.table({
         "snapshot_id": pa.array([snapshot_id] * len(calls), pa.int32()),
@@ -119,7 +117,7 @@ def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: li
         "endpoint": [c.endpoint for c in calls], "path": [c.path for c in calls], "params": params,
         "status": pa.array([c.status for c in calls], pa.int32()),
         "size_bytes": pa.array([len(c.body) for c in calls], pa.int32()),
-        "elapsed_ms": [round(c.elapsed_ms, 3) for c in calls], "body_hash": digests,
+        "elapsed_ms": [round(c.elapsed_ms, 3) for c in calls], "body_id": pa.array(body_ids, pa.int32()),
         "requested_at": pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC")),
     })
     con.register("_new_requests", rows)

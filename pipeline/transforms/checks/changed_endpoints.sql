@@ -6,15 +6,15 @@ with previous as (
     where status = 'ok' and snapshot_id < ?
 ),
 bodies as (
-    select r.snapshot_id, r.endpoint, r.path, r.params, r.body_hash
+    select r.snapshot_id, r.endpoint, r.path, r.params, r.body_id
     from _requests r
     where r.status = 200 and (r.snapshot_id = ? or r.snapshot_id = (select snapshot_id from previous))
 ),
 this_snapshot as (
-    select endpoint, path, params, body_hash from bodies where snapshot_id = ?
+    select endpoint, path, params, body_id from bodies where snapshot_id = ?
 ),
 previous_snapshot as (
-    select endpoint, path, params, body_hash from bodies where snapshot_id = (select snapshot_id from previous)
+    select endpoint, path, params, body_id from bodies where snapshot_id = (select snapshot_id from previous)
 ),
 differences as (
     (select * from this_snapshot except select * from previous_snapshot)

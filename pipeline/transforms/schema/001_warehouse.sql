@@ -20,11 +20,12 @@ create table if not exists snapshots (
 -- raw layer: append-only; bodies are content-addressed, byte-exact, zlib-compressed with the
 -- previous body of the same request as preset dictionary (see pipeline/rawstore.py)
 create table if not exists raw_bodies (
-    body_hash varchar primary key,        -- sha256 of the uncompressed body
+    body_id integer not null,             -- referenced by _requests (cheaper than the hash)
+    body_hash varchar not null,           -- sha256 of the uncompressed body: the content address
     body_zlib blob not null,
     size_bytes integer not null,
     first_seen_at timestamptz not null,
-    base_hash varchar,                    -- the zdict body; null = self-contained
+    base_id integer,                      -- the zdict body; null = self-contained
     chain_depth integer not null          -- bodies to decode before this one
 );
 
@@ -37,7 +38,7 @@ create table if not exists _requests (
     status integer not null,
     size_bytes integer not null,
     elapsed_ms double,
-    body_hash varchar not null,
+    body_id integer not null,
     requested_at timestamptz not null
 );
 

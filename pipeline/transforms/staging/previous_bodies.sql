@@ -4,7 +4,7 @@ with previous as (
     select max(snapshot_id) as snapshot_id from _requests where snapshot_id < ?
 ),
 final as (
-    select endpoint, path, params, body_hash
+    select endpoint, path, params, body_id
     from _requests
     where snapshot_id = (select snapshot_id from previous) and status = 200
 )

@@ -11,7 +11,7 @@ final as (
             json_extract_string(requests.params, '$.DCID')
         ) as region_key,
         requests.seq as page,
-        requests.body_hash
+        requests.body_id
     from requests
     order by requests.seq
 )
