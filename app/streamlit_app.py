@@ -1,18 +1,34 @@
-"""vultr-catalog dashboard entry point (run with `vultr-catalog serve`)."""
+"""vultr-catalog dashboard entry point (run with `vultr-catalog serve`): navigation, sidebar, empty state."""
 from __future__ import annotations
 
 import streamlit as st
 
-from pipeline import queries
-from pipeline.errors import NoCatalogError
+from app import data, ui
 
-st.set_page_config(page_title="vultr-catalog", layout="wide")
-st.title("Vultr plans")
-try:
-    with queries.catalog() as con:
-        plans = con.execute("select * from plans order by plan_type, monthly_cost_usd, plan_id").df()
-except NoCatalogError as exc:
-    st.info(f"{exc}")
+st.set_page_config(page_title="vultr-catalog", page_icon=":material/cloud:", layout="wide")
+
+PAGES = {
+    "Find": [
+        st.Page("app_pages/finder.py", title="Cheapest plan", icon=":material/search:", default=True),
+        st.Page("app_pages/availability.py", title="Availability", icon=":material/public:"),
+    ],
+    "History": [
+        st.Page("app_pages/plan_history.py", title="Plan history", icon=":material/show_chart:"),
+        st.Page("app_pages/changes.py", title="What changed", icon=":material/update:"),
+    ],
+    "Catalog": [
+        st.Page("app_pages/regions.py", title="Regions", icon=":material/location_on:"),
+        st.Page("app_pages/operating_systems.py", title="Operating systems", icon=":material/terminal:"),
+    ],
+    "Data": [
+        st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
+        st.Page("app_pages/sql_console.py", title="SQL console", icon=":material/database:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+ui.sidebar_freshness()
+if data.has_catalog():
+    page.run()
 else:
-    st.caption(f"{len(plans)} plans in the latest snapshot")
-    st.dataframe(plans, hide_index=True)
+    ui.empty_state()

@@ -59,10 +59,17 @@ def collect_settings(args: argparse.Namespace):
                              base_url=args.base_url, requests_per_second=args.rate_limit)
 
 
-def cmd_collect(args: argparse.Namespace) -> int:
-    from pipeline.collector import collect
+def add_alert_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--alerts", metavar="RULES",
+                        help="alert rules file (TOML) to match new changes against (default $VULTR_CATALOG_ALERTS)")
 
-    result = collect(collect_settings(args), at=args.at, accept_anomalies=args.accept_anomalies)
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from pipeline.alerts import load_rules
+    from pipeline.schedule import collect_once
+
+    result = collect_once(collect_settings(args), at=args.at, accept_anomalies=args.accept_anomalies,
+                          alerts=load_rules(args.alerts))
     baseline = " (baseline)" if result.is_baseline else ""
     print(f"snapshot {result.snapshot_id} ok{baseline}: {result.request_count} requests, "
           f"{result.change_count} changes, {result.elapsed_s:.1f}s")
@@ -75,8 +82,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
             frame = queries.run_sql(con, args.query)
         except duckdb.Error as exc:
             raise CatalogError(str(exc).strip().splitlines()[0]) from None
+        note_demo_data(con)
     print(render(frame, args.format))
     return 0
+
+
+def note_demo_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Label demo data wherever it is shown (on stderr, so piped csv/json stays clean)."""
+    if queries.freshness(con)["is_demo"]:
+        print("note: demo data, simulated by the bundled Vultr API emulator", file=sys.stderr)
 
 
 def cmd_cheapest(args: argparse.Namespace) -> int:
@@ -86,6 +100,7 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         in_stock_only=not args.include_sold_out, at=args.at)
     with queries.catalog(args.data_dir) as con:
         frame = queries.cheapest(con, plan_filter)
+        note_demo_data(con)
     if args.limit:
         frame = frame.head(args.limit)
     print(render(frame, args.format))
@@ -103,6 +118,49 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def collect_settings_dir(args: argparse.Namespace):
     return settings_from_env(data_dir=args.data_dir).data_dir
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_catalog
+
+    summary = export_catalog(args.out, args.format, data_dir=args.data_dir, overwrite=args.overwrite)
+    demo = " (demo data)" if summary.is_demo else ""
+    print(f"exported {len(summary.tables)} tables{demo}, {summary.rows} rows, "
+          f"{summary.size_bytes / 1e6:.2f} MB of {summary.format} to {summary.out_dir}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from pipeline.alerts import load_rules
+    from pipeline.durations import parse_duration
+    from pipeline.schedule import ScheduleSpec, run_schedule
+
+    if not args.debug:  # a service logs one line per run by default; -v adds the per-endpoint lines
+        logging.getLogger().setLevel(logging.INFO)
+        for noisy in ("apscheduler", *(() if args.verbose else ("pipeline.sources",))):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    spec = ScheduleSpec(every_s=parse_duration(args.every) if args.every else None, cron=args.cron,
+                        jitter_s=parse_duration(args.jitter) if args.jitter else 0.0)
+    return run_schedule(collect_settings(args), spec, accept_anomalies=args.accept_anomalies,
+                        alerts=load_rules(args.alerts))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.status import collector_status, render_status
+
+    status = collector_status(collect_settings_dir(args))
+    print(json.dumps(status, indent=2) if args.format == "json" else render_status(status))
+    return 0
+
+
+def cmd_alerts_test(args: argparse.Namespace) -> int:
+    from pipeline.alerts import load_rules, test_rules
+
+    frame = test_rules(load_rules(args.rules), args.data_dir)
+    print(render(frame, args.format))
+    return 0
 
 
 def cmd_fake_api(args: argparse.Namespace) -> int:

@@ -13,7 +13,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo, _rebuild):
+    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo, _rebuild, _export, _schedule, _status,
+                _alerts):
         add(commands)
     return parser
 
@@ -23,6 +24,7 @@ def _collect(commands) -> None:
     cli.add_collect_options(p)
     p.add_argument("--at", type=cli.parse_timestamp,
                    help="simulated observation time (emulator only: sent as X-Fake-Now)")
+    cli.add_alert_options(p)
     p.set_defaults(handler=cli.cmd_collect)
 
 
@@ -79,3 +81,40 @@ def _rebuild(commands) -> None:
     p = commands.add_parser("rebuild", help="re-derive staging, history and changes from the raw layer alone")
     cli.add_data_dir(p)
     p.set_defaults(handler=cli.cmd_rebuild)
+
+
+def _export(commands) -> None:
+    p = commands.add_parser("export", help="write every public view and history table as parquet or csv")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument("--out", required=True, help="output directory (history Hive-partitioned by month)")
+    p.add_argument("--overwrite", action="store_true", help="replace the tables in a non-empty --out")
+    cli.add_data_dir(p)
+    p.set_defaults(handler=cli.cmd_export)
+
+
+def _schedule(commands) -> None:
+    p = commands.add_parser("schedule", help="collect now and then on a schedule, until SIGTERM/SIGINT")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--every", metavar="DURATION", help="interval between runs, e.g. 30s, 15m, 1h")
+    when.add_argument("--cron", metavar="EXPR", help='crontab expression in UTC, e.g. "*/15 * * * *"')
+    p.add_argument("--jitter", metavar="DURATION", help="delay each run by a random 0..DURATION (whole seconds)")
+    cli.add_collect_options(p)
+    cli.add_alert_options(p)
+    p.set_defaults(handler=cli.cmd_schedule)
+
+
+def _status(commands) -> None:
+    p = commands.add_parser("status", help="collector health: last success and failure, next run, staleness")
+    cli.add_data_dir(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cli.cmd_status)
+
+
+def _alerts(commands) -> None:
+    p = commands.add_parser("alerts", help="alert rules: `alerts test RULES`")
+    sub = p.add_subparsers(dest="alerts_command", required=True, metavar="SUBCOMMAND")
+    t = sub.add_parser("test", help="show what the rules would have matched over the stored history")
+    t.add_argument("rules", metavar="RULES", help="alert rules file (TOML)")
+    cli.add_data_dir(t)
+    t.add_argument("--format", choices=FORMATS, default="table")
+    t.set_defaults(handler=cli.cmd_alerts_test)

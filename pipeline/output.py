@@ -25,10 +25,10 @@ def _cell(value: object) -> object:
         return money_text(value)
     if isinstance(value, (datetime, date, pd.Timestamp)):
         return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):  # numpy arrays (DuckDB lists)
-        return value.tolist()
+    if hasattr(value, "tolist"):  # numpy arrays (DuckDB lists) and numpy scalars
+        return [_cell(v) for v in value.tolist()] if getattr(value, "ndim", 0) else value.tolist()
+    if isinstance(value, list):
+        return [_cell(v) for v in value]
     return value
 
 

@@ -23,6 +23,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(app_script()),
         "--server.headless", "true", "--server.port", str(port), "--server.address", host,
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",
     ]
 
 

@@ -142,3 +142,20 @@ def test_fake_api_runs_in_foreground():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_rebuild_and_cheapest_at(api, collected):
+    first_at = run_cli("sql", "select min(started_at) from snapshots", "--data-dir", str(collected), "--format", "csv")
+    assert first_at.returncode == 0
+    result = run_cli("rebuild", "--data-dir", str(collected))
+    assert result.returncode == 0 and result.stdout.startswith("rebuilt from raw: 1 snapshots")
+    before = run_cli("cheapest", "--region", "fra", "--at", "2000-01-01T00:00:00Z", "--data-dir", str(collected))
+    assert before.returncode == 1 and "unknown region 'fra'" in before.stderr  # nothing was known in 2000
+    bad = run_cli("cheapest", "--region", "fra", "--at", "yesterday", "--data-dir", str(collected))
+    assert bad.returncode == 2 and "not an ISO-8601 timestamp" in bad.stderr
+
+
+def test_demo_data_is_labelled(demo_dir):
+    result = run_cli("cheapest", "--region", "fra", "--data-dir", str(demo_dir), "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)
+    assert "demo data" in result.stderr

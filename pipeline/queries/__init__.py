@@ -3,6 +3,20 @@
 Each submodule owns one family of questions; everything public is re-exported here, so callers
 write `from pipeline import queries; queries.cheapest(con, ...)`.
 """
+# The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
+# attribute `catalog`, which the core import below then rebinds to the catalog() context manager.
+from pipeline.queries.catalog import (
+    STOCK_STATUSES,
+    availability_matrix,
+    cheapest_per_region,
+    freshness,
+    operating_systems,
+    plans,
+    regions,
+    snapshots,
+)
+from pipeline.queries.history import changes, price_history, stock_history, stock_summary
+from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
     PlanFilter,
     catalog,
@@ -14,4 +28,7 @@ from pipeline.queries.core import (
     run_sql,
 )
 
-__all__ = ["PlanFilter", "catalog", "check_region", "cheapest", "frame", "open_catalog", "region_ids", "run_sql"]
+__all__ = ["PlanFilter", "catalog", "check_region", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
+           "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
+           "plans", "regions", "snapshots", "changes", "price_history", "stock_history", "stock_summary",
+           "ConsoleError", "ConsoleResult", "open_console", "public_columns", "run_console"]

@@ -1,0 +1,66 @@
+"""What changed at Vultr: the change feed (filter by entity, region and time) and the in-stock ratio per region."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pandas as pd
+import streamlit as st
+
+from app import data, ui
+from app.formatting import describe_change
+
+ANY = "any"
+ENTITIES = ("availability", "plan_location", "plan", "region", "operating_system")
+DEFAULTS = {"entity": ANY, "region": ANY, "since": None, "until": None}
+
+
+def day_start(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def feed(changes: pd.DataFrame) -> pd.DataFrame:
+    described = [describe_change(*row) for row in changes[
+        ["entity", "entity_id", "region_id", "change_type", "field", "old_value", "new_value"]].itertuples(index=False)]
+    return changes.assign(change=described)[["changed_at", "change", *changes.columns.drop("changed_at")]]
+
+
+def region_ratios(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per region: plans in stock now, plans ever offered, mean in-stock ratio over 30 days."""
+    grouped = summary.groupby("region_id", as_index=False).agg(
+        plans_in_stock_now=("in_stock_now", "sum"), plans_seen=("plan_id", "nunique"),
+        in_stock_ratio_30d=("in_stock_ratio_30d", "mean"))
+    return grouped.sort_values(["in_stock_ratio_30d", "region_id"], ascending=[False, True])
+
+
+st.title("What changed at Vultr")
+region_ids = data.regions()["region_id"].tolist()
+ui.seed_from_url("changes.entity", "entity", ANY, lambda e: e if e in ENTITIES else ANY)
+ui.seed_from_url("changes.region", "region", ANY, lambda r: r if r in region_ids else ANY)
+ui.seed_from_url("changes.since", "since", None, date.fromisoformat)
+ui.seed_from_url("changes.until", "until", None, date.fromisoformat)
+row = st.columns(4)
+row[0].selectbox("Entity", [ANY, *ENTITIES], key="changes.entity")
+row[1].selectbox("Region", [ANY, *region_ids], key="changes.region")
+row[2].date_input("Since (UTC day)", key="changes.since", value=None)
+row[3].date_input("Until (UTC day, inclusive)", key="changes.until", value=None)
+state = {name: st.session_state[f"changes.{name}"] for name in DEFAULTS}
+ui.write_url({**state, "since": state["since"] and state["since"].isoformat(),
+              "until": state["until"] and state["until"].isoformat()}, DEFAULTS)
+
+entity = None if state["entity"] == ANY else state["entity"]
+region_id = None if state["region"] == ANY else state["region"]
+until = day_start(state["until"] + timedelta(days=1)) if state["until"] else None
+changes = data.changes(entity=entity, region_id=region_id, since=day_start(state["since"]), until=until)
+if changes.empty:
+    st.markdown("**No changes** match these filters (the first snapshot is a baseline and records none).")
+else:
+    st.markdown(f"**{len(changes)} changes**, newest first; latest at {changes['changed_at'].max():%Y-%m-%d %H:%M} UTC."
+                + (" Showing the newest 1000." if len(changes) >= 1000 else ""))
+ui.table(feed(changes), "changes")
+
+st.subheader("In stock per region")
+st.caption("Mean share of the last 30 days each plan a region offered was in stock.")
+ratios = region_ratios(data.stock_summary(region_id=region_id))
+ui.table(ratios, "in-stock-ratio-per-region", column_config={
+    "in_stock_ratio_30d": st.column_config.ProgressColumn("in stock (30 days)", format="percent",
+                                                          min_value=0, max_value=1)})

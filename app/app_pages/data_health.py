@@ -1,0 +1,29 @@
+"""Data health: how fresh the catalog is and the recent snapshots with their status and errors."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import data, ui
+from app.formatting import age_text
+
+st.title("Data health")
+fresh = data.freshness()
+cols = st.columns(4)
+cols[0].metric("Last successful snapshot", f"#{fresh['last_ok_snapshot_id']}" if fresh["last_ok_snapshot_id"] else "none")
+cols[1].metric("Age", age_text(fresh["age_s"]))
+cols[2].metric("Snapshots published", fresh["snapshot_count"])
+cols[3].metric("Data", "demo data" if fresh["is_demo"] else "live")
+if fresh["is_stale"]:
+    st.warning(f"The catalog is stale (last successful snapshot {age_text(fresh['age_s'])}, threshold "
+               f"{data.STALE_AFTER_S // 3600} h): run `vultr-catalog collect` or check the scheduler.")
+else:
+    st.success(f"Fresh: last successful snapshot {age_text(fresh['age_s'])}.")
+if fresh["is_demo"]:
+    st.info("This is **demo data**: hourly snapshots of the bundled emulator on a simulated clock.")
+
+st.subheader("Recent snapshots")
+st.caption("Only successful snapshots are published to the catalog; a failed collection publishes nothing and "
+           "is recorded with its error in the private warehouse (the dashboard keeps showing the last good one).")
+limit = st.number_input("Show the last", min_value=1, max_value=1000, value=50, step=10, key="health.limit")
+snapshots = data.snapshots(limit=int(limit))
+ui.table(snapshots, "snapshots")

@@ -1,0 +1,136 @@
+"""Cached, read-only access to the published catalog for the dashboard.
+
+Every read opens a short-lived read-only connection, runs one pipeline.queries function and closes it:
+the app never holds a connection, so it never blocks a collection. Results are cached with a TTL and
+keyed on the catalog file's identity (inode + mtime), so a newly published catalog is seen at once.
+Opening is retried once: a catalog swapped in by a publish at that instant must never show an error.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipeline import queries
+from pipeline.config import default_data_dir
+from pipeline.publish import catalog_path
+
+log = logging.getLogger(__name__)
+TTL_S = 300
+STALE_AFTER_S = 3 * 3600  # a scheduled collector runs at least hourly; three missed runs is stale
+RETRY_PAUSE_S = 0.05
+COORDINATES_CSV = Path(__file__).resolve().parent / "region_coordinates.csv"
+
+
+def data_dir() -> str:
+    """The data directory the app reads (VULTR_CATALOG_DATA_DIR, set by `vultr-catalog serve`)."""
+    return str(default_data_dir().resolve())
+
+
+def catalog_version(directory: str | None = None) -> tuple[int, int] | None:
+    """(inode, mtime_ns) of the published catalog, or None when there is none yet."""
+    try:
+        stat = catalog_path(Path(directory or data_dir())).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def has_catalog() -> bool:
+    return catalog_version() is not None
+
+
+@st.cache_data(ttl=TTL_S, max_entries=512, show_spinner=False)
+def _cached(name: str, directory: str, version: tuple[int, int] | None, args: tuple, kwargs: tuple) -> Any:
+    return _read_with_retry(name, directory, args, dict(kwargs))
+
+
+def _read_with_retry(name: str, directory: str, args: tuple, kwargs: dict) -> Any:
+    for attempt in (1, 2):
+        try:
+            with queries.catalog(directory) as con:
+                return getattr(queries, name)(con, *args, **kwargs)
+        except duckdb.Error as exc:  # e.g. the file replaced while opening: one quiet retry
+            if attempt == 2:
+                raise
+            log.info("retrying %s after %s", name, type(exc).__name__)
+            time.sleep(RETRY_PAUSE_S)
+
+
+def read(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Run queries.<name>(con, *args, **kwargs) on a fresh read-only connection, cached."""
+    directory = data_dir()
+    return _cached(name, directory, catalog_version(directory), args, tuple(sorted(kwargs.items())))
+
+
+def cheapest(plan_filter: queries.PlanFilter) -> pd.DataFrame:
+    return read("cheapest", plan_filter)
+
+
+def plans(plan_type: str | None = None) -> pd.DataFrame:
+    return read("plans", plan_type=plan_type)
+
+
+def regions() -> pd.DataFrame:
+    return read("regions")
+
+
+def operating_systems() -> pd.DataFrame:
+    return read("operating_systems")
+
+
+def availability_matrix(plan_type: str | None = None) -> pd.DataFrame:
+    return read("availability_matrix", plan_type=plan_type)
+
+
+def snapshots(limit: int = 50) -> pd.DataFrame:
+    return read("snapshots", limit=limit)
+
+
+def freshness() -> dict[str, Any]:
+    """queries.freshness with age_s recomputed now (the cached value would age)."""
+    fresh = dict(read("freshness"))
+    last_ok_at = fresh.get("last_ok_at")
+    fresh["age_s"] = None if last_ok_at is None else (datetime.now(timezone.utc) - last_ok_at).total_seconds()
+    fresh["is_stale"] = fresh["age_s"] is None or fresh["age_s"] > STALE_AFTER_S
+    return fresh
+
+
+def price_history(plan_id: str) -> pd.DataFrame:
+    return read("price_history", plan_id)
+
+
+def stock_history(plan_id: str, region_id: str | None = None) -> pd.DataFrame:
+    return read("stock_history", plan_id, region_id=region_id)
+
+
+def changes(entity: str | None = None, region_id: str | None = None, since: datetime | None = None,
+            until: datetime | None = None, limit: int = 1000) -> pd.DataFrame:
+    return read("changes", entity=entity, region_id=region_id, since=since, until=until, limit=limit)
+
+
+def stock_summary(region_id: str | None = None, plan_id: str | None = None) -> pd.DataFrame:
+    return read("stock_summary", region_id=region_id, plan_id=plan_id)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def public_columns(directory: str, version: tuple[int, int] | None) -> pd.DataFrame:
+    return queries.public_columns(directory)
+
+
+@st.cache_data(show_spinner=False)
+def region_coordinates() -> pd.DataFrame:
+    """The bundled region_id -> latitude/longitude table (source in its first line)."""
+    return pd.read_csv(COORDINATES_CSV, comment="#", dtype={"region_id": "str"})
+
+
+def region_names() -> dict[str, str]:
+    """region_id -> "City (CC)" for labels; empty when there is no catalog."""
+    frame = regions()
+    return {row.region_id: f"{row.city} ({row.country})" for row in frame.itertuples()}

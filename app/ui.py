@@ -1,0 +1,95 @@
+"""Pieces every page shares: the freshness sidebar, the empty state, tables with downloads, URL state."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import data
+from app.formatting import age_text
+
+
+def md_escape(text: str) -> str:
+    """Escape what Streamlit markdown would interpret ($ starts LaTeX; _ and * emphasis)."""
+    for char in ("\\", "$", "_", "*"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def sidebar_freshness() -> None:
+    """Last successful snapshot, its age, a stale warning and the demo-data label (every page)."""
+    with st.sidebar:
+        if not data.has_catalog():
+            st.caption("No catalog yet.")
+            return
+        fresh = data.freshness()
+        if fresh["is_demo"]:
+            st.warning("**demo data**: simulated by the bundled emulator, not Vultr's live catalog")
+        if fresh["last_ok_at"] is None:
+            st.caption("No successful snapshot yet.")
+            return
+        st.caption(f"Last successful snapshot: #{fresh['last_ok_snapshot_id']} at "
+                   f"{fresh['last_ok_at']:%Y-%m-%d %H:%M} UTC ({age_text(fresh['age_s'])}); "
+                   f"{fresh['snapshot_count']} snapshots since {fresh['first_at']:%Y-%m-%d %H:%M}")
+        if fresh["is_stale"]:
+            st.warning(f"Stale: the last successful snapshot is {age_text(fresh['age_s'])}. "
+                       "Run `vultr-catalog collect` (or check the scheduler).")
+
+
+def empty_state() -> None:
+    directory = data.data_dir()
+    st.title("No catalog yet")
+    st.info(f"There is no published catalog in `{directory}` yet.\n\n"
+            f"- `vultr-catalog collect --data-dir {directory}` fetches Vultr's live catalog (no key needed), or\n"
+            "- `make demo` builds a demo history from the bundled emulator and opens this dashboard on it.\n\n"
+            "Then reload this page.")
+
+
+def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, parquet: bool = False,
+          height: int | str = "auto", shown: pd.DataFrame | None = None) -> None:
+    """A sortable table plus a CSV download of its rows (and Parquet when asked). With `shown`, that
+    pre-formatted frame is drawn as a static table instead (much cheaper for the browser to redraw)."""
+    if shown is None:
+        st.dataframe(frame, hide_index=True, column_config=column_config, height=height)
+    else:
+        st.table(shown, hide_index=True)
+    with st.container(horizontal=True):
+        st.download_button("Download CSV", frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
+                           key=f"{name}-csv", on_click="ignore", icon=":material/download:")
+        if parquet:
+            st.download_button("Download Parquet", to_parquet(frame), file_name=f"{name}.parquet",
+                               mime="application/vnd.apache.parquet", key=f"{name}-parquet", on_click="ignore",
+                               icon=":material/download:")
+
+
+def to_parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def seed_from_url(key: str, param: str, default: Any, parse: Callable[[str], Any]) -> None:
+    """On first load, seed a widget's session state from the URL parameter (default when absent/bad)."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(param)
+    try:
+        st.session_state[key] = default if raw in (None, "") else parse(raw)
+    except (ValueError, TypeError, ArithmeticError):
+        st.session_state[key] = default
+
+
+def write_url(values: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Write the page state back to the URL, leaving out values equal to their default."""
+    wanted = {k: str(v) for k, v in values.items() if v is not None and v != defaults.get(k)}
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)

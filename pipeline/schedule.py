@@ -1,0 +1,195 @@
+"""The scheduled collector service (APScheduler 3.11) and the one-collection step it repeats.
+
+`collect_once` = the single-writer lock, collect (publish), the state file for `status`, alerts.
+`run_schedule` holds the lock for its whole life and runs `collect_once` on an interval or a cron
+expression: the first run at once, never two at a time (max_instances=1), missed runs coalesced
+into one; SIGTERM/SIGINT let a running snapshot finish, then it exits 0.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from pipeline import warehouse
+from pipeline.alerts import AlertConfig, prepare_alerts, process_alerts
+from pipeline.collector import CollectResult, collect
+from pipeline.config import Settings
+from pipeline.errors import CatalogError, ConfigError
+from pipeline.lock import collector_lock
+from pipeline.status import read_state, update_state
+
+log = logging.getLogger(__name__)
+JOB_ID = "collect"
+INTERRUPTED = "interrupted: the collector stopped before this snapshot finished"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    every_s: float | None = None
+    cron: str | None = None
+    jitter_s: float = 0.0
+
+    def trigger(self) -> BaseTrigger:
+        jitter = int(self.jitter_s) or None  # APScheduler takes whole seconds
+        if self.cron:
+            trigger = _crontab(self.cron)
+            trigger.jitter = jitter
+            return trigger
+        if not self.every_s:
+            raise ConfigError("give --every DURATION (e.g. 15m) or --cron EXPR")
+        return IntervalTrigger(seconds=self.every_s, jitter=jitter, timezone=timezone.utc)
+
+    def interval_s(self) -> float:
+        """The nominal gap between runs (for a cron expression: between its next two fire times)."""
+        if not self.cron:
+            return float(self.every_s or 0)
+        trigger, now = _crontab(self.cron), datetime.now(timezone.utc)
+        first = trigger.get_next_fire_time(None, now)
+        second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
+        return (second - first).total_seconds()
+
+
+def _crontab(expr: str) -> CronTrigger:
+    try:
+        return CronTrigger.from_crontab(expr, timezone=timezone.utc)
+    except ValueError as exc:
+        raise ConfigError(f"not a crontab expression {expr!r} (minute hour day month weekday, UTC): {exc}") from None
+
+
+def collect_once(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False,
+                 alerts: AlertConfig | None = None, command: str = "collect") -> CollectResult:
+    """One collection under the writer lock, recorded in the state file, then one alert pass."""
+    with collector_lock(settings.data_dir, command):
+        mark_interrupted(settings.data_dir)
+        prepare_alerts(settings.data_dir, alerts)
+        try:
+            result = collect(settings, at=at, accept_anomalies=accept_anomalies)
+        except Exception as exc:
+            _record_failure(settings, exc)
+            raise
+        finally:
+            if alerts is not None:
+                process_alerts(settings.data_dir, alerts)
+        _record_success(settings, result)
+    return result
+
+
+def mark_interrupted(data_dir) -> int:
+    """Snapshots left `running` by a process that was killed become `failed` (we hold the lock)."""
+    with warehouse.open_warehouse(data_dir) as con:
+        rows = con.execute("update snapshots set status = 'failed', error = ?, finished_at = ?"
+                           " where status = 'running' returning snapshot_id",
+                           [INTERRUPTED, datetime.now(timezone.utc)]).fetchall()
+    for (snapshot_id,) in rows:
+        log.warning("snapshot=%d status=failed error=%s", snapshot_id, INTERRUPTED)
+    return len(rows)
+
+
+def _record_success(settings: Settings, result: CollectResult) -> None:
+    update_state(settings.data_dir, pid=os.getpid(), last_run_at=datetime.now(timezone.utc),
+                 last_success_at=datetime.now(timezone.utc), last_snapshot_id=result.snapshot_id,
+                 consecutive_failures=0)
+
+
+def _record_failure(settings: Settings, exc: Exception) -> None:
+    streak = int(read_state(settings.data_dir).get("consecutive_failures") or 0) + 1
+    update_state(settings.data_dir, pid=os.getpid(), last_run_at=datetime.now(timezone.utc),
+                 last_failure_at=datetime.now(timezone.utc), last_error=str(exc) or type(exc).__name__,
+                 consecutive_failures=streak)
+
+
+class _Service:
+    """The job APScheduler runs, with a run counter for the log and the state file's next_run_at."""
+
+    def __init__(self, settings: Settings, accept_anomalies: bool, alerts: AlertConfig | None) -> None:
+        self.settings, self.accept_anomalies, self.alerts = settings, accept_anomalies, alerts
+        self.runs = 0
+        self.next_run_changed = True
+        self.scheduler: BackgroundScheduler | None = None
+
+    def tick(self) -> None:
+        self.runs += 1
+        try:
+            r = collect_once(self.settings, accept_anomalies=self.accept_anomalies, alerts=self.alerts,
+                             command="schedule")
+            log.info("run=%d status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, r.snapshot_id,
+                     r.change_count, r.elapsed_s)
+        except CatalogError as exc:
+            log.error("run=%d status=failed error=%s", self.runs, exc)
+        except Exception:  # noqa: BLE001 - a bug in one run must not stop the service
+            log.exception("run=%d status=failed error=unexpected", self.runs)
+
+    def job_event(self, _event: object = None) -> None:
+        """Called by APScheduler's threads: only flag it. (Calling the scheduler from here can deadlock
+        with shutdown(wait=True), which holds the job store lock while it waits for the job.)"""
+        self.next_run_changed = True
+
+    def record_next_run(self) -> None:
+        """From the main loop: put the job's next run time in the state file for `status`."""
+        self.next_run_changed = False
+        job = self.scheduler.get_job(JOB_ID) if self.scheduler else None
+        next_at = job.next_run_time if job else None
+        update_state(self.settings.data_dir, next_run_at=next_at)
+        if next_at:
+            log.debug("next_run_at=%s", next_at.astimezone(timezone.utc).isoformat(timespec="seconds"))
+
+
+def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool = False,
+                 alerts: AlertConfig | None = None, stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); return 0 after a clean stop."""
+    stop = stop or threading.Event()
+    trigger, interval_s = spec.trigger(), spec.interval_s()
+    with collector_lock(settings.data_dir, "schedule", nestable=True) as holder:
+        service = _Service(settings, accept_anomalies, alerts)
+        update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
+                     interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s, stopped_at=None)
+        scheduler = service.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        scheduler.add_job(service.tick, trigger, id=JOB_ID, name="collect", max_instances=1, coalesce=True,
+                          misfire_grace_time=max(int(interval_s), 1), next_run_time=datetime.now(timezone.utc))
+        scheduler.add_listener(service.job_event,
+                               EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        every = f"cron={spec.cron!r}" if spec.cron else f"every_s={interval_s:g}"
+        log.info("schedule started pid=%d %s jitter_s=%g data_dir=%s", holder.pid, every, spec.jitter_s,
+                 settings.data_dir)
+        with _stop_on_signals() as signalled:
+            scheduler.start()
+            while not stop.wait(0.2) and not signalled:
+                if service.next_run_changed:
+                    service.record_next_run()
+            log.info("%s received: letting a running snapshot finish", signalled[0] if signalled else "stop")
+            scheduler.shutdown(wait=True)
+        update_state(settings.data_dir, stopped_at=datetime.now(timezone.utc), next_run_at=None)
+    log.info("schedule stopped after %d runs", service.runs)
+    return 0
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[list[str]]:
+    """Yield a list that SIGTERM/SIGINT append their name to. The handler only appends (no locks,
+    no logging: it interrupts the main thread anywhere); the main loop polls. Main thread only."""
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)

@@ -1,0 +1,205 @@
+"""Collector health: a small state file the collector writes, and `status`, which reads it with the
+published catalog (read-only, briefly; never the warehouse, which a running scheduler holds).
+
+`<data-dir>/collector-state.json` holds what the catalog cannot: the last failure (failed snapshots
+are published only with the next success), the schedule and its next run, alert delivery counts.
+It is written atomically (temp file + os.replace) and only by the lock holder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.durations import format_duration
+from pipeline.lock import is_locked, read_holder
+from pipeline.publish import catalog_path
+from pipeline.sql import load_sql
+
+STATE_FILE = "collector-state.json"
+_write_guard = threading.Lock()  # the scheduler's threads update the file too
+
+
+def state_path(data_dir: Path | str) -> Path:
+    return Path(data_dir) / STATE_FILE
+
+
+def read_state(data_dir: Path | str) -> dict[str, Any]:
+    try:
+        state = json.loads(state_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def update_state(data_dir: Path | str, **changes: Any) -> dict[str, Any]:
+    """Merge changes (datetimes become ISO strings) into the state file, atomically."""
+    with _write_guard:
+        state = read_state(data_dir)
+        state.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in changes.items()})
+        path = state_path(data_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    return state
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value))
+
+
+def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[str, Any]:
+    """Everything `status` shows, as a JSON-ready dict (times ISO-8601 UTC, ages in seconds)."""
+    now = now or datetime.now(timezone.utc)
+    state = read_state(data_dir)
+    catalog = _catalog_facts(data_dir)
+    success = catalog.pop("last_success")
+    interval_s = state.get("interval_s")
+    age_s = (now - success["finished_at"]).total_seconds() if success else None
+    stale = None if not interval_s else (age_s is None or age_s > 2 * interval_s)
+    next_run = _parse_time(state.get("next_run_at"))
+    running = is_locked(data_dir)
+    return _jsonable({
+        "data_dir": str(data_dir), "checked_at": now,
+        "collector": _collector(data_dir, running, state),
+        "schedule": {"interval_s": interval_s, "cron": state.get("cron"),
+                     "next_run_at": next_run if running else None},
+        "last_success": success and {**success, "age_s": round(age_s, 1)},
+        "last_failure": _last_failure(state, catalog.pop("last_failure")),
+        "consecutive_failures": state.get("consecutive_failures", 0),
+        "is_stale": stale, "stale_after_s": 2 * interval_s if interval_s else None,
+        "counts": catalog["counts"], "alerts": state.get("alerts"),
+    })
+
+
+def _collector(data_dir: Path | str, running: bool, state: dict[str, Any]) -> dict[str, Any]:
+    holder = read_holder(data_dir)
+    if not running:
+        return {"is_running": False, "last_pid": state.get("pid"), "stopped_at": state.get("stopped_at")}
+    return {"is_running": True, "pid": holder.pid if holder else None,
+            "command": holder.command if holder else None, "started_at": holder.started_at if holder else None}
+
+
+def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> dict[str, Any] | None:
+    recorded = None
+    if state.get("last_failure_at"):
+        recorded = {"snapshot_id": state.get("last_failure_snapshot_id"),
+                    "at": _parse_time(state["last_failure_at"]), "error": state.get("last_error")}
+    candidates = [f for f in (recorded, published) if f]
+    return max(candidates, key=lambda f: f["at"]) if candidates else None
+
+
+def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
+    path = catalog_path(Path(data_dir))
+    empty = {"last_success": None, "last_failure": None, "counts": None}
+    if not path.exists():
+        return empty
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute(load_sql("status/catalog_facts.sql")).fetchone()
+        columns = [d[0] for d in con.description]
+    finally:
+        con.close()
+    facts = dict(zip(columns, row))
+    success = None
+    if facts["last_ok_snapshot_id"] is not None:
+        success = {"snapshot_id": facts["last_ok_snapshot_id"], "observed_at": facts["last_ok_started_at"],
+                   "finished_at": facts["last_ok_finished_at"], "change_count": facts["last_ok_change_count"],
+                   "is_simulated": facts["last_ok_is_simulated"]}
+    failure = None
+    if facts["last_failed_snapshot_id"] is not None:
+        failure = {"snapshot_id": facts["last_failed_snapshot_id"], "at": facts["last_failed_at"],
+                   "error": facts["last_failed_error"]}
+    counts = {k: facts[k] for k in ("snapshots_ok", "snapshots_failed", "changes", "regions", "plans",
+                                    "in_stock_pairs")}
+    return {"last_success": success, "last_failure": failure, "counts": counts}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return value
+
+
+def render_status(status: dict[str, Any], now: datetime | None = None) -> str:
+    """The `status` text: one labelled line per fact."""
+    now = now or datetime.fromisoformat(status["checked_at"])
+    lines = [("data directory", status["data_dir"]), ("collector", _collector_text(status)),
+             ("last success", _success_text(status["last_success"])),
+             ("last failure", _failure_text(status)), ("next run", _next_text(status, now)),
+             ("stale", _stale_text(status)), ("counts", _counts_text(status["counts"]))]
+    if status.get("alerts"):
+        lines.append(("alerts", _alerts_text(status["alerts"])))
+    return "\n".join(f"{label:<15} {text}" for label, text in lines)
+
+
+def _when(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%SZ") if iso else "never"
+
+
+def _collector_text(status: dict[str, Any]) -> str:
+    c, schedule = status["collector"], status["schedule"]
+    if not c["is_running"]:
+        return f"not running (last stopped {_when(c.get('stopped_at'))})" if c.get("stopped_at") else "not running"
+    every = f", cron {schedule['cron']}" if schedule.get("cron") else (
+        f", every {format_duration(schedule['interval_s'])}" if schedule.get("interval_s") else "")
+    return f"running: `vultr-catalog {c['command']}` PID {c['pid']}, since {_when(c['started_at'])}{every}"
+
+
+def _success_text(success: dict[str, Any] | None) -> str:
+    if not success:
+        return "none yet"
+    demo = " (demo data)" if success["is_simulated"] else ""
+    return (f"snapshot {success['snapshot_id']}{demo} finished {_when(success['finished_at'])}"
+            f" ({format_duration(success['age_s'])} ago), {success['change_count'] or 0} changes")
+
+
+def _failure_text(status: dict[str, Any]) -> str:
+    failure = status["last_failure"]
+    if not failure:
+        return "none"
+    snapshot = f"snapshot {failure['snapshot_id']} " if failure.get("snapshot_id") else ""
+    streak = status.get("consecutive_failures") or 0
+    since = f" ({streak} in a row)" if streak > 1 else ""
+    return f"{snapshot}at {_when(failure['at'])}{since}: {failure['error']}"
+
+
+def _next_text(status: dict[str, Any], now: datetime) -> str:
+    at = status["schedule"]["next_run_at"]
+    if not at:
+        return "not scheduled"
+    delta = (datetime.fromisoformat(at) - now).total_seconds()
+    return f"{_when(at)} (in {format_duration(max(delta, 0))})"
+
+
+def _stale_text(status: dict[str, Any]) -> str:
+    if status["is_stale"] is None:
+        return "unknown (no schedule interval recorded: run `vultr-catalog schedule`)"
+    word = "YES" if status["is_stale"] else "no"
+    return f"{word} (stale after {format_duration(status['stale_after_s'])} without a successful snapshot)"
+
+
+def _counts_text(counts: dict[str, Any] | None) -> str:
+    if not counts:
+        return "no published catalog yet"
+    return (f"{counts['snapshots_ok']} snapshots ok, {counts['snapshots_failed']} failed (published),"
+            f" {counts['changes']} changes; now {counts['regions']} regions, {counts['plans']} plans,"
+            f" {counts['in_stock_pairs']} (region, plan) pairs in stock")
+
+
+def _alerts_text(alerts: dict[str, Any]) -> str:
+    error = f"; last error: {alerts['last_error']}" if alerts.get("last_error") and alerts.get("pending") else ""
+    return (f"{alerts.get('delivered', 0)} delivered, {alerts.get('pending', 0)} pending,"
+            f" {alerts.get('abandoned', 0)} abandoned{error}")

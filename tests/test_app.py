@@ -1,0 +1,271 @@
+"""The dashboard through Streamlit's AppTest: every page on the demo history and on an empty data dir,
+filters that change the answer, URL parameters honoured both ways, bad links explained."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import data
+from app.formatting import answer_sentence, money
+from pipeline import queries
+from pipeline.demo import build_demo_history
+
+APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+PAGES = {
+    "app_pages/finder.py": "Cheapest plan",
+    "app_pages/availability.py": "Availability",
+    "app_pages/plan_history.py": "Plan history",
+    "app_pages/changes.py": "What changed at Vultr",
+    "app_pages/regions.py": "Regions",
+    "app_pages/operating_systems.py": "Operating systems",
+    "app_pages/data_health.py": "Data health",
+    "app_pages/sql_console.py": "SQL console",
+}
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def demo_env(demo_dir, monkeypatch):
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(demo_dir))
+    return demo_dir
+
+
+def run_app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update(params)
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value.replace("\\", "") for m in at.markdown]
+
+
+def answer(at: AppTest) -> str:
+    return next(t[4:] for t in texts(at) if t.startswith("### "))
+
+
+def expected_answer(demo_dir: Path, region: str, plan_type: str | None, **filters) -> str:
+    plan_filter = queries.PlanFilter(region_id=region, plan_type=plan_type, **filters)
+    with queries.catalog(demo_dir) as con:
+        ranked = queries.cheapest(con, plan_filter)
+        city = queries.regions(con).set_index("region_id").loc[region, "city"]
+    return answer_sentence(ranked, city, plan_type, plan_filter.in_stock_only)
+
+
+@pytest.mark.parametrize("page, title", PAGES.items())
+def test_every_page_renders_on_the_demo_history(demo_env, page, title):
+    at = run_app(page)
+    assert at.title[0].value == title
+    assert any("demo data" in w.value for w in at.sidebar.warning)
+    assert any("Last successful snapshot" in c.value for c in at.sidebar.caption)
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_an_empty_data_dir_says_which_command_to_run(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path / "nothing-here"))
+    at = run_app(page)
+    assert at.title[0].value == "No catalog yet"
+    assert "vultr-catalog collect" in at.info[0].value and "make demo" in at.info[0].value
+
+
+def test_shared_link_shows_the_cli_answer(demo_env):
+    at = run_app(region="fra", type="vhf")
+    assert answer(at) == expected_answer(demo_env, "fra", "vhf")
+    assert answer(at).startswith("Cheapest vhf plan in stock in Frankfurt: vhf-")
+    table = at.table[0].value
+    with queries.catalog(demo_env) as con:
+        ranked = queries.cheapest(con, queries.PlanFilter("fra", "vhf"))
+    assert table["plan_id"].tolist() == ranked["plan_id"].tolist()
+    assert {"$/month", "$/hour", "$/vCPU", "$/GB RAM"} <= set(table.columns)
+    assert table["$/month"].iloc[0] == money(ranked["monthly_cost_usd"].iloc[0])
+    assert table["$/hour"].str.match(r"^\$\d+\.\d+$").all()
+
+
+def test_all_url_parameters_are_read_on_load(demo_env):
+    at = run_app(region="fra", type="vc2", min_vcpu="2", min_ram_mb="4096", min_disk_gb="50", max_price="100",
+                 stock="offered")
+    assert answer(at) == expected_answer(demo_env, "fra", "vc2", min_vcpu=2, min_ram_mb=4096, min_disk_gb=50,
+                                         max_monthly_cost_usd=100, in_stock_only=False)
+    assert at.number_input(key="finder.min_ram_mb").value == 4096
+    assert at.radio(key="finder.stock").value == "offered"
+    table = at.table[0].value
+    assert len(table) > 0 and (table["vCPUs"].astype(int) >= 2).all() and (table["RAM (GB)"].astype(float) >= 4).all()
+
+
+def test_changing_a_filter_changes_the_answer_and_the_url(demo_env):
+    at = run_app(region="fra", type="vhf")
+    before = answer(at)
+    at.number_input(key="finder.min_vcpu").set_value(4).run()
+    after = answer(at)
+    assert after != before
+    assert after == expected_answer(demo_env, "fra", "vhf", min_vcpu=4)
+    assert at.query_params["min_vcpu"] == "4" and at.query_params["region"] == "fra"
+    at.selectbox(key="finder.region").select("ams").run()
+    assert answer(at) == expected_answer(demo_env, "ams", "vhf", min_vcpu=4) and at.query_params["region"] == "ams"
+
+
+def test_offered_includes_sold_out_plans(demo_env):
+    at = run_app(region="fra", type="vhf")
+    in_stock = at.table[0].value
+    at.radio(key="finder.stock").set_value("offered").run()
+    offered = at.table[0].value
+    assert len(offered) >= len(in_stock)
+    assert "offered in Frankfurt" in answer(at) and at.query_params["stock"] == "offered"
+
+
+def test_impossible_filters_say_so(demo_env):
+    at = run_app(region="fra", type="vhf", max_price="0.5")
+    assert answer(at) == "No vhf plan in stock in Frankfurt matches these filters."
+    assert at.table[0].value.empty
+
+
+def test_unknown_region_in_the_link_lists_the_regions(demo_env):
+    at = run_app(region="atlantis", type="vhf")
+    assert "Unknown region 'atlantis'" in at.error[0].value
+    assert "fra" in at.error[0].value and "ams" in at.error[0].value
+    at.selectbox(key="finder.region").select("fra").run()
+    assert not at.error and "in Frankfurt:" in answer(at)
+
+
+def test_availability_type_filter_from_the_url_and_on_change(demo_env):
+    at = run_app("app_pages/availability.py", type="vhf")
+    assert at.selectbox(key="availability.type").value == "vhf"
+    matrix = at.dataframe[1].value
+    assert set(matrix["plan_type"]) == {"vhf"} and set(matrix["status"]) <= set(queries.STOCK_STATUSES)
+    wide = at.dataframe[0].value
+    assert set(wide.columns) - {"region_id"} == set(matrix["plan_id"])
+    summary = texts(at)[0]
+    at.selectbox(key="availability.type").select("vc2").run()
+    assert texts(at)[0] != summary and at.query_params["type"] == "vc2"
+
+
+def test_plan_history_follows_the_plan_parameter(demo_env):
+    at = run_app("app_pages/plan_history.py", plan="vc2-1c-1gb")
+    assert at.selectbox(key="history.plan").value == "vc2-1c-1gb"
+    assert any(t.startswith("vc2-1c-1gb ") for t in texts(at))
+    stock = at.dataframe[1].value
+    assert set(stock["plan_id"]) <= {"vc2-1c-1gb"}
+    at.selectbox(key="history.plan").select("vhf-1c-2gb").run()
+    assert any(t.startswith("vhf-1c-2gb ") for t in texts(at)) and at.query_params["plan"] == "vhf-1c-2gb"
+
+
+def test_plan_history_unknown_plan_is_explained(demo_env):
+    at = run_app("app_pages/plan_history.py", plan="no-such-plan")
+    assert "Unknown plan 'no-such-plan'" in at.main.warning[0].value
+
+
+def test_change_feed_filters(demo_env):
+    at = run_app("app_pages/changes.py")
+    everything = at.dataframe[0].value
+    assert len(everything) > 0 and everything["change"].str.len().gt(0).all()
+    region = everything["region_id"].dropna().iloc[0]
+    at = run_app("app_pages/changes.py", region=region, entity="availability")
+    feed = at.dataframe[0].value
+    assert 0 < len(feed) < len(everything) and set(feed["region_id"]) == {region}
+    ratios = at.dataframe[1].value
+    assert ratios["region_id"].tolist() == [region] and 0 <= ratios["in_stock_ratio_30d"].iloc[0] <= 1
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()
+    at = run_app("app_pages/changes.py", since=tomorrow)
+    assert at.dataframe[0].value.empty and "No changes" in texts(at)[0]
+
+
+def test_regions_and_operating_systems_filter(demo_env):
+    at = run_app("app_pages/regions.py")
+    total = len(at.dataframe[0].value)
+    at.multiselect(key="regions.continent").select("Europe").run()
+    europe = at.dataframe[0].value
+    assert 0 < len(europe) < total and set(europe["continent"]) == {"Europe"}
+    assert at.query_params["continent"] == "Europe"
+    at = run_app("app_pages/regions.py", q="frank")
+    assert at.dataframe[0].value["region_id"].tolist() == ["fra"]
+    at = run_app("app_pages/operating_systems.py", family="windows")
+    systems = at.dataframe[0].value
+    assert len(systems) > 0 and systems["is_windows"].all()
+
+
+def test_data_health_lists_snapshots(demo_env):
+    at = run_app("app_pages/data_health.py")
+    snapshots = at.dataframe[0].value
+    assert len(snapshots) == 49 and set(snapshots["status"]) == {"ok"}
+    assert at.metric[0].value == f"#{snapshots['snapshot_id'].max()}"
+    at.number_input(key="health.limit").set_value(5).run()
+    assert len(at.dataframe[0].value) == 5
+
+
+def test_sql_console_runs_and_refuses(demo_env):
+    at = run_app("app_pages/sql_console.py")
+    at.text_area(key="sql.query").input("select plan_id from plans where plan_type = 'vhf' order by plan_id")
+    at.button(key="sql.run").click().run()
+    result = at.dataframe[0].value
+    assert len(result) > 0 and result["plan_id"].str.startswith("vhf").all()
+    at.text_area(key="sql.query").input("select * from read_text('/etc/passwd')")
+    at.button(key="sql.run").click().run()
+    assert "reading or writing files is disabled" in at.error[0].value
+    at.text_area(key="sql.query").input("drop view plans").run()
+    at.button(key="sql.run").click().run()
+    assert "DROP statements are refused" in at.error[0].value
+
+
+def test_sql_link_with_a_query_runs_it_on_open(demo_env):
+    at = run_app("app_pages/sql_console.py", q="select count(*) as n from regions")
+    assert at.dataframe[0].value["n"].tolist() == [30]
+
+
+def test_stale_catalog_is_flagged(tmp_path, monkeypatch):
+    old = datetime.now(timezone.utc) - timedelta(days=2)
+    build_demo_history(tmp_path, days=0, end_at=old)
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
+    at = run_app("app_pages/data_health.py")
+    assert any(w.value.startswith("Stale:") for w in at.sidebar.warning)
+    assert "stale" in at.main.warning[0].value
+
+
+def test_reads_never_fail_while_a_publish_swaps_the_catalog(demo_dir, tmp_path, monkeypatch):
+    """Swap two catalog files over catalog.duckdb as fast as publish would, while reading through the app."""
+    for name in ("a.duckdb", "b.duckdb"):
+        shutil.copy(demo_dir / "catalog.duckdb", tmp_path / name)
+    target = tmp_path / "catalog.duckdb"
+    shutil.copy(demo_dir / "catalog.duckdb", target)
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
+    stop, swaps = threading.Event(), [0]
+
+    def publisher():
+        while not stop.is_set():
+            for name in ("a.duckdb", "b.duckdb"):
+                shutil.copy(tmp_path / name, tmp_path / f".{name}.tmp")
+                (tmp_path / f".{name}.tmp").replace(target)
+                swaps[0] += 1
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 3
+        reads = 0
+        while time.monotonic() < deadline or swaps[0] < 5:
+            st.cache_data.clear()
+            assert not data.cheapest(queries.PlanFilter("fra", "vhf")).empty
+            reads += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert reads > 5 and swaps[0] >= 5

@@ -1,0 +1,195 @@
+"""The scheduled collector as users run it: `vultr-catalog schedule` in a real subprocess against the
+emulator's living timeline on a fast simulated clock, stopped with a real SIGTERM."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.durations import format_duration, parse_duration
+from pipeline.errors import ConfigError
+from pipeline.fakeapi import FakeVultr, Fault, Timeline
+from pipeline.schedule import ScheduleSpec
+from tests.conftest import ROOT, run_cli
+
+SIM_START = datetime(2026, 3, 1, tzinfo=timezone.utc)
+SIM_HOURS_PER_S = 2.0  # the living catalog moves two simulated hours per real second
+
+
+def fast_clock(hours_per_s: float = SIM_HOURS_PER_S) -> Callable[[], datetime]:
+    origin = time.monotonic()
+    return lambda: SIM_START + timedelta(hours=(time.monotonic() - origin) * hours_per_s)
+
+
+@pytest.fixture
+def living_api() -> Iterator[FakeVultr]:
+    with FakeVultr(timeline=Timeline(seed=3, start_at=SIM_START), clock=fast_clock(), rate_limit=False).start() as api:
+        yield api
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float = 30, what: str = "condition") -> object:
+    """Poll until condition() is truthy; fail with `what` after the deadline (never sleep-and-hope)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s") -> subprocess.Popen:
+    """`vultr-catalog schedule` as a real process; its log goes to data_dir/../schedule-<n>.log."""
+    logs = sorted(data_dir.parent.glob("schedule-*.log"))
+    log_path = data_dir.parent / f"schedule-{len(logs)}.log"
+    command = [sys.executable, "-m", "pipeline", "schedule", "--every", every, "--data-dir", str(data_dir),
+               "--base-url", f"{api.base_url}/v2", "--rate-limit", "1000", *extra]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 30) -> int:
+    process.send_signal(sig)
+    return process.wait(timeout=timeout_s)
+
+
+def published_snapshots(data_dir: Path) -> list[tuple]:
+    """(snapshot_id, status, started_at, finished_at) from the published catalog, read-only and brief."""
+    path = data_dir / "catalog.duckdb"
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select snapshot_id, status, started_at, finished_at from snapshots"
+                           " order by snapshot_id").fetchall()
+    finally:
+        con.close()
+
+
+def ok_count(data_dir: Path) -> int:
+    return sum(1 for row in published_snapshots(data_dir) if row[1] == "ok")
+
+
+def hold_catalog_open(data_dir: Path) -> subprocess.Popen:
+    """A separate process holding a read-only connection to catalog.duckdb until its stdin closes."""
+    code = ("import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True);"
+            " print(c.execute('select count(*) from snapshots').fetchone()[0], flush=True); sys.stdin.read()")
+    reader = subprocess.Popen([sys.executable, "-c", code, str(data_dir / "catalog.duckdb")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert int(reader.stdout.readline()) >= 1
+    return reader
+
+
+def status_json(data_dir: Path) -> dict:
+    result = run_cli("status", "--format", "json", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def log_text(data_dir: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(data_dir.parent.glob("schedule-*.log")))
+
+
+@pytest.mark.parametrize("text, seconds", [("30s", 30), ("15m", 900), ("1h", 3600), ("1h30m", 5400),
+                                            ("2d", 172800), ("0.5s", 0.5), (" 2M ", 120)])
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "1x", "1h-5m", "0s", "-1h"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ConfigError):
+        parse_duration(text)
+
+
+def test_format_duration():
+    assert [format_duration(s) for s in (5, 65, 3600 * 3 + 61, 86400 * 2 + 3600 * 4 + 5)] == \
+        ["5s", "1m 5s", "3h 1m", "2d 4h"]
+
+
+def test_cron_spec_interval_and_bad_expression():
+    assert ScheduleSpec(cron="*/15 * * * *").interval_s() == 900
+    with pytest.raises(ConfigError, match="crontab"):
+        ScheduleSpec(cron="every tuesday").trigger()
+    result = run_cli("schedule", "--every", "soon", "--data-dir", "/nonexistent/x")
+    assert result.returncode == 1 and "Error: not a duration: 'soon'" in result.stderr
+
+
+def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, data_dir):
+    process = start_schedule(living_api, data_dir)
+    try:
+        wait_for(lambda: ok_count(data_dir) >= 1, what="the first snapshot (runs at once)")
+        reader = hold_catalog_open(data_dir)  # another process (a notebook, the duckdb CLI) keeps it open
+        wait_for(lambda: ok_count(data_dir) >= 5, what="five snapshots")
+        assert reader.poll() is None
+        running = status_json(data_dir)
+        second = run_cli("schedule", "--every", "1s", "--data-dir", str(data_dir),
+                         "--base-url", f"{living_api.base_url}/v2")
+        assert second.returncode == 1
+        assert f"another collector (PID {process.pid} `vultr-catalog schedule`" in second.stderr
+        assert process.poll() is None
+        assert stop(process) == 0
+        reader.stdin.close()
+        assert reader.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert running["collector"]["is_running"] and running["collector"]["pid"] == process.pid
+    assert running["schedule"]["interval_s"] == 1 and running["schedule"]["next_run_at"]
+    assert running["is_stale"] is False and running["last_success"]["snapshot_id"] >= 5
+    rows = published_snapshots(data_dir)
+    assert len(rows) >= 5 and all(r[1] == "ok" for r in rows)
+    for earlier, later in zip(rows, rows[1:]):
+        assert earlier[3] <= later[2], f"snapshots {earlier[0]} and {later[0]} overlap"
+    changes = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
+    assert changes.execute("select count(*) from catalog_changes").fetchone()[0] > 0  # the timeline moved
+    changes.close()
+    after = status_json(data_dir)
+    assert not after["collector"]["is_running"] and after["schedule"]["next_run_at"] is None
+    assert "status=ok" in log_text(data_dir) and "SIGTERM received" in log_text(data_dir)
+
+
+def test_failed_run_is_recorded_and_the_next_tick_tries_again(living_api, data_dir):
+    process = start_schedule(living_api, data_dir)
+    try:
+        wait_for(lambda: ok_count(data_dir) >= 2, what="two snapshots")
+        living_api.set_fault("/v2/regions", Fault("html", times=1))  # one CDN error page
+        wait_for(lambda: status_json(data_dir)["last_failure"], what="a failed run in the state file")
+        failed_before = ok_count(data_dir)
+        wait_for(lambda: ok_count(data_dir) > failed_before, what="a successful run after the failure")
+        assert stop(process, signal.SIGINT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    status = status_json(data_dir)
+    assert "regions" in status["last_failure"]["error"] and status["consecutive_failures"] == 0
+    statuses = [row[1] for row in published_snapshots(data_dir)]
+    assert "failed" in statuses and statuses[-1] == "ok"
+    assert "status=failed" in log_text(data_dir) and "SIGINT received" in log_text(data_dir)
+
+
+def test_sigterm_during_a_snapshot_lets_it_finish(living_api, data_dir):
+    living_api.latency_ms = 150  # a snapshot now takes about a second
+    process = start_schedule(living_api, data_dir, every="1h")
+    try:
+        wait_for(lambda: len(living_api.requests) >= 3, what="the first snapshot to be under way")
+        assert not (data_dir / "catalog.duckdb").exists()
+        assert stop(process) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    statuses = [r[0] for r in con.execute("select status from snapshots order by snapshot_id").fetchall()]
+    con.close()
+    assert statuses == ["ok"]  # finished, not abandoned half-done
+    assert ok_count(data_dir) == 1  # and published
+    assert len(living_api.requests) >= 34
