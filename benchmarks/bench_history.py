@@ -78,12 +78,25 @@ def run_span(con: duckdb.DuckDBPyConnection, api: FakeVultr, hours: int, data_di
     return {"ingest_s": ingest_s, "naive_s": naive_s, "sizes": sizes, "last_calls": calls, "last_at": at}
 
 
-def unchanged_apply_times(con: duckdb.DuckDBPyConnection, calls: list[Call], at: datetime, n: int = 20) -> list[float]:
+def unchanged_apply_times(con: duckdb.DuckDBPyConnection, calls: list[Call], at: datetime,
+                          data_dir: Path, n: int = 1000) -> tuple[list[float], float, tuple]:
+    """Re-collect an unchanged catalog n times: apply times, disk growth per re-collect (bytes; the
+    file grows in 256 KiB blocks, hence many runs) and the rows added in all (raw, history, changes)."""
+    con.execute("checkpoint")
+    before = (data_dir / "warehouse.duckdb").stat().st_size
+    rows_before = con.execute(ROW_COUNTS).fetchall()[0]
     times = []
     for _ in range(n):
         sid = warehouse.start_snapshot(con, "v2", "bench", at, True)
         times.append(timed(lambda: ingest(con, sid, "v2", calls, at)))
-    return times
+    con.execute("checkpoint")
+    added = tuple(a - b for a, b in zip(con.execute(ROW_COUNTS).fetchall()[0], rows_before))
+    return times, ((data_dir / "warehouse.duckdb").stat().st_size - before) / n, added
+
+
+ROW_COUNTS = """select (select count(*) from raw_bodies), (select count(*) from availability_history)
+    + (select count(*) from plans_history) + (select count(*) from regions_history), (select count(*) from catalog_changes),
+    (select count(*) from _requests)"""
 
 
 def busiest_pair(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
@@ -140,7 +153,7 @@ def main(days: int, n_queries: int) -> None:
             create_naive(con, data_dir / "naive.duckdb")
             span = run_span(con, api, hours, data_dir)
             total_s = time.perf_counter() - started
-            unchanged = unchanged_apply_times(con, span["last_calls"], span["last_at"])
+            unchanged = unchanged_apply_times(con, span["last_calls"], span["last_at"], data_dir)
             con.execute("detach naive")
             publish(con, data_dir)
             counts = con.execute("select (select count(*) from plans_history where valid_to is null),"
@@ -169,7 +182,10 @@ def report(days, hours, span, unchanged, catalog_size, counts, latencies, total_
         ["growth per snapshot", f"{per_snapshot[0] / 1024:.1f} KiB", f"{per_snapshot[1] / 1024:.1f} KiB"],
         ["a year (8,760 snapshots)" + (" extrapolated" if h2 < 8760 else ""), f"{year[0]:.1f} MiB",
          f"{year[1]:.1f} MiB"],
-        ["apply an unchanged snapshot", summary_ms(unchanged), "n/a"],
+        ["apply an unchanged snapshot", summary_ms(unchanged[0]), "n/a"],
+        ["disk per unchanged re-collect (1,000 runs)", f"{max(0.0, unchanged[1]) / 1024:.2f} KiB; rows added: "
+         f"{unchanged[2][0]} raw bodies, {unchanged[2][1]} history, {unchanged[2][2]} changes, "
+         f"{unchanged[2][3]} request-log", "= growth per snapshot"],
     ])
     print_table("Query latency", ["query", "history catalog", "naive baseline"], latencies)
 

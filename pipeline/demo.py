@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,8 +42,10 @@ def demo_times(days: int, end_at: datetime | None = None) -> list[datetime]:
     return [end - HOUR * (days * 24 - h) for h in range(days * 24 + 1)]
 
 
-def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None, seed: int = 0) -> DemoSummary:
-    """Wipe data_dir's warehouse and collect hourly snapshots of the living emulator into it."""
+def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None, seed: int = 0,
+                       progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+    """Wipe data_dir's warehouse and collect hourly snapshots of the living emulator into it;
+    `progress(done, total)` is called after each simulated day."""
     from pipeline.fakeapi import FakeVultr, Timeline
 
     started = time.perf_counter()
@@ -53,17 +56,24 @@ def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None
     with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
         settings = Settings(data_dir=data_dir, base_url=api.base_url + "/v2", requests_per_second=1000)
         with warehouse.open_warehouse(data_dir) as con, new_session(settings) as session:
-            for at in times:
+            for done, at in enumerate(times, start=1):
                 changes += collect_into(con, settings, at=at, session=session).change_count
+                if progress and (done % 24 == 0 or done == len(times)):
+                    progress(done, len(times))
             publish(con, data_dir)
     summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
     log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)
     return summary
 
 
+def _print_progress(done: int, total: int) -> None:
+    print(f"  {done}/{total} snapshots", flush=True)
+
+
 def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | Path | None = None) -> int:
     target = Path(data_dir) if data_dir else DEMO_DATA_DIR
-    summary = build_demo_history(target, days)
+    print(f"building {days} days of simulated hourly history from the bundled emulator into {target} ...")
+    summary = build_demo_history(target, days, progress=_print_progress)
     print(f"demo data (simulated by the bundled emulator): {summary.snapshots} hourly snapshots, "
           f"{summary.changes} changes, {summary.first_at:%Y-%m-%d %H:%M} to {summary.last_at:%Y-%m-%d %H:%M} UTC,"
           f" built in {summary.seconds:.0f}s in {target}")
