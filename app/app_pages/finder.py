@@ -96,36 +96,45 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
     for column, header in MONEY_COLUMNS.items():
         shown[column] = shown[column].map(money)
     shown["is_in_stock"] = shown["is_in_stock"].map({True: "yes", False: "sold out"})
+    shown["ram_gb"] = shown["ram_gb"].map(lambda gb: f"{gb:g}")  # 0.5, 1, 2: not 2.0000
     return shown.rename(columns={**MONEY_COLUMNS, "vcpu_count": "vCPUs", "ram_gb": "RAM (GB)", "disk_gb": "disk (GB)",
                                  "disk_count": "disks", "bandwidth_gb": "bandwidth (GB)", "is_in_stock": "in stock"})
+
+
+@st.fragment
+def finder(region_ids: list[str], names: dict[str, str], plan_types: list[str]) -> None:
+    """Filters and answer as one fragment: a filter change reruns only this, not the page frame."""
+    state = filters(region_ids, names, plan_types)
+    unknown = st.session_state.get("finder.unknown_region")
+    if unknown:
+        st.error(f"Unknown region {unknown!r} in the link. Regions: {', '.join(region_ids)}")
+    ui.write_url({**state, "region": state["region"] or unknown}, {**DEFAULTS, "region": None})
+    if state["region"] is None:
+        st.info("Choose a region to see the cheapest plan.")
+        return
+    answer(state, names)
+
+
+def answer(state: dict, names: dict[str, str]) -> None:
+    max_price = None if state["max_price"] is None else Decimal(str(state["max_price"]))
+    plan_filter = PlanFilter(
+        region_id=state["region"], plan_type=None if state["type"] == ANY else state["type"],
+        min_vcpu=int(state["min_vcpu"]), min_ram_mb=int(state["min_ram_mb"]), min_disk_gb=int(state["min_disk_gb"]),
+        max_monthly_cost_usd=max_price, in_stock_only=state["stock"] == "in_stock")
+    ranked = data.cheapest(plan_filter)
+    sentence = answer_sentence(ranked, names.get(state["region"], state["region"]), plan_filter.plan_type,
+                               plan_filter.in_stock_only)
+    st.markdown(f"### {ui.md_escape(sentence)}")
+    st.caption(f"{len(ranked)} matching plans, ranked like `vultr-catalog cheapest`: cheapest monthly price first, "
+               "then more vCPUs, more RAM, plan id.")
+    table = ranked_table(ranked)
+    ui.table(table, f"cheapest-{state['region']}", shown=shown_table(table))
+    st.caption(ui.md_escape("$/hour is the API's hourly price where it gives one, else monthly / 672 h "
+                            "(Vultr's monthly billing cap)."))
 
 
 st.title("Cheapest plan")
 regions = data.regions()
 region_ids = regions["region_id"].tolist()
-names = dict(zip(regions["region_id"], regions["city"]))
-plan_types = sorted(data.plans()["plan_type"].dropna().unique().tolist())
-state = filters(region_ids, {r: f"{c}" for r, c in names.items()}, plan_types)
-unknown = st.session_state.get("finder.unknown_region")
-if unknown:
-    st.error(f"Unknown region {unknown!r} in the link. Regions: {', '.join(region_ids)}")
-ui.write_url({**state, "region": state["region"] or unknown}, {**DEFAULTS, "region": None})
-if state["region"] is None:
-    st.info("Choose a region to see the cheapest plan.")
-    st.stop()
-
-max_price = None if state["max_price"] is None else Decimal(str(state["max_price"]))
-plan_filter = PlanFilter(
-    region_id=state["region"], plan_type=None if state["type"] == ANY else state["type"],
-    min_vcpu=int(state["min_vcpu"]), min_ram_mb=int(state["min_ram_mb"]), min_disk_gb=int(state["min_disk_gb"]),
-    max_monthly_cost_usd=max_price, in_stock_only=state["stock"] == "in_stock")
-ranked = data.cheapest(plan_filter)
-sentence = answer_sentence(ranked, names.get(state["region"], state["region"]), plan_filter.plan_type,
-                           plan_filter.in_stock_only)
-st.markdown(f"### {ui.md_escape(sentence)}")
-st.caption(f"{len(ranked)} matching plans, ranked like `vultr-catalog cheapest`: cheapest monthly price first, "
-           "then more vCPUs, more RAM, plan id.")
-table = ranked_table(ranked)
-ui.table(table, f"cheapest-{state['region']}", shown=shown_table(table))
-st.caption(ui.md_escape("$/hour is the API's hourly price where it gives one, else monthly / 672 h "
-                        "(Vultr's monthly billing cap)."))
+city_names = {r: f"{c}" for r, c in zip(regions["region_id"], regions["city"])}
+finder(region_ids, city_names, sorted(data.plans()["plan_type"].dropna().unique().tolist()))
