@@ -33,3 +33,12 @@ def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: list | None = 
 def fetch_value(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> object:
     row = fetch_one(con, query, params)
     return row[0] if row else None
+
+
+def execute_with(con: duckdb.DuckDBPyConnection, name: str, relation: object, statement: str) -> None:
+    """Run a statement that reads an in-memory table (Arrow, pandas) registered as `name` meanwhile."""
+    con.register(name, relation)
+    try:
+        con.execute(statement)
+    finally:
+        con.unregister(name)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pipeline.errors import WriterBusyError
 from pipeline.http import Call
 from pipeline.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies
-from pipeline.sql import fetch_value, load_sql, sql_files
+from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
 
 log = logging.getLogger(__name__)
 WAREHOUSE_FILE = "warehouse.duckdb"
@@ -120,11 +120,7 @@ def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: li
         "elapsed_ms": [round(c.elapsed_ms, 3) for c in calls], "body_id": pa.array(body_ids, pa.int32()),
         "requested_at": pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC")),
     })
-    con.register("_new_requests", rows)
-    try:
-        con.execute("insert into _requests select * from _new_requests")
-    finally:
-        con.unregister("_new_requests")
+    execute_with(con, "_new_requests", rows, "insert into _requests select * from _new_requests")
 
 
 def _call_order(call: Call) -> tuple[str, str, str]:
@@ -140,9 +136,6 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> in
         "page": pa.array([r[2] for r in rows], pa.int32()),
         "body": pa.array([get_body(con, r[3]).decode("utf-8") for r in rows], pa.string()),
     })
-    con.register("_decoded_bodies", bodies)
-    try:
-        con.execute("create or replace temp table _snapshot_bodies as select * from _decoded_bodies")
-    finally:
-        con.unregister("_decoded_bodies")
+    execute_with(con, "_decoded_bodies", bodies,
+                 "create or replace temp table _snapshot_bodies as select * from _decoded_bodies")
     return len(rows)
