@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.output import money_text
+
 HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
 
 
@@ -13,9 +15,7 @@ def money(value: Any) -> str:
     """$6.00, $0.009 (at least two places, exact)."""
     if value is None or pd.isna(value):
         return "n/a"
-    text = format(Decimal(value).normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"${whole}.{frac.ljust(2, '0')}"
+    return "$" + money_text(Decimal(value))
 
 
 def ram_text(ram_mb: int) -> str:

@@ -5,6 +5,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -77,11 +78,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    with queries.catalog(args.data_dir) as con:
-        try:
-            frame = queries.run_sql(con, args.query)
-        except duckdb.Error as exc:
-            raise CatalogError(str(exc).strip().splitlines()[0]) from None
+    # the console's sandbox: the catalog read-only, no file reads or writes, no ATTACH/INSTALL/LOAD
+    con = queries.open_console(args.data_dir)
+    with closing(con):
+        frame = queries.run_sql(con, args.query)  # a DuckDB error becomes one `Error:` line in main()
         note_demo_data(con)
     print(render(frame, args.format))
     return 0
@@ -182,6 +182,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.port, args.days, serve_app=not args.no_serve, data_dir=args.data_dir)
 
 
+def one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def configure_logging(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -197,10 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.debug, args.verbose)
     try:
         return args.handler(args)
-    except (CatalogError, ConfigError) as exc:
+    except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
         if args.debug:
             raise
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)

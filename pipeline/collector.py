@@ -11,13 +11,13 @@ import requests
 
 from pipeline import warehouse
 from pipeline.config import Settings
-from pipeline.errors import AnomalyError, CatalogError
+from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.http import Call, HttpClient
 from pipeline.lock import collector_lock
 from pipeline.publish import publish
 from pipeline.sources import fetch_catalog
 from pipeline.sql import fetch_value
-from pipeline.transform import apply_snapshot
+from pipeline.transform import ApplyResult, apply_snapshot
 
 log = logging.getLogger(__name__)
 FAKE_NOW_HEADER = "X-Fake-Now"  # emulator-only: serve the catalog as of a simulated instant
@@ -49,6 +49,8 @@ def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetim
     this, passing one `session` so connections are reused across snapshots)."""
     started = time.perf_counter()
     started_at = at or datetime.now(timezone.utc)
+    if at is not None:
+        check_forward(con, at)
     headers = {FAKE_NOW_HEADER: started_at.isoformat()} if at else {}
     client = HttpClient(settings, extra_headers=headers, session=session)
     snapshot_id = warehouse.start_snapshot(con, settings.api_version, settings.base_url, started_at, at is not None)
@@ -63,16 +65,16 @@ def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapsho
                      started_at: datetime, accept_anomalies: bool, started: float) -> CollectResult:
     try:
         fetch_catalog(client)
-    except CatalogError as exc:
+    except Exception as exc:  # anything, not only ours: the snapshot must not stay `running`
         _record_failure(con, client, snapshot_id, "failed", exc)
-        raise
+        raise _as_catalog_error(exc) from (None if isinstance(exc, CatalogError) else exc)
     try:
         changes, is_baseline = ingest(con, snapshot_id, client.settings.api_version, client.calls,
                                       started_at, accept_anomalies)
-    except CatalogError as exc:
+    except Exception as exc:
         status = "rejected" if isinstance(exc, AnomalyError) else "failed"
         _record_failure(con, client, snapshot_id, status, exc, stored=True)
-        raise
+        raise _as_catalog_error(exc) from (None if isinstance(exc, CatalogError) else exc)
     elapsed = time.perf_counter() - started
     log.info("snapshot=%d status=ok requests=%d changes=%d seconds=%.2f",
              snapshot_id, len(client.calls), changes, elapsed)
@@ -84,16 +86,33 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
     """Store fetched calls raw and apply them to history (skipped when every body is unchanged);
     mark the snapshot ok. Returns (change_count, is_baseline); raises CatalogError (nothing applied)."""
     content_hash = warehouse.store_calls(con, snapshot_id, calls)
-    applied = None
-    if not _unchanged(con, content_hash):
-        applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies)
-    changes = applied.change_count if applied else 0
-    is_baseline = bool(applied and applied.is_baseline)
-    warehouse.finish_snapshot(
-        con, snapshot_id, "ok", request_count=len(calls), content_hash=content_hash, change_count=changes,
-        is_baseline=is_baseline, has_accepted_anomalies=bool(applied and applied.anomalies),
-    )
-    return changes, is_baseline
+
+    def mark_ok(applied: ApplyResult | None) -> None:  # in the apply transaction: history and ok together
+        warehouse.finish_snapshot(
+            con, snapshot_id, "ok", request_count=len(calls), content_hash=content_hash,
+            change_count=applied.change_count if applied else 0, is_baseline=bool(applied and applied.is_baseline),
+            has_accepted_anomalies=bool(applied and applied.anomalies))
+
+    if _unchanged(con, content_hash):
+        mark_ok(None)
+        return 0, False
+    applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies, before_commit=mark_ok)
+    return applied.change_count, applied.is_baseline
+
+
+def _as_catalog_error(exc: Exception) -> CatalogError:
+    if isinstance(exc, CatalogError):
+        return exc
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return CatalogError(f"unexpected {type(exc).__name__} while collecting: {first_line}")
+
+
+def check_forward(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
+    """History only moves forward: a simulated time before the latest applied snapshot is refused."""
+    latest = fetch_value(con, "select max(started_at) from snapshots where status = 'ok'")
+    if latest is not None and at <= latest:
+        raise ConfigError(f"--at {at.isoformat()} is not after the latest snapshot ({latest.isoformat()}): "
+                          "history only moves forward; use another --data-dir")
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, content_hash: str) -> bool:
@@ -106,5 +125,5 @@ def _record_failure(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot
                     status: str, exc: Exception, stored: bool = False) -> None:
     if not stored:
         warehouse.store_calls(con, snapshot_id, client.calls)
-    warehouse.finish_snapshot(con, snapshot_id, status, str(exc), request_count=len(client.calls))
+    warehouse.finish_snapshot(con, snapshot_id, status, str(_as_catalog_error(exc)), request_count=len(client.calls))
     log.info("snapshot=%d status=%s error=%s", snapshot_id, status, exc)  # the caller reports it

@@ -48,7 +48,7 @@ class Settings:
 
 def settings_from_env(**overrides: object) -> Settings:
     """Build Settings from the environment, then apply non-None overrides (the CLI flags)."""
-    values: dict[str, object] = {"api_key": os.environ.get("VULTR_API_KEY") or None}
+    values: dict[str, object] = {"api_key": api_key_from_env()}
     env_map = {
         "VULTR_CATALOG_API_VERSION": "api_version",
         "VULTR_CATALOG_BASE_URL": "base_url",
@@ -61,6 +61,14 @@ def settings_from_env(**overrides: object) -> Settings:
     if "requests_per_second" in values:
         values["requests_per_second"] = _positive_float(values["requests_per_second"])
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def api_key_from_env() -> str | None:
+    """VULTR_API_KEY, trimmed (env files often leave a newline); refused, never echoed, if malformed."""
+    key = (os.environ.get("VULTR_API_KEY") or "").strip()
+    if any(not ch.isprintable() or ch.isspace() for ch in key):
+        raise ConfigError("VULTR_API_KEY contains spaces or control characters; check how it is set")
+    return key or None
 
 
 def _positive_float(value: object) -> float:

@@ -7,19 +7,23 @@ not a month. Everything it writes is demo data and is labelled so (snapshots.is_
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
+
 from pipeline import warehouse
 from pipeline.collector import collect_into
 from pipeline.config import Settings
+from pipeline.errors import CatalogError
+from pipeline.lock import collector_lock
 from pipeline.http import new_session
 from pipeline.publish import publish
 from pipeline.serve import serve
+from pipeline.sql import fetch_value
 
 log = logging.getLogger(__name__)
 DEMO_DATA_DIR = Path("data") / "demo"
@@ -50,7 +54,37 @@ def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None
 
     started = time.perf_counter()
     times = demo_times(days, end_at)
-    (Path(data_dir) / warehouse.WAREHOUSE_FILE).unlink(missing_ok=True)
+    with collector_lock(data_dir, "demo"):
+        refuse_real_data(Path(data_dir))
+        (Path(data_dir) / warehouse.WAREHOUSE_FILE).unlink(missing_ok=True)
+        changes = _collect_timeline(Path(data_dir), times, seed, progress)
+    summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
+    log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)
+    return summary
+
+
+def refuse_real_data(data_dir: Path) -> None:
+    """The demo rebuilds its directory from scratch: never in one that holds real collected data."""
+    path = data_dir / warehouse.WAREHOUSE_FILE
+    if not path.exists():
+        return
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        real = fetch_value(con, "select count(*) from snapshots where not is_simulated")
+    except duckdb.Error:
+        real = 1  # not a warehouse we understand: do not touch it
+    finally:
+        con.close()
+    if real:
+        raise CatalogError(f"{data_dir} holds collected (not demo) data; the demo will not overwrite it: "
+                           "use another --data-dir (default data/demo)")
+
+
+def _collect_timeline(data_dir: Path, times: list[datetime], seed: int,
+                      progress: Callable[[int, int], None] | None) -> int:
+    """Hourly snapshots of the emulator's living timeline into data_dir; publish once at the end."""
+    from pipeline.fakeapi import FakeVultr, Timeline
+
     timeline = Timeline(seed=seed, start_at=times[0])
     changes = 0
     with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
@@ -61,9 +95,7 @@ def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None
                 if progress and (done % 24 == 0 or done == len(times)):
                     progress(done, len(times))
             publish(con, data_dir)
-    summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
-    log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)
-    return summary
+    return changes
 
 
 def _print_progress(done: int, total: int) -> None:

@@ -112,8 +112,8 @@ class HttpClient:
                 headers=self._auth_headers(),
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
             )
-        except requests.RequestException as exc:
-            raise FetchError(f"GET {path}", _describe_exception(exc)) from None
+        except (requests.RequestException, ValueError) as exc:
+            raise FetchError(f"GET {path}", self._scrub(_describe_exception(exc))) from None
         call = Call(endpoint, path, params, response.status_code, response.content,
                     (time.perf_counter() - started) * 1000, requested_at,
                     response.headers.get("Content-Type", ""))
@@ -122,6 +122,11 @@ class HttpClient:
         if response.status_code != 200:
             raise FetchError(f"GET {path}", _describe_status(response))
         return call
+
+    def _scrub(self, text: str) -> str:
+        """Never let the API key reach an error message (and so a log, the warehouse or an export)."""
+        key = self.settings.api_key
+        return text.replace(key, "***") if key else text
 
     def _auth_headers(self) -> dict[str, str]:
         """Per-request headers: the extra ones (the emulator's X-Fake-Now) and the key, only when set."""

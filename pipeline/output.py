@@ -22,14 +22,18 @@ def _cell(value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, Decimal):
-        return money_text(value)
+        return str(int(value)) if value.as_tuple().exponent >= 0 else money_text(value)
     if isinstance(value, (datetime, date, pd.Timestamp)):
         return value.isoformat()
     if hasattr(value, "tolist"):  # numpy arrays (DuckDB lists) and numpy scalars
         return [_cell(v) for v in value.tolist()] if getattr(value, "ndim", 0) else value.tolist()
     if isinstance(value, list):
         return [_cell(v) for v in value]
-    return value
+    if isinstance(value, dict):
+        return {str(k): _cell(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # intervals, blobs, uuids: their text
 
 
 def to_json(frame: pd.DataFrame) -> str:
@@ -39,7 +43,7 @@ def to_json(frame: pd.DataFrame) -> str:
         fields = []
         for key, value in record.items():
             cell = _cell(value)
-            literal = cell if isinstance(value, Decimal) else json.dumps(cell, ensure_ascii=False)
+            literal = cell if isinstance(value, Decimal) else json.dumps(cell, ensure_ascii=False, default=str)
             fields.append(f"{json.dumps(str(key))}: {literal}")
         rows.append("{" + ", ".join(fields) + "}")
     return "[" + ",\n ".join(rows) + "]"

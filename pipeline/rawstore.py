@@ -5,7 +5,8 @@ references (an id compresses to a few bits per row; a hex hash would cost 64 byt
 zlib-compressed with the previous body of the same request as preset dictionary (zdict), so an
 availability list that moved by one plan costs tens of bytes instead of a kilobyte. Chains are
 capped (MAX_CHAIN): past it a self-contained keyframe is stored, so decoding one body reads at
-most MAX_CHAIN rows. Bodies never change once stored, so decoded ones are cached by id.
+most MAX_CHAIN rows. Bodies never change once stored, so decoded ones are cached, keyed by the
+warehouse file and the id (ids are only unique within one warehouse), and only once inserted.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from pipeline.sql import fetch_one, fetch_value
 
 MAX_CHAIN = 48
 _CACHE_SIZE = 1024
-_cache: OrderedDict[int, bytes] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -43,52 +44,64 @@ def known_ids(con: duckdb.DuckDBPyConnection, digests: list[str]) -> dict[str, i
     return dict(rows)
 
 
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def store_key(con: duckdb.DuckDBPyConnection) -> str:
+    """Which warehouse this connection writes (its file path): the cache's namespace."""
+    return str(fetch_value(con, "select path from duckdb_databases() where database_name = current_database()"))
+
+
 def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[str, int]:
     """Insert bodies not stored yet (the caller checked), delta-compressed; return their new ids."""
+    store = store_key(con)
     next_id = int(fetch_value(con, "select coalesce(max(body_id), 0) + 1 from raw_bodies"))
     rows, ids = [], {}
     for offset, new in enumerate(bodies):
         body_id = next_id + offset
-        base, depth = _usable_base(con, new.base_id)
+        base, depth = _usable_base(con, store, new.base_id)
         compressor = zlib.compressobj(9, zdict=base) if base is not None else zlib.compressobj(9)
         data = compressor.compress(new.body) + compressor.flush()
         rows.append([body_id, new.body_hash, data, len(new.body), new.first_seen_at,
                      new.base_id if base is not None else None, depth])
         ids[new.body_hash] = body_id
-        _remember(body_id, new.body)
     if rows:
         con.executemany("insert into raw_bodies values (?, ?, ?, ?, ?, ?, ?)", rows)
+        for new in bodies:  # cached only once stored: a failed insert must not leave ids behind
+            _remember((store, ids[new.body_hash]), new.body)
     return ids
 
 
-def _usable_base(con: duckdb.DuckDBPyConnection, base_id: int | None) -> tuple[bytes | None, int]:
+def _usable_base(con: duckdb.DuckDBPyConnection, store: str, base_id: int | None) -> tuple[bytes | None, int]:
     """The base body and the new chain depth; no base (a keyframe) when the chain would be too long."""
     if base_id is None:
         return None, 0
     depth = fetch_value(con, "select chain_depth from raw_bodies where body_id = ?", [base_id])
     if depth is None or depth + 1 > MAX_CHAIN:
         return None, 0
-    return get_body(con, base_id), depth + 1
+    return get_body(con, base_id, store), depth + 1
 
 
-def get_body(con: duckdb.DuckDBPyConnection, body_id: int) -> bytes:
-    """The exact bytes of a stored body, decoding its delta chain (cached)."""
+def get_body(con: duckdb.DuckDBPyConnection, body_id: int, store: str | None = None) -> bytes:
+    """The exact bytes of a stored body, decoding its delta chain (cached per warehouse)."""
+    store = store or store_key(con)
     chain: list[tuple[int, bytes]] = []
     current: int | None = body_id
-    while current is not None and current not in _cache:
+    while current is not None and (store, current) not in _cache:
         data, base = fetch_one(con, "select body_zlib, base_id from raw_bodies where body_id = ?", [current])
         chain.append((current, data))
         current = base
-    body = _cache[current] if current is not None else None
+    body = _cache[(store, current)] if current is not None else None
     for key, data in reversed(chain):
         decompressor = zlib.decompressobj(zdict=body) if body is not None else zlib.decompressobj()
         body = decompressor.decompress(data) + decompressor.flush()
-        _remember(key, body)
+        _remember((store, key), body)
     return body  # type: ignore[return-value]
 
 
-def _remember(body_id: int, body: bytes) -> None:
-    _cache[body_id] = body
-    _cache.move_to_end(body_id)
+def _remember(key: tuple[str, int], body: bytes) -> None:
+    _cache[key] = body
+    _cache.move_to_end(key)
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -64,16 +65,25 @@ def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in con.execute(load_sql("checks/anomalies.sql")).fetchall()]
 
 
-def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str,
-                   at: datetime, accept_anomalies: bool = False) -> ApplyResult:
-    """Merge a stored snapshot into history in one transaction; raise AnomalyError if the gate rejects it."""
-    con.execute("begin")
+def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
+                   accept_anomalies: bool = False,
+                   before_commit: Callable[[ApplyResult], None] | None = None,
+                   own_transaction: bool = True) -> ApplyResult:
+    """Merge a stored snapshot into history in one transaction (with `before_commit`, e.g. marking the
+    snapshot ok, inside it); raise AnomalyError if the gate rejects it. `own_transaction=False` when
+    the caller holds one (rebuild replays everything in a single transaction)."""
+    if own_transaction:
+        con.execute("begin")
     try:
         result = _apply(con, snapshot_id, api_version, at, accept_anomalies)
+        if before_commit:
+            before_commit(result)
     except BaseException:
-        con.execute("rollback")
+        if own_transaction:
+            con.execute("rollback")
         raise
-    con.execute("commit")
+    if own_transaction:
+        con.execute("commit")
     return result
 
 

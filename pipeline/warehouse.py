@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
 from pipeline.http import Call
-from pipeline.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies
+from pipeline.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
 
 log = logging.getLogger(__name__)
@@ -130,11 +130,12 @@ def _call_order(call: Call) -> tuple[str, str, str]:
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
     rows = con.execute(load_sql("staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
+    store = store_key(con)
     bodies = pa.table({
         "endpoint": pa.array([r[0] for r in rows], pa.string()),
         "region_key": pa.array([r[1] for r in rows], pa.string()),
         "page": pa.array([r[2] for r in rows], pa.int32()),
-        "body": pa.array([get_body(con, r[3]).decode("utf-8") for r in rows], pa.string()),
+        "body": pa.array([get_body(con, r[3], store).decode("utf-8") for r in rows], pa.string()),
     })
     execute_with(con, "_decoded_bodies", bodies,
                  "create or replace temp table _snapshot_bodies as select * from _decoded_bodies")

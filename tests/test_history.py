@@ -7,9 +7,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline import queries
+from pipeline import queries, rawstore
 from pipeline.collector import collect
-from pipeline.errors import AnomalyError
+from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.publish import catalog_path
 from pipeline.rebuild import rebuild
@@ -113,13 +113,21 @@ def history_counts(data_dir):
         con.close()
 
 
-def test_unchanged_recollect_adds_nothing(collect_at, data_dir):
-    at = T0 + timedelta(days=3)
-    first = collect_at(at)
+def test_unchanged_recollect_adds_nothing(api, data_dir):
+    settings = fast_settings(api, data_dir)  # the static emulator: nothing moves between collections
+    first = collect(settings, at=T0)
     before = history_counts(data_dir)
-    second = collect_at(at)
+    second = collect(settings, at=T0 + HOUR)
     assert first.is_baseline and second.change_count == 0
     assert history_counts(data_dir) == before
+
+
+def test_simulated_time_cannot_go_backwards(collect_at, data_dir):
+    collect_at(T0 + timedelta(days=2))
+    before = catalog_path(data_dir).read_bytes()
+    with pytest.raises(ConfigError, match="history only moves forward"):
+        collect_at(T0 + timedelta(days=1))
+    assert catalog_path(data_dir).read_bytes() == before
 
 
 def test_anomalous_snapshot_is_rejected_then_accepted(collect_at, living_api, data_dir):
@@ -173,11 +181,12 @@ def test_rebuild_equals_incremental(collect_at, living_api, data_dir):
     for at in times:
         collect_at(at)
     living_api.set_fault("/v2/plans", Fault("500"))
-    with pytest.raises(Exception):
+    with pytest.raises(CatalogError, match="HTTP 500"):
         collect_at(T0 + timedelta(days=121))
     living_api.clear_faults()
     incremental = {t: table_rows(data_dir, t) for t in TABLES}
     assert incremental["catalog_changes"], "the timeline should have produced changes"
+    rawstore.clear_cache()  # decode every body from storage (zlib delta chains), not from memory
     result = rebuild(data_dir)
     assert result.snapshots == len(times)
     assert {t: table_rows(data_dir, t) for t in TABLES} == incremental

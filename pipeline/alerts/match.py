@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline import queries
 from pipeline.alerts.rules import AlertConfig, Rule
+from pipeline.output import money_text
 from pipeline.sql import load_sql
 
 PAYLOAD_VERSION = 1
@@ -100,10 +101,7 @@ def _is_missing(value: Any) -> bool:
 
 def _money(value: Any) -> str | None:
     """At least two decimals, no trailing zeros beyond: 5.00, 2.50, 0.003."""
-    if value is None:
-        return None
-    amount = Decimal(value).normalize()
-    return f"{amount:.2f}" if amount.as_tuple().exponent >= -2 else f"{amount:f}"
+    return None if value is None else money_text(Decimal(value))
 
 
 def _int(value: Any) -> int | None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import default_data_dir
-from pipeline.errors import NoCatalogError, UnknownRegionError
+from pipeline.errors import CatalogError, NoCatalogError, UnknownRegionError
 from pipeline.publish import catalog_path
 from pipeline.sql import load_sql
 
@@ -34,7 +34,11 @@ def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnectio
     path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
     if not path.exists():
         raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise CatalogError(f"cannot open {path} ({str(exc).strip().splitlines()[0]}); it must be a catalog "
+                           "written by vultr-catalog with DuckDB 2.x") from None
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from pipeline.errors import FetchError
 from pipeline.http import Call, HttpClient, fetch_pages, parse_json
 from pipeline.sources.common import fan_out, log_endpoint
 
@@ -28,7 +29,10 @@ AVAILABILITY_KEY = "available_plans"
 def fetch_all(client: HttpClient) -> list[Call]:
     """Regions first (their ids drive the availability fan-out), then everything else concurrently."""
     regions = fetch_list(client, LISTS[0])
-    region_ids = [item["id"] for call in regions for item in parse_json(call, "regions")["regions"]]
+    region_ids = [item.get("id") if isinstance(item, dict) else None
+                  for call in regions for item in parse_json(call, "regions")["regions"]]
+    if not all(isinstance(r, str) and r for r in region_ids):
+        raise FetchError("GET /regions", "a region without a string id")
     jobs = [lambda e=e: fetch_list(client, e) for e in LISTS[1:]]
     jobs += [lambda r=r: fetch_availability(client, r) for r in region_ids]
     return regions + fan_out(client, jobs)

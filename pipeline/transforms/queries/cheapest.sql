@@ -24,8 +24,8 @@ final as (
     select
         p.plan_id, p.plan_type, p.vcpu_count, p.ram_mb, p.disk_gb, p.disk_count, p.bandwidth_gb,
         p.monthly_cost_usd, p.hourly_cost_usd, c.region_id, c.is_in_stock, p.is_bare_metal,
-        round(p.monthly_cost_usd / nullif(p.vcpu_count, 0), 4) as monthly_cost_per_vcpu_usd,
-        round(p.monthly_cost_usd / nullif(p.ram_mb / 1024.0, 0), 4) as monthly_cost_per_gb_ram_usd
+        cast(p.monthly_cost_usd / nullif(p.vcpu_count, 0) as decimal(18, 4)) as monthly_cost_per_vcpu_usd,
+        cast(p.monthly_cost_usd * 1024 / nullif(p.ram_mb, 0) as decimal(18, 4)) as monthly_cost_per_gb_ram_usd
     from candidates c
     join plans_then p using (plan_id)
     where c.region_id = ?

@@ -1,9 +1,9 @@
 -- grain: one row per operating system in the snapshot being applied (v2 GET /os, every page)
 with pages as (
-    select body::json as doc from _snapshot_bodies where endpoint = 'os'
+    select page, body::json as doc from _snapshot_bodies where endpoint = 'os'
 ),
 items as (
-    select unnest(from_json(doc -> 'os', '["json"]')) as item from pages
+    select page, unnest(from_json(doc -> 'os', '["json"]')) as item from pages
 ),
 final as (
     select
@@ -13,6 +13,7 @@ final as (
         nullif(item ->> 'family', '') as family,
         nullif(item ->> 'family', '') = 'windows' as is_windows
     from items
-    qualify row_number() over (partition by item ->> 'id') = 1
+    -- an id repeated across pages: the first page's item wins, deterministically
+    qualify row_number() over (partition by item ->> 'id' order by page) = 1
 )
 select * from final

@@ -1,15 +1,16 @@
 -- grain: one row per plan in the snapshot being applied (v2 GET /plans?type=all and GET /plans-metal)
 with pages as (
-    select endpoint, body::json as doc
+    select endpoint, page, body::json as doc
     from _snapshot_bodies
     where endpoint in ('plans', 'plans_metal')
 ),
 items as (
-    select endpoint, unnest(from_json(doc -> endpoint, '["json"]')) as item from pages
+    select endpoint, page, unnest(from_json(doc -> endpoint, '["json"]')) as item from pages
 ),
 fields as (
     select
         endpoint = 'plans_metal' as is_bare_metal,
+        page,
         item ->> 'id' as plan_id,
         nullif(item ->> 'type', '') as api_type,
         nullif(coalesce(item ->> 'vcpu_count', item ->> 'cpu_count'), '') as vcpu_text,
@@ -44,6 +45,7 @@ final as (
         cast(cpu_threads_text as integer) as cpu_threads,
         cast(null as varchar) as plan_name
     from fields
-    qualify row_number() over (partition by plan_id) = 1
+    -- an id repeated across pages: the first page's item wins, deterministically
+    qualify row_number() over (partition by plan_id order by is_bare_metal, page) = 1
 )
 select * from final

@@ -1,9 +1,9 @@
 -- grain: one row per region in the snapshot being applied (v2 GET /regions, every page)
 with pages as (
-    select body::json as doc from _snapshot_bodies where endpoint = 'regions'
+    select page, body::json as doc from _snapshot_bodies where endpoint = 'regions'
 ),
 items as (
-    select unnest(from_json(doc -> 'regions', '["json"]')) as item from pages
+    select page, unnest(from_json(doc -> 'regions', '["json"]')) as item from pages
 ),
 final as (
     select
@@ -15,6 +15,7 @@ final as (
         cast(null as varchar) as state,
         cast(null as varchar) as dcid
     from items
-    qualify row_number() over (partition by item ->> 'id') = 1
+    -- an id repeated across pages: the first page's item wins, deterministically
+    qualify row_number() over (partition by item ->> 'id' order by page) = 1
 )
 select * from final
