@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -159,3 +160,50 @@ def test_demo_data_is_labelled(demo_dir):
     result = run_cli("cheapest", "--region", "fra", "--data-dir", str(demo_dir), "--format", "json")
     assert result.returncode == 0 and json.loads(result.stdout)
     assert "demo data" in result.stderr
+
+
+def test_sql_is_sandboxed(collected, tmp_path):
+    target = tmp_path / "written.csv"
+    result = run_cli("sql", f"copy (select 1) to '{target}'", "--data-dir", str(collected))
+    assert result.returncode == 1 and result.stderr.startswith("Error: Permission Error")
+    assert not target.exists()
+    result = run_cli("sql", "select * from read_text('/etc/passwd')", "--data-dir", str(collected))
+    assert result.returncode == 1 and "root:" not in result.stdout
+
+
+def test_integer_sums_stay_integers(collected):
+    result = run_cli("sql", "select sum(vcpu_count) as vcpus, sum(monthly_cost_usd) as usd from plans",
+                     "--data-dir", str(collected), "--format", "json")
+    row = json.loads(result.stdout, parse_float=Decimal)[0]
+    assert isinstance(row["vcpus"], int) and isinstance(row["usd"], Decimal)
+
+
+def test_broken_catalog_file_is_one_line(tmp_path):
+    (tmp_path / "catalog.duckdb").write_bytes(b"not a database")
+    for args in (["sql", "select 1"], ["cheapest", "--region", "fra"]):
+        result = run_cli(*args, "--data-dir", str(tmp_path))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("Error: ")
+
+
+def test_malformed_api_key_is_refused_without_echo(api, data_dir):
+    secret = "abc def-secret"
+    env = {**os.environ, "VULTR_API_KEY": secret}
+    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), env=env)
+    assert result.returncode == 1 and "VULTR_API_KEY" in result.stderr and secret not in result.stderr
+    trimmed = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir),
+                      env={**os.environ, "VULTR_API_KEY": "good-key\n"})
+    assert trimmed.returncode == 0
+    assert {r[4].get("Authorization") for r in api.requests} == {"Bearer good-key"}
+
+
+def test_demo_refuses_a_real_data_directory(collected):
+    before = file_digest(catalog_path(collected))
+    result = run_cli("demo", "--days", "0", "--no-serve", "--data-dir", str(collected))
+    assert result.returncode == 1 and "holds collected (not demo) data" in result.stderr
+    assert file_digest(catalog_path(collected)) == before
+
+
+def test_rebuild_without_warehouse(data_dir):
+    result = run_cli("rebuild", "--data-dir", str(data_dir))
+    assert result.returncode == 1 and result.stderr.startswith("Error: no warehouse in")
