@@ -19,11 +19,13 @@ import streamlit as st
 
 from pipeline import queries
 from pipeline.config import default_data_dir
+from pipeline.errors import CatalogError
+from pipeline.status import read_state
 from pipeline.publish import catalog_path
 
 log = logging.getLogger(__name__)
 TTL_S = 300
-STALE_AFTER_S = 3 * 3600  # a scheduled collector runs at least hourly; three missed runs is stale
+STALE_AFTER_S = 3 * 3600  # without a schedule's interval: three missed hourly runs is stale
 RETRY_PAUSE_S = 0.05
 COORDINATES_CSV = Path(__file__).resolve().parent / "region_coordinates.csv"
 
@@ -56,7 +58,7 @@ def _read_with_retry(name: str, directory: str, args: tuple, kwargs: dict) -> An
         try:
             with queries.catalog(directory) as con:
                 return getattr(queries, name)(con, *args, **kwargs)
-        except duckdb.Error as exc:  # e.g. the file replaced while opening: one quiet retry
+        except (duckdb.Error, CatalogError) as exc:  # e.g. the file replaced while opening: one quiet retry
             if attempt == 2:
                 raise
             log.info("retrying %s after %s", name, type(exc).__name__)
@@ -98,8 +100,14 @@ def freshness() -> dict[str, Any]:
     fresh = dict(read("freshness"))
     last_ok_at = fresh.get("last_ok_at")
     fresh["age_s"] = None if last_ok_at is None else (datetime.now(timezone.utc) - last_ok_at).total_seconds()
-    fresh["is_stale"] = fresh["age_s"] is None or fresh["age_s"] > STALE_AFTER_S
+    fresh["is_stale"] = fresh["age_s"] is None or fresh["age_s"] > stale_after_s()
     return fresh
+
+
+def stale_after_s() -> float:
+    """The same rule as `vultr-catalog status`: twice the scheduler's interval when one is known."""
+    interval = read_state(data_dir()).get("interval_s")
+    return 2 * float(interval) if isinstance(interval, (int, float)) and interval > 0 else STALE_AFTER_S
 
 
 def price_history(plan_id: str) -> pd.DataFrame:
