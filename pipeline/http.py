@@ -67,8 +67,25 @@ def new_session(settings: Settings) -> requests.Session:
     return session
 
 
+class PacedRetry(Retry):
+    """urllib3 Retry whose retries also take a pacer slot: without it the first retry is immediate
+    and a burst of retries trips the very rate limit (v1 answers 503 above 2 requests/s)."""
+
+    pacer: Pacer | None = None
+
+    def new(self, **kwargs: object) -> "PacedRetry":
+        retry = super().new(**kwargs)
+        retry.pacer = self.pacer
+        return retry
+
+    def sleep(self, response: object = None) -> None:
+        super().sleep(response)
+        if self.pacer is not None:
+            self.pacer.wait()
+
+
 def build_retry(settings: Settings) -> Retry:
-    return Retry(
+    return PacedRetry(
         total=settings.max_retries,
         connect=settings.max_retries,
         read=settings.max_retries,
@@ -94,6 +111,9 @@ class HttpClient:
         self.pacer = Pacer(self.settings.requests_per_second)
         if self.session is None:
             self.session = new_session(self.settings)
+        for adapter in self.session.adapters.values():  # retries wait for this client's pacer too
+            if isinstance(getattr(adapter, "max_retries", None), PacedRetry):
+                adapter.max_retries.pacer = self.pacer
         self._calls_lock = threading.Lock()
 
     def close(self) -> None:

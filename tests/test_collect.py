@@ -156,3 +156,15 @@ def test_raw_bodies_are_content_addressed(api, data_dir):
     assert second.change_count == 0
     assert raw_counts(data_dir) == (bodies, requests + second.request_count)
     assert requests == first.request_count
+
+
+def test_v1_plain_text_error_fails_snapshot(api, data_dir):
+    settings = fast_settings(api, data_dir, version="v1")
+    api.set_fault("/v1/plans/list", Fault("500"))
+    with pytest.raises(CatalogError, match=r"GET /plans/list: HTTP 500 after retries"):
+        collect(settings)
+    assert not catalog_path(data_dir).exists()
+    con = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
+    status = con.execute("select status from snapshots").fetchall()
+    con.close()
+    assert status == [("failed",)]
