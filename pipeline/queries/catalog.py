@@ -19,7 +19,7 @@ STOCK_STATUSES = ("in_stock", "sold_out", "not_offered")
 
 def plans(con: duckdb.DuckDBPyConnection, plan_type: str | None = None, at: datetime | None = None) -> pd.DataFrame:
     """Plans current now (at=None) or as of `at`, optionally of one type; cheapest first."""
-    return frame(con, load_sql("queries/plans.sql"), [at, plan_type, plan_type])
+    return frame(con, load_sql("queries/plans.sql"), [at, at, plan_type, plan_type])
 
 
 def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
