@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline import queries
 from pipeline.config import settings_from_env
-from pipeline.errors import CatalogError, ConfigError
+from pipeline.errors import CatalogError, ConfigError, first_line
 from pipeline.output import render
 
 log = logging.getLogger(__name__)
@@ -182,11 +182,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.port, args.days, serve_app=not args.no_serve, data_dir=args.data_dir)
 
 
-def one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def configure_logging(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -205,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
         if args.debug:
             raise
-        print(f"Error: {one_line(exc)}", file=sys.stderr)
+        print(f"Error: {first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)

@@ -11,7 +11,7 @@ import requests
 
 from pipeline import warehouse
 from pipeline.config import Settings
-from pipeline.errors import AnomalyError, CatalogError, ConfigError
+from pipeline.errors import AnomalyError, CatalogError, ConfigError, first_line
 from pipeline.http import Call, HttpClient
 from pipeline.lock import collector_lock
 from pipeline.publish import publish
@@ -103,8 +103,7 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
 def _as_catalog_error(exc: Exception) -> CatalogError:
     if isinstance(exc, CatalogError):
         return exc
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    return CatalogError(f"unexpected {type(exc).__name__} while collecting: {first_line}")
+    return CatalogError(f"unexpected {type(exc).__name__} while collecting: {first_line(exc)}")
 
 
 def check_forward(con: duckdb.DuckDBPyConnection, at: datetime) -> None:

@@ -1,6 +1,12 @@
 """Errors the library raises; each message says what went wrong and, where useful, what to do next."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (DuckDB's run to several), or its type name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class CatalogError(Exception):
     """Base class: the CLI prints `Error: <message>` and exits 1."""
 

@@ -106,7 +106,7 @@ def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
         return empty
     con = duckdb.connect(str(path), read_only=True)
     try:
-        row = con.execute(load_sql("status/catalog_facts.sql")).fetchone()
+        row = con.execute(load_sql("status/catalog_facts.sql")).fetchall()[0]
         columns = [d[0] for d in con.description]
     finally:
         con.close()

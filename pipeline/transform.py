@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from pipeline import history
-from pipeline.errors import AnomalyError, CatalogError
+from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import fetch_value, load_sql
 from pipeline.warehouse import load_snapshot_bodies
 
@@ -57,7 +57,7 @@ def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: 
     try:
         con.execute(f"create or replace temp table {model} as " + load_sql(f"staging/{api_version}/{model}.sql"))
     except duckdb.Error as exc:
-        raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {_first_line(exc)}") from None
+        raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
 
 def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -109,6 +109,3 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str,
 def _change_count(con: duckdb.DuckDBPyConnection) -> int:
     return int(fetch_value(con, "select count(*) from catalog_changes"))
 
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]

@@ -13,6 +13,7 @@ import duckdb
 
 from pipeline.alerts.match import build_payload, clean_row, match_changes
 from pipeline.alerts.rules import AlertConfig, Delivery
+from pipeline.sql import fetch_one, fetch_value
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,12 @@ class OutboxRow:
 
 
 def latest_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("select coalesce(max(snapshot_id), 0) from snapshots").fetchone()[0])
+    return int(fetch_value(con, "select coalesce(max(snapshot_id), 0) from snapshots"))
 
 
 def ensure_cursor(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     """Start matching after the newest snapshot when alerts are first enabled (no alert storm of history)."""
-    row = con.execute("select last_snapshot_id from alert_cursor where cursor_id = 1").fetchone()
+    row = fetch_one(con, "select last_snapshot_id from alert_cursor where cursor_id = 1")
     if row:
         return int(row[0])
     start = latest_snapshot_id(con)
@@ -119,5 +120,5 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         " count(*) filter (where delivered_at is null and abandoned_at is null),"
         " count(*) filter (where abandoned_at is not null),"
         " arg_max(last_error, next_attempt_at) filter (where delivered_at is null and last_error is not null)"
-        " from alert_outbox").fetchone()
+        " from alert_outbox").fetchall()[0]
     return {"delivered": row[0], "pending": row[1], "abandoned": row[2], "last_error": row[3]}

@@ -18,9 +18,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.config import default_data_dir
-from pipeline.errors import CatalogError, NoCatalogError
-from pipeline.publish import catalog_path
+from pipeline.errors import CatalogError, first_line
+from pipeline.queries.core import NULLABLE_INTS, published_catalog
 from pipeline.sql import quote_literal
 
 log = logging.getLogger(__name__)
@@ -35,8 +34,6 @@ _REFUSALS = {
     "COPY": "COPY/EXPORT is refused: the console never writes files (use the download buttons)",
     "EXPORT": "COPY/EXPORT is refused: the console never writes files (use the download buttons)",
 }
-_NUMBERS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-            pa.int64(): pd.Int64Dtype()}
 
 
 class ConsoleError(CatalogError):
@@ -52,9 +49,7 @@ class ConsoleResult:
 
 def open_console(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A sandboxed connection: the catalog attached read-only, external access off, configuration locked."""
-    path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
-    if not path.exists():
-        raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
+    path = published_catalog(data_dir)
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"attach {quote_literal(str(path))} as catalog (read_only)")
@@ -73,7 +68,7 @@ def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
-        raise ConsoleError(_first_line(exc)) from None
+        raise ConsoleError(first_line(exc)) from None
     if not statements:
         raise ConsoleError("nothing to run: type a SELECT statement")
     if len(statements) > 1:
@@ -102,11 +97,11 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
         raise ConsoleError("reading or writing files is disabled in the console: only the catalog's "
                            "tables and views are reachable") from None
     except duckdb.Error as exc:
-        raise ConsoleError(_first_line(exc)) from None
+        raise ConsoleError(first_line(exc)) from None
     finally:
         timer.cancel()
         con.close()
-    frame = table.to_pandas(types_mapper=_NUMBERS.get)
+    frame = table.to_pandas(types_mapper=NULLABLE_INTS.get)
     return ConsoleResult(frame, is_truncated, time.perf_counter() - started)
 
 
@@ -136,6 +131,3 @@ def _fetch_limited(con: duckdb.DuckDBPyConnection, query: str, row_limit: int) -
     table = pa.Table.from_batches(batches, schema=reader.schema)
     return table.slice(0, row_limit), rows > row_limit
 
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -13,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import default_data_dir
-from pipeline.errors import CatalogError, NoCatalogError, UnknownRegionError
+from pipeline.errors import CatalogError, NoCatalogError, UnknownRegionError, first_line
 from pipeline.publish import catalog_path
 from pipeline.sql import load_sql
 
 
-_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                   pa.int64(): pd.Int64Dtype()}
 
 
@@ -26,18 +26,24 @@ def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
     reader = con.sql(query, params=params).arrow()
-    return reader.read_all().to_pandas(types_mapper=_NULLABLE_INTS.get)
+    return reader.read_all().to_pandas(types_mapper=NULLABLE_INTS.get)
+
+
+def published_catalog(data_dir: Path | str | None = None) -> Path:
+    """The published catalog's path; NoCatalogError saying which command to run when there is none."""
+    path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
+    if not path.exists():
+        raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
+    return path
 
 
 def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published catalog (close it soon: readers should be brief)."""
-    path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
-    if not path.exists():
-        raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
+    path = published_catalog(data_dir)
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise CatalogError(f"cannot open {path} ({str(exc).strip().splitlines()[0]}); it must be a catalog "
+        raise CatalogError(f"cannot open {path} ({first_line(exc)}); it must be a catalog "
                            "written by vultr-catalog with DuckDB 2.x") from None
 
 
