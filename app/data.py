@@ -20,8 +20,8 @@ import streamlit as st
 from pipeline import queries
 from pipeline.config import default_data_dir
 from pipeline.errors import CatalogError
-from pipeline.status import read_state
-from pipeline.publish import catalog_path
+from pipeline.queries.status import read_state
+from pipeline.paths import catalog_path
 
 log = logging.getLogger(__name__)
 TTL_S = 300

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.output import money_text
+from pipeline.queries.output import money_text
 
 HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
 

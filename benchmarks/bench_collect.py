@@ -12,13 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks.common import print_table, timed
-from pipeline import warehouse
-from pipeline.collector import collect, ingest
+from pipeline.warehouse import store as warehouse
+from pipeline.collect.collector import collect, ingest
 from pipeline.config import Settings
 from pipeline.fakeapi import FakeVultr
-from pipeline.http import HttpClient
-from pipeline.publish import publish
-from pipeline.sources import fetch_catalog
+from pipeline.collect.http import HttpClient
+from pipeline.warehouse.publish import publish
+from pipeline.collect.sources import fetch_catalog
 
 
 def collection_times(api: FakeVultr, latency_ms: int, runs: int, concurrency: int) -> tuple[list[float], int]:

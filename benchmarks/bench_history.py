@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -22,12 +21,13 @@ from urllib.parse import urlencode
 import duckdb
 
 from benchmarks.common import print_table, summary_ms, timed
-from pipeline import queries, warehouse
-from pipeline.collector import ingest
+from pipeline import queries
+from pipeline.warehouse import store as warehouse
+from pipeline.collect.collector import ingest
 from pipeline.fakeapi import FakeVultr, Timeline
-from pipeline.http import Call
-from pipeline.publish import publish
-from pipeline.sources import v2
+from pipeline.collect.http import Call
+from pipeline.warehouse.publish import publish
+from pipeline.collect.sources import v2
 from pipeline.sql import quote_literal
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import WriterBusyError
+from pipeline.paths import LOCK_FILE
 
-LOCK_FILE = "collector.lock"
 _BUSY_RETRY_S = 0.5  # a status probe (or a holder writing its PID) is gone well within this
 
 

@@ -1,4 +1,4 @@
-"""Load the .sql models shipped under pipeline/transforms/."""
+"""Load the .sql models shipped beside the code (paths relative to pipeline/), and small DuckDB helpers."""
 from __future__ import annotations
 
 from functools import cache
@@ -6,16 +6,16 @@ from pathlib import Path
 
 import duckdb
 
-TRANSFORMS = Path(__file__).resolve().parent / "transforms"
+ROOT = Path(__file__).resolve().parent  # SQL lives beside the code that runs it
 
 
 @cache
 def load_sql(relative_path: str) -> str:
-    return (TRANSFORMS / relative_path).read_text(encoding="utf-8")
+    return (ROOT / relative_path).read_text(encoding="utf-8")
 
 
 def sql_files(folder: str) -> list[Path]:
-    return sorted((TRANSFORMS / folder).glob("*.sql"))
+    return sorted((ROOT / folder).glob("*.sql"))
 
 
 def quote_literal(text: str) -> str:

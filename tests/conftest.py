@@ -49,7 +49,7 @@ DEMO_END_AT = None  # demo history ends at the current hour, like `make demo`
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small demo history (2 simulated days, hourly) built once per test session. Read-only for tests."""
-    from pipeline.demo import build_demo_history
+    from pipeline.service.demo import build_demo_history
 
     target = tmp_path_factory.mktemp("demo") / "data"
     build_demo_history(target, days=2, end_at=DEMO_END_AT)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.alerts import build_payload, load_rules, test_rules as match_history
+from pipeline.service.alerts import build_payload, load_rules, test_rules as match_history
 from pipeline.errors import ConfigError
 from tests.conftest import run_cli
 from tests.test_schedule import living_api, log_text, ok_count, start_schedule, status_json, stop, wait_for  # noqa: F401
@@ -146,7 +146,7 @@ def test_payload_shape_keeps_money_exact(demo_dir, tmp_path):
     frame = match_history(load_rules(rules), demo_dir)
     assert len(frame) > 0 and frame["alert_id"].is_unique
     from pipeline import queries
-    from pipeline.alerts.match import clean_row, match_changes
+    from pipeline.service.alerts.match import clean_row, match_changes
 
     with queries.catalog(demo_dir) as con:
         match = clean_row(match_changes(con, load_rules(rules).rules, -1, 10**6).to_dict("records")[0])
@@ -177,7 +177,7 @@ def test_alerts_delivered_exactly_once_across_a_restart(living_api, data_dir, re
     assert Counter(receiver.ids()).most_common(1)[0][1] == 1  # nothing repeated
     assert set(receiver.ids()) == set(expected["alert_id"])   # nothing dropped
     logged = [line for line in log_text(data_dir).splitlines()
-              if "WARNING pipeline.alerts.deliver alert id=" in line and "webhook=" not in line]
+              if "WARNING pipeline.service.alerts.deliver alert id=" in line and "webhook=" not in line]
     assert len(logged) == len(expected)                       # the log channel: once each too
     assert "secret-token" not in log_text(data_dir)           # webhook paths are never logged
     assert status_json(data_dir)["alerts"]["pending"] == 0

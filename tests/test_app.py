@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from app import data
 from app.formatting import answer_sentence, money
 from pipeline import queries
-from pipeline.demo import build_demo_history
+from pipeline.service.demo import build_demo_history
 
 APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
 PAGES = {

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from pipeline.fakeapi import Fault
-from pipeline.publish import catalog_path
+from pipeline.paths import catalog_path
 from tests.conftest import ROOT, file_digest, run_cli
 
 COMMANDS = ["collect", "sql", "cheapest", "fake-api", "serve", "demo"]

@@ -1,17 +1,16 @@
 """End to end over loopback HTTP: emulator -> client -> raw -> staging -> history -> published catalog."""
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from pipeline.collector import collect
+from pipeline.collect.collector import collect
 from pipeline.errors import CatalogError
 from pipeline.fakeapi import FakeVultr, Fault
-from pipeline.publish import catalog_path
-from pipeline.warehouse import warehouse_path
+from pipeline.paths import catalog_path
+from pipeline.paths import warehouse_path
 from tests.conftest import fast_settings, file_digest
 
 PUBLIC_COLUMNS = {

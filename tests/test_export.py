@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from pipeline import queries
-from pipeline.collector import collect
-from pipeline.export import MANIFEST, ExportError, export_catalog
+from pipeline.collect.collector import collect
+from pipeline.queries.export import MANIFEST, ExportError, export_catalog
 from tests.conftest import fast_settings, run_cli
 
 HISTORY = {"regions_history", "plans_history", "operating_systems_history", "plan_locations_history",

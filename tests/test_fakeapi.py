@@ -14,7 +14,7 @@ import requests
 
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
 UTC = timezone.utc
 
 

@@ -7,13 +7,14 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline import queries, rawstore
-from pipeline.collector import collect
+from pipeline import queries
+from pipeline.warehouse import rawstore
+from pipeline.collect.collector import collect
 from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
-from pipeline.publish import catalog_path
-from pipeline.rebuild import rebuild
-from pipeline.warehouse import warehouse_path
+from pipeline.paths import catalog_path
+from pipeline.warehouse.rebuild import rebuild
+from pipeline.paths import warehouse_path
 from tests.conftest import fast_settings
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -10,8 +10,8 @@ import pytest
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.fakeapi import FakeVultr
-from pipeline.http import HttpClient, fetch_pages
-from pipeline.sources import fetch_catalog
+from pipeline.collect.http import HttpClient, fetch_pages
+from pipeline.collect.sources import fetch_catalog
 
 
 class LoopingPages(BaseHTTPRequestHandler):

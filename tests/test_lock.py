@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
-from pipeline import warehouse
+from pipeline.warehouse import store as warehouse
 from pipeline.errors import WriterBusyError
 from pipeline.lock import collector_lock, is_locked, lock_path, read_holder
-from pipeline.schedule import INTERRUPTED, collect_once
+from pipeline.service.schedule import INTERRUPTED, collect_once
 from tests.conftest import ROOT, fast_settings, run_cli
 
 HOLDER = """

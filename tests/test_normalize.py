@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import transform, warehouse
-from pipeline.http import Call
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse import transform
+from pipeline.collect.http import Call
 from pipeline.queries import frame
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLES = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 V1_TYPES = {"SSD": "vc2", "HIGHFREQUENCY": "vhf", "DEDICATED": "vdc"}
 

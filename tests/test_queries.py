@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline import queries
-from pipeline.collector import collect
+from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
 from tests.conftest import fast_settings
 

@@ -18,7 +18,7 @@ import pytest
 from pipeline.durations import format_duration, parse_duration
 from pipeline.errors import ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
-from pipeline.schedule import ScheduleSpec
+from pipeline.service.schedule import ScheduleSpec
 from tests.conftest import ROOT, run_cli
 
 SIM_START = datetime(2026, 3, 1, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ import json
 import shutil
 from datetime import datetime, timedelta, timezone
 
-from pipeline.status import collector_status, read_state, render_status, state_path, update_state
+from pipeline.queries.status import collector_status, read_state, render_status, state_path, update_state
 from tests.conftest import run_cli
 
 

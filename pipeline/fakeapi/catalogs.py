@@ -1,6 +1,6 @@
 """The catalogs the emulator serves, built from recorded real responses.
 
-PROVENANCE (see data/sample/SOURCES.md for the origin of every file):
+PROVENANCE (see recordings/SOURCES.md for the origin of every file):
 
 * ``"2026"`` (default) is a *composite*, not one real response: regions are the 32 regions
   recorded in 2026 (HostingBot), plans are the 20 vc2 plans recorded in 2026 plus the vhf and
@@ -27,7 +27,7 @@ from .synth import synthetic_variants
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parent / "recordings"  # shipped inside the package
 CATALOG_NAMES = ("2026", "2022", "2021")
 
 Item = dict[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from .catalogs import Item, V2Catalog, dumps
 

@@ -2,6 +2,10 @@
 
 Each submodule owns one family of questions; everything public is re-exported here, so callers
 write `from pipeline import queries; queries.cheapest(con, ...)`.
+
+The read side: opening the published catalog, named queries, output formatting, export and status
+reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock); never the
+warehouse, HTTP, the service or the CLI. app/ reads only through this package.
 """
 # The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
 # attribute `catalog`, which the core import below then rebinds to the catalog() context manager.

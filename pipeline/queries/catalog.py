@@ -19,39 +19,39 @@ STOCK_STATUSES = ("in_stock", "sold_out", "not_offered")
 
 def plans(con: duckdb.DuckDBPyConnection, plan_type: str | None = None, at: datetime | None = None) -> pd.DataFrame:
     """Plans current now (at=None) or as of `at`, optionally of one type; cheapest first."""
-    return frame(con, load_sql("queries/plans.sql"), [at, at, plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/plans.sql"), [at, at, plan_type, plan_type])
 
 
 def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Current regions, by region_id."""
-    return frame(con, load_sql("queries/regions.sql"))
+    return frame(con, load_sql("queries/sql/regions.sql"))
 
 
 def operating_systems(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Current operating systems, by family and name."""
-    return frame(con, load_sql("queries/operating_systems.sql"))
+    return frame(con, load_sql("queries/sql/operating_systems.sql"))
 
 
 def availability_matrix(con: duckdb.DuckDBPyConnection, plan_type: str | None = None) -> pd.DataFrame:
     """Long frame, one row per current region x current plan (of the type): region_id, plan_id,
     plan_type, monthly_cost_usd, status in STOCK_STATUSES (sold_out = offered but not in stock)."""
-    return frame(con, load_sql("queries/availability_matrix.sql"), [plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/availability_matrix.sql"), [plan_type, plan_type])
 
 
 def cheapest_per_region(con: duckdb.DuckDBPyConnection, plan_type: str | None = None) -> pd.DataFrame:
     """One row per region with something in stock now: its cheapest in-stock plan (of the type)."""
-    return frame(con, load_sql("queries/cheapest_per_region.sql"), [plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/cheapest_per_region.sql"), [plan_type, plan_type])
 
 
 def snapshots(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
     """The most recent published snapshots, newest first."""
-    return frame(con, load_sql("queries/snapshots.sql"), [int(limit)])
+    return frame(con, load_sql("queries/sql/snapshots.sql"), [int(limit)])
 
 
 def freshness(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict[str, Any]:
     """How fresh the catalog is: last_ok_snapshot_id, last_ok_at (its started_at), age_s (seconds
     since then, None without snapshots), snapshot_count, is_demo (any snapshot simulated), first_at."""
-    row = frame(con, load_sql("queries/freshness.sql")).iloc[0]
+    row = frame(con, load_sql("queries/sql/freshness.sql")).iloc[0]
     last_ok_at = _timestamp(row["last_ok_at"])
     now = now or datetime.now(timezone.utc)
     return {

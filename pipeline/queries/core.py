@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from pipeline.config import default_data_dir
 from pipeline.errors import CatalogError, NoCatalogError, UnknownRegionError, first_line
-from pipeline.publish import catalog_path
+from pipeline.paths import catalog_path
 from pipeline.sql import load_sql
 
 
@@ -75,7 +75,7 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     check_region(con, f.region_id, at)
     params = [at, f.region_id, f.plan_type, f.plan_type, f.min_vcpu, f.min_ram_mb, f.min_disk_gb,
               f.max_monthly_cost_usd, f.max_monthly_cost_usd, f.in_stock_only]
-    return frame(con, load_sql("queries/cheapest.sql"), params)
+    return frame(con, load_sql("queries/sql/cheapest.sql"), params)
 
 
 def region_ids(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:

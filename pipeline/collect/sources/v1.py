@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from pipeline.errors import FetchError
-from pipeline.http import Call, HttpClient, parse_json
-from pipeline.sources.common import fan_out, log_endpoint
+from pipeline.collect.http import Call, HttpClient, parse_json
+from pipeline.collect.sources.common import fan_out, log_endpoint
 
 # (endpoint name, path, params)
 LISTS = (

@@ -18,25 +18,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipeline.config import Settings
+from pipeline.calls import Call
 from pipeline.errors import FetchError
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "vultr-catalog/0.1 (+https://github.com/vultr-catalog)"
 
-
-@dataclass
-class Call:
-    """One HTTP exchange as it will be stored in the raw layer."""
-
-    endpoint: str
-    path: str
-    params: dict[str, str]
-    status: int
-    body: bytes
-    elapsed_ms: float
-    requested_at: datetime
-    content_type: str = ""
 
 
 class Pacer:

@@ -12,17 +12,13 @@ from pathlib import Path
 import duckdb
 
 from pipeline.sql import quote_literal, sql_files
-from pipeline.warehouse import CATALOG_FILE
+from pipeline.paths import CATALOG_FILE, catalog_path
 
 log = logging.getLogger(__name__)
 PUBLISHED_TABLES = (
     "snapshots", "regions_history", "plans_history", "operating_systems_history",
     "plan_locations_history", "availability_history", "catalog_changes",
 )
-
-
-def catalog_path(data_dir: Path) -> Path:
-    return Path(data_dir) / CATALOG_FILE
 
 
 def publish(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
@@ -55,7 +51,7 @@ def _create_views(tmp: Path) -> None:
     """Views and macros are created inside the new file so they resolve there when opened alone."""
     con = duckdb.connect(str(tmp))
     try:
-        for path in sql_files("views"):
+        for path in sql_files("warehouse/sql/views"):
             con.execute(path.read_text(encoding="utf-8"))
         con.execute("checkpoint")
     finally:

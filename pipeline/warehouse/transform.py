@@ -8,10 +8,10 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline import history
+from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import fetch_value, load_sql
-from pipeline.warehouse import load_snapshot_bodies
+from pipeline.warehouse.store import load_snapshot_bodies
 
 log = logging.getLogger(__name__)
 STAGING_MODELS = ("stg_regions", "stg_plans", "stg_plan_locations", "stg_availability", "stg_operating_systems")
@@ -36,9 +36,9 @@ class ApplyResult:
 def changed_entities(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str) -> set[str]:
     """Entities whose source bodies differ from the previous applied snapshot (all when there is none)."""
     sources = SOURCES[api_version]
-    if not fetch_value(con, load_sql("checks/has_previous.sql"), [snapshot_id]):
+    if not fetch_value(con, load_sql("warehouse/sql/checks/has_previous.sql"), [snapshot_id]):
         return set(sources)
-    changed = {r[0] for r in con.execute(load_sql("checks/changed_endpoints.sql"), [snapshot_id] * 3).fetchall()}
+    changed = {r[0] for r in con.execute(load_sql("warehouse/sql/checks/changed_endpoints.sql"), [snapshot_id] * 3).fetchall()}
     return {entity for entity, endpoints in sources.items() if endpoints & changed}
 
 
@@ -55,14 +55,14 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
 
 def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: str) -> None:
     try:
-        con.execute(f"create or replace temp table {model} as " + load_sql(f"staging/{api_version}/{model}.sql"))
+        con.execute(f"create or replace temp table {model} as " + load_sql(f"warehouse/sql/staging/{api_version}/{model}.sql"))
     except duckdb.Error as exc:
         raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
 
 def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Reasons this snapshot looks implausible next to the current catalog (empty list = fine)."""
-    return [row[0] for row in con.execute(load_sql("checks/anomalies.sql")).fetchall()]
+    return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
 
 
 def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,

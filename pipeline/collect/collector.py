@@ -9,15 +9,15 @@ from datetime import datetime, timezone
 import duckdb
 import requests
 
-from pipeline import warehouse
+from pipeline.warehouse import store as warehouse
 from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError, ConfigError, first_line
-from pipeline.http import Call, HttpClient
+from pipeline.collect.http import Call, HttpClient
 from pipeline.lock import collector_lock
-from pipeline.publish import publish
-from pipeline.sources import fetch_catalog
+from pipeline.warehouse.publish import publish
+from pipeline.collect.sources import fetch_catalog
 from pipeline.sql import fetch_value
-from pipeline.transform import ApplyResult, apply_snapshot
+from pipeline.warehouse.transform import ApplyResult, apply_snapshot
 
 log = logging.getLogger(__name__)
 FAKE_NOW_HEADER = "X-Fake-Now"  # emulator-only: serve the catalog as of a simulated instant

@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.alerts.match import build_payload, clean_row, match_changes
-from pipeline.alerts.rules import AlertConfig, Delivery
+from pipeline.service.alerts.match import build_payload, clean_row, match_changes
+from pipeline.service.alerts.rules import AlertConfig, Delivery
 from pipeline.sql import fetch_one, fetch_value
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline import cli
-from pipeline.output import FORMATS
+from pipeline.cli import args as cli
+from pipeline.cli import commands as handlers
+from pipeline.queries.output import FORMATS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def _collect(commands) -> None:
     p.add_argument("--at", type=cli.parse_timestamp,
                    help="simulated observation time (emulator only: sent as X-Fake-Now)")
     cli.add_alert_options(p)
-    p.set_defaults(handler=cli.cmd_collect)
+    p.set_defaults(handler=handlers.cmd_collect)
 
 
 def _sql(commands) -> None:
@@ -33,7 +34,7 @@ def _sql(commands) -> None:
     p.add_argument("query")
     cli.add_data_dir(p)
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.set_defaults(handler=cli.cmd_sql)
+    p.set_defaults(handler=handlers.cmd_sql)
 
 
 def _cheapest(commands) -> None:
@@ -49,14 +50,14 @@ def _cheapest(commands) -> None:
     p.add_argument("--limit", type=cli.non_negative_int, default=0, help="show at most N rows")
     cli.add_data_dir(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.set_defaults(handler=cli.cmd_cheapest)
+    p.set_defaults(handler=handlers.cmd_cheapest)
 
 
 def _fake_api(commands) -> None:
     p = commands.add_parser("fake-api", help="run the Vultr API emulator in the foreground")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--host", default="127.0.0.1")
-    p.set_defaults(handler=cli.cmd_fake_api)
+    p.set_defaults(handler=handlers.cmd_fake_api)
 
 
 def _serve(commands) -> None:
@@ -64,7 +65,7 @@ def _serve(commands) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1")
     cli.add_data_dir(p)
-    p.set_defaults(handler=cli.cmd_serve)
+    p.set_defaults(handler=handlers.cmd_serve)
 
 
 def _demo(commands) -> None:
@@ -74,13 +75,13 @@ def _demo(commands) -> None:
                    help="simulate this many days of hourly history first (0 = one snapshot now)")
     p.add_argument("--no-serve", action="store_true", help="build the demo data, do not start the app")
     p.add_argument("--data-dir", help="demo data directory (default ./data/demo)")
-    p.set_defaults(handler=cli.cmd_demo)
+    p.set_defaults(handler=handlers.cmd_demo)
 
 
 def _rebuild(commands) -> None:
     p = commands.add_parser("rebuild", help="re-derive staging, history and changes from the raw layer alone")
     cli.add_data_dir(p)
-    p.set_defaults(handler=cli.cmd_rebuild)
+    p.set_defaults(handler=handlers.cmd_rebuild)
 
 
 def _export(commands) -> None:
@@ -89,7 +90,7 @@ def _export(commands) -> None:
     p.add_argument("--out", required=True, help="output directory (history Hive-partitioned by month)")
     p.add_argument("--overwrite", action="store_true", help="replace the tables in a non-empty --out")
     cli.add_data_dir(p)
-    p.set_defaults(handler=cli.cmd_export)
+    p.set_defaults(handler=handlers.cmd_export)
 
 
 def _schedule(commands) -> None:
@@ -100,14 +101,14 @@ def _schedule(commands) -> None:
     p.add_argument("--jitter", metavar="DURATION", help="delay each run by a random 0..DURATION (whole seconds)")
     cli.add_collect_options(p)
     cli.add_alert_options(p)
-    p.set_defaults(handler=cli.cmd_schedule)
+    p.set_defaults(handler=handlers.cmd_schedule)
 
 
 def _status(commands) -> None:
     p = commands.add_parser("status", help="collector health: last success and failure, next run, staleness")
     cli.add_data_dir(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(handler=cli.cmd_status)
+    p.set_defaults(handler=handlers.cmd_status)
 
 
 def _alerts(commands) -> None:
@@ -117,4 +118,4 @@ def _alerts(commands) -> None:
     t.add_argument("rules", metavar="RULES", help="alert rules file (TOML)")
     cli.add_data_dir(t)
     t.add_argument("--format", choices=FORMATS, default="table")
-    t.set_defaults(handler=cli.cmd_alerts_test)
+    t.set_defaults(handler=handlers.cmd_alerts_test)

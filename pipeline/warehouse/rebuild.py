@@ -8,12 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import history, warehouse
+from pipeline.warehouse import history
+from pipeline.warehouse import store as warehouse
 from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
-from pipeline.publish import publish
+from pipeline.warehouse.publish import publish
 from pipeline.sql import fetch_value
-from pipeline.transform import apply_snapshot
+from pipeline.warehouse.transform import apply_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pipeline import warehouse
-from pipeline.alerts import outbox
-from pipeline.alerts.rules import AlertConfig, Delivery
-from pipeline.status import update_state
+from pipeline.warehouse import store as warehouse
+from pipeline.service.alerts import outbox
+from pipeline.service.alerts.rules import AlertConfig, Delivery
+from pipeline.queries.status import update_state
 
 log = logging.getLogger(__name__)
 USER_AGENT = "vultr-catalog-alerts/1"

@@ -1,8 +1,8 @@
 """Alerts: rules over catalog_changes (rules.py, match.py), delivered once via webhook and/or log
 with state persisted in the warehouse (outbox.py, deliver.py)."""
-from pipeline.alerts.deliver import AlertPass, prepare_alerts, process_alerts
-from pipeline.alerts.match import build_payload, test_rules
-from pipeline.alerts.rules import ALERTS_ENV, AlertConfig, Delivery, Rule, load_rules
+from pipeline.service.alerts.deliver import AlertPass, prepare_alerts, process_alerts
+from pipeline.service.alerts.match import build_payload, test_rules
+from pipeline.service.alerts.rules import ALERTS_ENV, AlertConfig, Delivery, Rule, load_rules
 
 __all__ = ["ALERTS_ENV", "AlertConfig", "AlertPass", "Delivery", "Rule", "build_payload", "load_rules",
            "prepare_alerts", "process_alerts", "test_rules"]

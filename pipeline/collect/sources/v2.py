@@ -5,8 +5,8 @@ import time
 from dataclasses import dataclass
 
 from pipeline.errors import FetchError
-from pipeline.http import Call, HttpClient, fetch_pages, parse_json
-from pipeline.sources.common import fan_out, log_endpoint
+from pipeline.collect.http import Call, HttpClient, fetch_pages, parse_json
+from pipeline.collect.sources.common import fan_out, log_endpoint
 
 
 @dataclass(frozen=True)

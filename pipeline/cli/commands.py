@@ -1,73 +1,24 @@
-"""Thin CLI: parse arguments, call one library function, print. Errors -> `Error: ...`, exit 1."""
+"""The command handlers: each calls one library function and prints. Heavy imports stay inside the
+handler that needs them, so `--help` and the quick commands start fast."""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
 from contextlib import closing
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
 
 import duckdb
 
 from pipeline import queries
-from pipeline.config import settings_from_env
-from pipeline.errors import CatalogError, ConfigError, first_line
-from pipeline.output import render
+from pipeline.cli.args import collect_settings, collect_settings_dir
+from pipeline.queries.output import render
 
 log = logging.getLogger(__name__)
-Handler = Callable[[argparse.Namespace], int]
-
-
-def parse_timestamp(text: str) -> datetime:
-    """ISO-8601; a naive time is taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 timestamp: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def parse_decimal(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-
-
-def non_negative_int(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return int(text)
-
-
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="data directory (default ./data or $VULTR_CATALOG_DATA_DIR)")
-
-
-def add_collect_options(parser: argparse.ArgumentParser) -> None:
-    add_data_dir(parser)
-    parser.add_argument("--api-version", choices=("v2", "v1"), help="Vultr API version (default v2)")
-    parser.add_argument("--base-url", help="API base URL (default https://api.vultr.com/v2, or /v1)")
-    parser.add_argument("--rate-limit", type=float, help="requests per second (default 30 for v2, 2 for v1)")
-    parser.add_argument("--accept-anomalies", action="store_true",
-                        help="apply a snapshot even if the quality gate finds it implausible")
-
-
-def collect_settings(args: argparse.Namespace):
-    return settings_from_env(data_dir=args.data_dir, api_version=args.api_version,
-                             base_url=args.base_url, requests_per_second=args.rate_limit)
-
-
-def add_alert_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--alerts", metavar="RULES",
-                        help="alert rules file (TOML) to match new changes against (default $VULTR_CATALOG_ALERTS)")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from pipeline.alerts import load_rules
-    from pipeline.schedule import collect_once
+    from pipeline.service.alerts import load_rules
+    from pipeline.service.schedule import collect_once
 
     result = collect_once(collect_settings(args), at=args.at, accept_anomalies=args.accept_anomalies,
                           alerts=load_rules(args.alerts))
@@ -108,7 +59,7 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from pipeline.rebuild import rebuild
+    from pipeline.warehouse.rebuild import rebuild
 
     result = rebuild(collect_settings_dir(args))
     print(f"rebuilt from raw: {result.snapshots} snapshots ({result.applied} applied), "
@@ -116,12 +67,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
-def collect_settings_dir(args: argparse.Namespace):
-    return settings_from_env(data_dir=args.data_dir).data_dir
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipeline.export import export_catalog
+    from pipeline.queries.export import export_catalog
 
     summary = export_catalog(args.out, args.format, data_dir=args.data_dir, overwrite=args.overwrite)
     demo = " (demo data)" if summary.is_demo else ""
@@ -131,13 +78,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from pipeline.alerts import load_rules
+    from pipeline.service.alerts import load_rules
     from pipeline.durations import parse_duration
-    from pipeline.schedule import ScheduleSpec, run_schedule
+    from pipeline.service.schedule import ScheduleSpec, run_schedule
 
     if not args.debug:  # a service logs one line per run by default; -v adds the per-endpoint lines
         logging.getLogger().setLevel(logging.INFO)
-        for noisy in ("apscheduler", *(() if args.verbose else ("pipeline.sources",))):
+        for noisy in ("apscheduler", *(() if args.verbose else ("pipeline.collect.sources",))):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     spec = ScheduleSpec(every_s=parse_duration(args.every) if args.every else None, cron=args.cron,
                         jitter_s=parse_duration(args.jitter) if args.jitter else 0.0)
@@ -148,7 +95,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.status import collector_status, render_status
+    from pipeline.queries.status import collector_status, render_status
 
     status = collector_status(collect_settings_dir(args))
     print(json.dumps(status, indent=2) if args.format == "json" else render_status(status))
@@ -156,7 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
-    from pipeline.alerts import load_rules, test_rules
+    from pipeline.service.alerts import load_rules, test_rules
 
     frame = test_rules(load_rules(args.rules), args.data_dir)
     print(render(frame, args.format))
@@ -171,37 +118,12 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from pipeline.serve import serve
+    from pipeline.service.serve import serve
 
     return serve(args.data_dir, args.port, args.host)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipeline.demo import run_demo
+    from pipeline.service.demo import run_demo
 
     return run_demo(args.port, args.days, serve_app=not args.no_serve, data_dir=args.data_dir)
-
-
-def configure_logging(debug: bool, verbose: bool) -> None:
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
-                        datefmt="%Y-%m-%dT%H:%M:%S%z")
-    if not debug:  # urllib3 warns on every retry; our own error line says what finally happened
-        logging.getLogger("urllib3").setLevel(logging.ERROR)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from pipeline.cli_parser import build_parser
-
-    args = build_parser().parse_args(argv)
-    configure_logging(args.debug, args.verbose)
-    try:
-        return args.handler(args)
-    except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
-        if args.debug:
-            raise
-        print(f"Error: {first_line(exc)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
-        return 130

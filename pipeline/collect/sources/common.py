@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.http import Call, HttpClient
+from pipeline.collect.http import Call, HttpClient
 
 log = logging.getLogger(__name__)
 

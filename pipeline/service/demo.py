@@ -15,14 +15,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import warehouse
-from pipeline.collector import collect_into
+from pipeline.warehouse import store as warehouse
+from pipeline.collect.collector import collect_into
 from pipeline.config import Settings
 from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
-from pipeline.http import new_session
-from pipeline.publish import publish
-from pipeline.serve import serve
+from pipeline.collect.http import new_session
+from pipeline.warehouse.publish import publish
+from pipeline.service.serve import serve
 from pipeline.sql import fetch_value
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,6 @@ def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None
                        progress: Callable[[int, int], None] | None = None) -> DemoSummary:
     """Wipe data_dir's warehouse and collect hourly snapshots of the living emulator into it;
     `progress(done, total)` is called after each simulated day."""
-    from pipeline.fakeapi import FakeVultr, Timeline
 
     started = time.perf_counter()
     times = demo_times(days, end_at)

@@ -18,15 +18,10 @@ import duckdb
 
 from pipeline.durations import format_duration
 from pipeline.lock import is_locked, read_holder
-from pipeline.publish import catalog_path
+from pipeline.paths import STATE_FILE, catalog_path, state_path
 from pipeline.sql import load_sql
 
-STATE_FILE = "collector-state.json"
 _write_guard = threading.Lock()  # the scheduler's threads update the file too
-
-
-def state_path(data_dir: Path | str) -> Path:
-    return Path(data_dir) / STATE_FILE
 
 
 def read_state(data_dir: Path | str) -> dict[str, Any]:
@@ -106,7 +101,7 @@ def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
         return empty
     con = duckdb.connect(str(path), read_only=True)
     try:
-        row = con.execute(load_sql("status/catalog_facts.sql")).fetchall()[0]
+        row = con.execute(load_sql("queries/sql/catalog_facts.sql")).fetchall()[0]
         columns = [d[0] for d in con.description]
     finally:
         con.close()

@@ -22,13 +22,13 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pipeline import warehouse
-from pipeline.alerts import AlertConfig, prepare_alerts, process_alerts
-from pipeline.collector import CollectResult, collect
+from pipeline.warehouse import store as warehouse
+from pipeline.service.alerts import AlertConfig, prepare_alerts, process_alerts
+from pipeline.collect.collector import CollectResult, collect
 from pipeline.config import Settings
 from pipeline.errors import CatalogError, ConfigError
 from pipeline.lock import collector_lock
-from pipeline.status import read_state, update_state
+from pipeline.queries.status import read_state, update_state
 
 log = logging.getLogger(__name__)
 JOB_ID = "collect"

@@ -1,13 +1,13 @@
 """Sources: each API version declares its endpoints as data and fetches them through the one client."""
 from __future__ import annotations
 
-from pipeline.http import Call, HttpClient
+from pipeline.collect.http import Call, HttpClient
 
 
 def fetch_catalog(client: HttpClient) -> list[Call]:
     """Fetch every catalog endpoint of the client's API version; raise FetchError on any failure."""
     if client.settings.api_version == "v1":
-        from pipeline.sources import v1 as source
+        from pipeline.collect.sources import v1 as source
     else:
-        from pipeline.sources import v2 as source
+        from pipeline.collect.sources import v2 as source
     return source.fetch_all(client)

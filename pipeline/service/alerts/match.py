@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 
 from pipeline import queries
-from pipeline.alerts.rules import AlertConfig, Rule
-from pipeline.output import money_text
+from pipeline.service.alerts.rules import AlertConfig, Rule
+from pipeline.queries.output import money_text
 from pipeline.sql import load_sql
 
 PAYLOAD_VERSION = 1
@@ -35,7 +35,7 @@ def match_changes(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], after
                   up_to_snapshot_id: int) -> pd.DataFrame:
     """Every (rule, change) match for changes with snapshot_id in (after, up_to], in order."""
     _fill_rules(con, rules)
-    return queries.frame(con, load_sql("alerts/matches.sql"), [after_snapshot_id, up_to_snapshot_id])
+    return queries.frame(con, load_sql("service/alerts/matches.sql"), [after_snapshot_id, up_to_snapshot_id])
 
 
 def alert_id(rule_name: str, change_key: str) -> str:

@@ -16,17 +16,12 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
-from pipeline.http import Call
-from pipeline.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
+from pipeline.calls import Call
+from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
+from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
 
 log = logging.getLogger(__name__)
-WAREHOUSE_FILE = "warehouse.duckdb"
-CATALOG_FILE = "catalog.duckdb"
-
-
-def warehouse_path(data_dir: Path) -> Path:
-    return Path(data_dir) / WAREHOUSE_FILE
 
 
 @contextmanager
@@ -55,7 +50,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Apply every schema/NNN_*.sql not yet recorded in _migrations, in order."""
     con.execute("create table if not exists _migrations (version varchar primary key, applied_at timestamptz)")
     done = {row[0] for row in con.execute("select version from _migrations").fetchall()}
-    for path in sql_files("schema"):
+    for path in sql_files("warehouse/sql/schema"):
         if path.stem in done:
             continue
         con.execute("begin")
@@ -104,7 +99,7 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
 
 def _previous_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[tuple[str, str, str], int]:
     """body_id per request (endpoint, path, params) in the latest earlier snapshot: the delta bases."""
-    rows = con.execute(load_sql("staging/previous_bodies.sql"), [snapshot_id]).fetchall()
+    rows = con.execute(load_sql("warehouse/sql/staging/previous_bodies.sql"), [snapshot_id]).fetchall()
     return {(e, p, q): b for e, p, q, b in rows}
 
 
@@ -129,7 +124,7 @@ def _call_order(call: Call) -> tuple[str, str, str]:
 
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
-    rows = con.execute(load_sql("staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
+    rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
     store = store_key(con)
     bodies = pa.table({
         "endpoint": pa.array([r[0] for r in rows], pa.string()),

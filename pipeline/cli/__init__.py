@@ -1,0 +1,36 @@
+"""Thin CLI: parse arguments, call one library function, print. Errors -> `Error: ...`, exit 1.
+
+Nothing in the library imports this package."""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import duckdb
+
+from pipeline.cli.parser import build_parser
+from pipeline.errors import CatalogError, ConfigError, first_line
+
+
+def configure_logging(debug: bool, verbose: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
+                        datefmt="%Y-%m-%dT%H:%M:%S%z")
+    if not debug:  # urllib3 warns on every retry; our own error line says what finally happened
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.debug, args.verbose)
+    try:
+        return args.handler(args)
+    except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"Error: {first_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Error: interrupted", file=sys.stderr)
+        return 130

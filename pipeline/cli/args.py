@@ -1,0 +1,58 @@
+"""Argument types and shared option groups of the CLI (no command logic here)."""
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from pipeline.config import Settings, settings_from_env
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO-8601; a naive time is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 timestamp: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def parse_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def non_negative_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data directory (default ./data or $VULTR_CATALOG_DATA_DIR)")
+
+
+def add_collect_options(parser: argparse.ArgumentParser) -> None:
+    add_data_dir(parser)
+    parser.add_argument("--api-version", choices=("v2", "v1"), help="Vultr API version (default v2)")
+    parser.add_argument("--base-url", help="API base URL (default https://api.vultr.com/v2, or /v1)")
+    parser.add_argument("--rate-limit", type=float, help="requests per second (default 30 for v2, 2 for v1)")
+    parser.add_argument("--accept-anomalies", action="store_true",
+                        help="apply a snapshot even if the quality gate finds it implausible")
+
+
+def add_alert_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--alerts", metavar="RULES",
+                        help="alert rules file (TOML) to match new changes against (default $VULTR_CATALOG_ALERTS)")
+
+
+def collect_settings(args: argparse.Namespace) -> Settings:
+    return settings_from_env(data_dir=args.data_dir, api_version=args.api_version,
+                             base_url=args.base_url, requests_per_second=args.rate_limit)
+
+
+def collect_settings_dir(args: argparse.Namespace) -> Path:
+    return settings_from_env(data_dir=args.data_dir).data_dir
