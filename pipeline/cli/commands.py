@@ -113,7 +113,7 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
 def cmd_fake_api(args: argparse.Namespace) -> int:
     from pipeline.fakeapi import serve_forever
 
-    serve_forever(args.host, args.port)
+    serve_forever(args.host, args.port, seed_fleet=args.seed_fleet)
     return 0
 
 

@@ -57,6 +57,8 @@ def _fake_api(commands) -> None:
     p = commands.add_parser("fake-api", help="run the Vultr API emulator in the foreground")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--seed-fleet", action="store_true",
+                   help="start with a few demo servers (v1 server/list, v2 instances) instead of none")
     p.set_defaults(handler=handlers.cmd_fake_api)
 
 

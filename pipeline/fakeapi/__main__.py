@@ -23,12 +23,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--no-rate-limit", action="store_true")
     parser.add_argument("--timeline", choices=("off", "default", "large"), default="off",
                         help="evolve the v2 catalog over time (honours X-Fake-Now)")
+    parser.add_argument("--seed-fleet", action="store_true",
+                        help="start with a few demo servers instead of none")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     timeline = None if args.timeline == "off" else Timeline(seed=args.seed, scale=args.timeline)
     serve_forever(args.host, args.port, catalog=args.catalog, latency_ms=args.latency_ms,
                   synthetic_plans=args.synthetic_plans, seed=args.seed,
-                  rate_limit=not args.no_rate_limit, timeline=timeline)
+                  rate_limit=not args.no_rate_limit, timeline=timeline, seed_fleet=args.seed_fleet)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 from . import v1, v2
 from .catalogs import V2Catalog, build_v1, build_v2
 from .faults import Fault, FaultTable, render
+from .fleet import Fleet
+from .seed_fleet import seed_v1, seed_v2
 from .limits import SlidingWindow
 
 if TYPE_CHECKING:  # only for annotations: timeline imports catalogs, not the server
@@ -69,6 +71,7 @@ class FakeVultr:
         clock: Optional[Callable[[], datetime]] = None,
         catalog: str = "2026",
         api_key: Optional[str] = None,
+        seed_fleet: bool = False,
     ) -> None:
         self.latency_ms = latency_ms
         self.rate_limit = rate_limit
@@ -78,6 +81,12 @@ class FakeVultr:
         self.requests = RequestLog()
         self._v2 = build_v2(catalog, seed=seed, synthetic_plans=synthetic_plans)
         self._v1 = build_v1(seed=seed)
+        # servers live here, per API version; none unless seeded (the demo's fleet)
+        self.fleets = {"v1": Fleet("v1", seed), "v2": Fleet("v2", seed)}
+        if seed_fleet:
+            now = self.clock() if self.clock else datetime.now(timezone.utc)
+            seed_v1(self.fleets["v1"], self._v1, now)
+            seed_v2(self.fleets["v2"], self.v2_catalog(), now)
         self._faults = FaultTable()
         self._limits = {"v1": SlidingWindow(V1_LIMIT_PER_S), "v2": SlidingWindow(V2_LIMIT_PER_S)}
         self._stopping = threading.Event()
@@ -148,7 +157,7 @@ class FakeVultr:
     # -- dispatch ----------------------------------------------------------------------
     def handle(
         self, method: str, path_with_query: str, headers: Optional[dict[str, str]] = None,
-        client: str = "in-process",
+        client: str = "in-process", body: bytes = b"",
     ) -> Response:
         """Answer one request exactly as over HTTP (latency, limits, faults included)."""
         headers = dict(headers or {})
@@ -158,7 +167,7 @@ class FakeVultr:
         response = self._admit(version, client)
         if response is None:
             self._stopping.wait(max(0.0, float(self.latency_ms)) / 1000.0)
-            response = self._answer(method.upper(), path, parts.query, headers, version)
+            response = self._answer(method.upper(), path, parts.query, headers, version, body)
         self.requests.record(RequestRecord(method.upper(), path, parts.query, response[0], headers))
         return response
 
@@ -171,7 +180,8 @@ class FakeVultr:
         return v2.error(429, "Rate limit exceeded.", {"Retry-After": "1"})
 
     def _answer(
-        self, method: str, path: str, query_string: str, headers: dict[str, str], version: str
+        self, method: str, path: str, query_string: str, headers: dict[str, str], version: str,
+        body: bytes = b"",
     ) -> Response:
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         lower = {k.lower(): v for k, v in headers.items()}
@@ -180,10 +190,13 @@ class FakeVultr:
             self._stopping.wait(fault.delay_s)  # then answer normally, too late for the client
             fault = None
         if version == "v1":
-            response = v1.route(method, path, query, lower, self._v1, self.api_key)
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            response = v1.route(method, path, query, lower, self._v1, self.api_key,
+                                self.fleets["v1"], form)
         else:
             catalog = lambda: self.v2_catalog(lower.get(FAKE_NOW_HEADER))  # noqa: E731
-            response = v2.route(method, path, query, lower, catalog, self.api_key)
+            response = v2.route(method, path, query, lower, catalog, self.api_key,
+                                self.fleets["v2"], body)
         return response if fault is None else render(fault, response[2])
 
     def v2_catalog(self, fake_now: Optional[str] = None) -> V2Catalog:
@@ -215,16 +228,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)  # drain the body so the connection stays usable
+        request_body = self.rfile.read(length) if length else b""  # read whole: keep-alive stays usable
         status, headers, body = self.server.api.handle(
-            self.command, self.path, dict(self.headers.items()), client=self.client_address[0]
+            self.command, self.path, dict(self.headers.items()), client=self.client_address[0],
+            body=request_body,
         )
         try:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if status != 204:  # a 204 carries no body and no Content-Length (RFC 9110)
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)

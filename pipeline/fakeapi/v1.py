@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+from . import v1_servers
 from .catalogs import V1Catalog, v1_rate_limit_body
+from .fleet import Fleet
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -26,6 +28,7 @@ MESSAGES = {
 # v1 `type` values -> recorded plan_type; anything else is ignored (all plans)
 _PLAN_TYPES = {
     "vc2": {"SSD"}, "ssd": {"SSD"}, "vhf": {"HIGHFREQUENCY"}, "highfrequency": {"HIGHFREQUENCY"},
+    "vc2z": {"HIGHFREQUENCY"},  # the brief's name for high-frequency compute
     "vdc2": {"DEDICATED"}, "vdc": {"DEDICATED"}, "dedicated": {"DEDICATED"},
 }
 _AVAILABILITY = {
@@ -37,6 +40,9 @@ _ACCOUNT = {"/v1/account/info": {
     "balance": "-5519.11", "pending_charges": "57.03",
     "last_payment_date": "2020-10-10 01:04:15", "last_payment_amount": "-1.00"}}
 _LISTS = ("/v1/regions/list", "/v1/plans/list", "/v1/os/list")
+# the brief's per-type plan lists: the same plans without available_locations and windows
+_PLAN_LISTS = {"/v1/plans/list_vc2": {"SSD"}, "/v1/plans/list_vc2z": {"HIGHFREQUENCY"},
+               "/v1/plans/list_vdc2": {"DEDICATED"}}
 
 
 def text_error(status: int, message: Optional[str] = None) -> Response:
@@ -50,7 +56,8 @@ def rate_limited() -> Response:
 
 
 def is_known_path(path: str) -> bool:
-    return path in _LISTS or path in _AVAILABILITY or path in _ACCOUNT
+    return (path in _LISTS or path in _PLAN_LISTS or path in _AVAILABILITY or path in _ACCOUNT
+            or path in v1_servers.PATHS)
 
 
 def route(
@@ -60,14 +67,20 @@ def route(
     headers: dict[str, str],
     catalog: V1Catalog,
     api_key: Optional[str],
+    fleet: Optional[Fleet] = None,
+    form: Optional[dict[str, str]] = None,
 ) -> Response:
-    """Answer one v1 request; ``headers`` have lower-case names."""
+    """Answer one v1 request; ``headers`` have lower-case names, ``form`` is a POST's body."""
     if not is_known_path(path):
         return text_error(400)
-    if path in _ACCOUNT:
-        key = headers.get("api-key", "")
+    if path in _ACCOUNT or path in v1_servers.PATHS:
+        # v1 clients sent the key as the API-Key header or the api_key query parameter
+        key = headers.get("api-key", "") or query.get("api_key", "")
         if not key or (api_key is not None and key != api_key):
             return text_error(403)
+    if path in v1_servers.PATHS:
+        params = {**query, **(form or {})}
+        return v1_servers.route(method, path, params, catalog, fleet or Fleet("v1"), text_error)
     if method not in ("GET", "HEAD"):
         return text_error(405)
     if path in _ACCOUNT:
@@ -76,6 +89,8 @@ def route(
         return _availability(catalog, query, _AVAILABILITY[path])
     if path == "/v1/plans/list":
         return _plans(catalog, query.get("type", "all").lower())
+    if path in _PLAN_LISTS:
+        return _typed_plans(catalog, _PLAN_LISTS[path])
     body = catalog.regions_body if path == "/v1/regions/list" else catalog.os_body
     return 200, dict(_JSON), body
 
@@ -86,6 +101,13 @@ def _plans(catalog: V1Catalog, plan_type: str) -> Response:
         return 200, dict(_JSON), catalog.plans_body
     subset = catalog.plans_of_type(wanted)
     # v1 sends an empty "object" as [] (observed); otherwise jq-style indentation like the file
+    body = json.dumps(subset, indent=2, ensure_ascii=False) if subset else "[]"
+    return 200, dict(_JSON), body.encode("utf-8")
+
+
+def _typed_plans(catalog: V1Catalog, plan_types: set[str]) -> Response:
+    subset = {k: {f: v for f, v in plan.items() if f not in ("available_locations", "windows")}
+              for k, plan in catalog.plans_of_type(plan_types).items()}
     body = json.dumps(subset, indent=2, ensure_ascii=False) if subset else "[]"
     return 200, dict(_JSON), body.encode("utf-8")
 

@@ -7,7 +7,9 @@ import binascii
 import re
 from typing import Callable, Optional
 
+from . import v2_servers
 from .catalogs import Item, V2Catalog, dumps
+from .fleet import Fleet
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -22,6 +24,10 @@ LISTS: dict[str, tuple[str, Callable[[V2Catalog], tuple[Item, ...]]]] = {
     "/v2/plans-metal": ("plans_metal", lambda c: c.plans_metal),
     "/v2/os": ("os", lambda c: c.os),
 }
+# `type` values the live API accepts on /v2/plans (any type in the served catalog is accepted too)
+PLAN_TYPES = frozenset({"all", "vc2", "vhf", "vhp", "vdc", "voc", "voc-g", "voc-c", "voc-m", "voc-s",
+                        "vcg", "vx1", "vdm"})
+WINDOWS_MIN_RAM_MB = 2048  # `os=windows`: plans that can run Windows (Vultr needs 2 GB for it)
 _ACCOUNT = {
     "/v2/account": {"account": {
         "name": "Fake Vultr", "email": "fake@example.com", "acls": ["manage_users"],
@@ -55,11 +61,16 @@ def route(
     headers: dict[str, str],
     catalog: Callable[[], V2Catalog],
     api_key: Optional[str],
+    fleet: Optional[Fleet] = None,
+    body: bytes = b"",
 ) -> Response:
-    """Answer one v2 request; ``headers`` have lower-case names."""
+    """Answer one v2 request; ``headers`` have lower-case names, ``body`` is the request body."""
     try:
         if path in _ACCOUNT:
             return _account(method, path, headers, api_key)
+        if v2_servers.is_account_path(path):
+            _check_token(headers, api_key)
+            return v2_servers.route(method, path, query, body, catalog, fleet or Fleet("v2"), paginate)
         if not is_catalog_path(path):
             raise ApiError(404, "Invalid API path.")
         if method not in ("GET", "HEAD"):
@@ -68,15 +79,19 @@ def route(
         if match:
             return _availability(catalog(), match.group(1), query)
         return _list(catalog(), path, query)
-    except ApiError as exc:
+    except (ApiError, v2_servers.Refused) as exc:
         return error(exc.status, str(exc))
 
 
-def _account(method: str, path: str, headers: dict[str, str], api_key: Optional[str]) -> Response:
+def _check_token(headers: dict[str, str], api_key: Optional[str]) -> None:
     auth = headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
     if not token or (api_key is not None and token != api_key):
         raise ApiError(401, "Invalid API token.")
+
+
+def _account(method: str, path: str, headers: dict[str, str], api_key: Optional[str]) -> Response:
+    _check_token(headers, api_key)
     if method not in ("GET", "HEAD"):
         raise ApiError(405, f"Method {method} not allowed.")
     return 200, dict(_JSON), dumps(_ACCOUNT[path])
@@ -85,12 +100,23 @@ def _account(method: str, path: str, headers: dict[str, str], api_key: Optional[
 def _list(catalog: V2Catalog, path: str, query: dict[str, str]) -> Response:
     key, accessor = LISTS[path]
     items = list(accessor(catalog))
-    plan_type = query.get("type", "all") or "all"
-    if path == "/v2/plans" and plan_type != "all":
-        items = [p for p in items if p.get("type") == plan_type]
+    if path == "/v2/plans":
+        items = _filter_plans(items, query)
     page, links = paginate(items, query)
     body = {key: page, "meta": {"total": len(items), "links": links}}
     return 200, dict(_JSON), dumps(body)
+
+
+def _filter_plans(items: list[Item], query: dict[str, str]) -> list[Item]:
+    """`type` (an unknown one is a 400, like the API) and `os=windows`; other `os` values filter nothing."""
+    plan_type = query.get("type", "all") or "all"
+    if plan_type not in PLAN_TYPES and plan_type not in {p.get("type") for p in items}:
+        raise ApiError(400, f"Invalid plan type: {plan_type}.")
+    if plan_type != "all":
+        items = [p for p in items if p.get("type") == plan_type]
+    if (query.get("os") or "").lower() == "windows":
+        items = [p for p in items if int(p.get("ram") or 0) >= WINDOWS_MIN_RAM_MB]
+    return items
 
 
 def _availability(catalog: V2Catalog, region_id: str, query: dict[str, str]) -> Response:
