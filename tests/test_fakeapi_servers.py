@@ -213,9 +213,12 @@ def test_v2_create_answers_201_then_get_delete_and_404(api: FakeVultr) -> None:
 @pytest.mark.parametrize("body,message", [
     ({"region": "nowhere"}, "Invalid region."), ({"plan": "vc2-99c"}, "Invalid plan."),
     ({"os_id": 1}, "Invalid os_id."), ({"os_id": None}, "Missing os_id"),
-    ({"plan": "vc2-1c-1gb-sc1"}, "not available in region ewr"),  # offered only in sao
+    ({"plan": "NOT-OFFERED"}, "not available in region ewr"),
 ])
 def test_v2_create_refusals_are_400_json(api: FakeVultr, body: dict, message: str) -> None:
+    if body.get("plan") == "NOT-OFFERED":  # a plan that exists but is not offered in ewr at all
+        plans = requests.get(api.base_url + "/v2/plans?per_page=500", timeout=5).json()["plans"]
+        body = {"plan": next(p["id"] for p in plans if "ewr" not in p["locations"])}
     r = create_v2(api, **body)
     assert r.status_code == 400 and message in r.json()["error"]
 
