@@ -96,7 +96,7 @@ def unchanged_apply_times(con: duckdb.DuckDBPyConnection, calls: list[Call], at:
 
 ROW_COUNTS = """select (select count(*) from raw_bodies), (select count(*) from availability_history)
     + (select count(*) from plans_history) + (select count(*) from regions_history), (select count(*) from catalog_changes),
-    (select count(*) from _requests)"""
+    (select count(*) from _request_runs)"""
 
 
 def busiest_pair(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
@@ -185,7 +185,7 @@ def report(days, hours, span, unchanged, catalog_size, counts, latencies, total_
         ["apply an unchanged snapshot", summary_ms(unchanged[0]), "n/a"],
         ["disk per unchanged re-collect (1,000 runs)", f"{max(0.0, unchanged[1]) / 1024:.2f} KiB; rows added: "
          f"{unchanged[2][0]} raw bodies, {unchanged[2][1]} history, {unchanged[2][2]} changes, "
-         f"{unchanged[2][3]} request-log", "= growth per snapshot"],
+         f"{unchanged[2][3]} request-log runs", "= growth per snapshot"],
     ])
     print_table("Query latency", ["query", "history catalog", "naive baseline"], latencies)
 

@@ -142,7 +142,8 @@ def test_api_key_is_sent_but_never_stored(api, data_dir):
 def raw_counts(data_dir):
     con = duckdb.connect(str(warehouse_path(data_dir)), read_only=True)
     try:
-        return con.execute("select (select count(*) from raw_bodies), (select count(*) from _requests)").fetchone()
+        return con.execute("select (select count(*) from raw_bodies), (select count(*) from _request_runs),"
+                           " (select sum(seen_count) from _request_runs)").fetchone()
     finally:
         con.close()
 
@@ -150,11 +151,12 @@ def raw_counts(data_dir):
 def test_raw_bodies_are_content_addressed(api, data_dir):
     settings = fast_settings(api, data_dir)
     first = collect(settings)
-    bodies, requests = raw_counts(data_dir)
+    bodies, runs, requests = raw_counts(data_dir)
     second = collect(settings)
     assert second.change_count == 0
-    assert raw_counts(data_dir) == (bodies, requests + second.request_count)
-    assert requests == first.request_count
+    # identical answers: no new body, no new request-log row, each run seen once more
+    assert raw_counts(data_dir) == (bodies, runs, requests + second.request_count)
+    assert requests == runs == first.request_count
 
 
 def test_v1_plain_text_error_fails_snapshot(api, data_dir):

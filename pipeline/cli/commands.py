@@ -20,10 +20,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from pipeline.service.alerts import load_rules
     from pipeline.service.schedule import collect_once
 
+    kind = "stock" if args.stock else "full"
     result = collect_once(collect_settings(args), at=args.at, accept_anomalies=args.accept_anomalies,
-                          alerts=load_rules(args.alerts))
+                          alerts=load_rules(args.alerts), kind=kind)
     baseline = " (baseline)" if result.is_baseline else ""
-    print(f"snapshot {result.snapshot_id} ok{baseline}: {result.request_count} requests, "
+    label = " stock" if args.stock else ""
+    print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "
           f"{result.change_count} changes, {result.elapsed_s:.1f}s")
     return 0
 
@@ -87,7 +89,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         for noisy in ("apscheduler", *(() if args.verbose else ("pipeline.collect.sources",))):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     spec = ScheduleSpec(every_s=parse_duration(args.every) if args.every else None, cron=args.cron,
-                        jitter_s=parse_duration(args.jitter) if args.jitter else 0.0)
+                        jitter_s=parse_duration(args.jitter) if args.jitter else 0.0,
+                        stock_every_s=parse_duration(args.stock_every) if args.stock_every else None)
     return run_schedule(collect_settings(args), spec, accept_anomalies=args.accept_anomalies,
                         alerts=load_rules(args.alerts))
 

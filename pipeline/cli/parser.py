@@ -25,6 +25,8 @@ def _collect(commands) -> None:
     cli.add_collect_options(p)
     p.add_argument("--at", type=cli.parse_timestamp,
                    help="simulated observation time (emulator only: sent as X-Fake-Now)")
+    p.add_argument("--stock", action="store_true",
+                   help="poll only availability, for the regions of the current catalog (a stock snapshot)")
     cli.add_alert_options(p)
     p.set_defaults(handler=handlers.cmd_collect)
 
@@ -101,6 +103,8 @@ def _schedule(commands) -> None:
     when.add_argument("--every", metavar="DURATION", help="interval between runs, e.g. 30s, 15m, 1h")
     when.add_argument("--cron", metavar="EXPR", help='crontab expression in UTC, e.g. "*/15 * * * *"')
     p.add_argument("--jitter", metavar="DURATION", help="delay each run by a random 0..DURATION (whole seconds)")
+    p.add_argument("--stock-every", metavar="DURATION",
+                   help="also poll only availability this often between full collections, e.g. 1m")
     cli.add_collect_options(p)
     cli.add_alert_options(p)
     p.set_defaults(handler=handlers.cmd_schedule)

@@ -15,7 +15,7 @@ from pipeline.errors import AnomalyError, CatalogError, ConfigError, first_line
 from pipeline.collect.http import Call, HttpClient
 from pipeline.lock import collector_lock
 from pipeline.warehouse.publish import publish
-from pipeline.collect.sources import fetch_catalog
+from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.sql import fetch_value
 from pipeline.warehouse.transform import ApplyResult, apply_snapshot
 
@@ -34,69 +34,90 @@ class CollectResult:
     elapsed_s: float
 
 
-def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False) -> CollectResult:
-    """Collect one snapshot into the warehouse and publish the catalog; raise CatalogError on failure.
+def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False,
+            kind: str = "full") -> CollectResult:
+    """Collect one snapshot (kind full: the whole catalog; stock: availability of the catalog's regions
+    only) into the warehouse and publish the catalog; raise CatalogError on failure.
     Holds the data directory's single-writer lock (WriterBusyError if another collector has it)."""
     with collector_lock(settings.data_dir, "collect"), warehouse.open_warehouse(settings.data_dir) as con:
-        result = collect_into(con, settings, at, accept_anomalies)
+        result = collect_into(con, settings, at, accept_anomalies, kind=kind)
         publish(con, settings.data_dir)
     return result
 
 
 def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetime | None = None,
-                 accept_anomalies: bool = False, session: requests.Session | None = None) -> CollectResult:
+                 accept_anomalies: bool = False, session: requests.Session | None = None,
+                 kind: str = "full") -> CollectResult:
     """Collect and apply one snapshot on an open warehouse without publishing (demo and bench batch
     this, passing one `session` so connections are reused across snapshots)."""
     started = time.perf_counter()
     started_at = at or datetime.now(timezone.utc)
     if at is not None:
         check_forward(con, at)
+    targets = stock_targets(con, settings.api_version) if kind == "stock" else None
     headers = {FAKE_NOW_HEADER: started_at.isoformat()} if at else {}
     client = HttpClient(settings, extra_headers=headers, session=session)
-    snapshot_id = warehouse.start_snapshot(con, settings.api_version, settings.base_url, started_at, at is not None)
+    snapshot_id = warehouse.start_snapshot(con, settings.api_version, settings.base_url, started_at,
+                                           at is not None, kind)
     try:
-        return _fetch_and_apply(con, client, snapshot_id, started_at, accept_anomalies, started)
+        return _fetch_and_apply(con, client, snapshot_id, started_at, accept_anomalies, started, targets)
     finally:
         if session is None:
             client.close()
 
 
+def stock_targets(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
+    """What a stock poll asks about: the current catalog's region ids (v2) or DCIDs (v1). A region
+    launched since the last full collection is not among them: the next full collection finds it."""
+    column = "dcid" if api_version == "v1" else "region_id"
+    rows = con.execute(f"select {column} from regions_history where valid_to is null and {column} is not null"
+                       f" order by {column}").fetchall()
+    if not rows:
+        raise ConfigError(f"a stock poll needs a catalog with {api_version} regions to poll: "
+                          "run a full `vultr-catalog collect` first")
+    return [row[0] for row in rows]
+
+
 def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,
-                     started_at: datetime, accept_anomalies: bool, started: float) -> CollectResult:
+                     started_at: datetime, accept_anomalies: bool, started: float,
+                     stock_regions: list[str] | None) -> CollectResult:
+    kind = "full" if stock_regions is None else "stock"
     try:
-        fetch_catalog(client)
+        if stock_regions is None:
+            fetch_catalog(client)
+        else:
+            fetch_stock(client, stock_regions)
     except Exception as exc:  # anything, not only ours: the snapshot must not stay `running`
         _record_failure(con, client, snapshot_id, "failed", exc)
         raise _as_catalog_error(exc) from (None if isinstance(exc, CatalogError) else exc)
     try:
         changes, is_baseline = ingest(con, snapshot_id, client.settings.api_version, client.calls,
-                                      started_at, accept_anomalies)
+                                      started_at, accept_anomalies, kind)
     except Exception as exc:
         status = "rejected" if isinstance(exc, AnomalyError) else "failed"
         _record_failure(con, client, snapshot_id, status, exc, stored=True)
         raise _as_catalog_error(exc) from (None if isinstance(exc, CatalogError) else exc)
     elapsed = time.perf_counter() - started
-    log.info("snapshot=%d status=ok requests=%d changes=%d seconds=%.2f",
-             snapshot_id, len(client.calls), changes, elapsed)
+    log.info("snapshot=%d kind=%s status=ok requests=%d changes=%d seconds=%.2f",
+             snapshot_id, kind, len(client.calls), changes, elapsed)
     return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes, is_baseline, elapsed)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, calls: list[Call],
-           started_at: datetime, accept_anomalies: bool = False) -> tuple[int, bool]:
-    """Store fetched calls raw and apply them to history (skipped when every body is unchanged);
-    mark the snapshot ok. Returns (change_count, is_baseline); raises CatalogError (nothing applied)."""
-    content_hash = warehouse.store_calls(con, snapshot_id, calls)
+           started_at: datetime, accept_anomalies: bool = False, kind: str = "full") -> tuple[int, bool]:
+    """Store fetched calls raw and apply them to history (skipped when every answer equals those the
+    history was applied from); mark the snapshot ok. Returns (change_count, is_baseline); raises
+    CatalogError (nothing applied)."""
+    stored = warehouse.store_calls(con, snapshot_id, calls)
 
-    def mark_ok(applied: ApplyResult | None) -> None:  # in the apply transaction: history and ok together
+    def mark_ok(applied: ApplyResult) -> None:  # in the apply transaction: history and ok together
         warehouse.finish_snapshot(
-            con, snapshot_id, "ok", request_count=len(calls), content_hash=content_hash,
-            change_count=applied.change_count if applied else 0, is_baseline=bool(applied and applied.is_baseline),
-            has_accepted_anomalies=bool(applied and applied.anomalies))
+            con, snapshot_id, "ok", request_count=len(calls), content_hash=stored.content_hash,
+            change_count=applied.change_count, is_baseline=applied.is_baseline,
+            has_accepted_anomalies=bool(applied.anomalies))
 
-    if _unchanged(con, content_hash):
-        mark_ok(None)
-        return 0, False
-    applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies, before_commit=mark_ok)
+    applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies, before_commit=mark_ok,
+                             kind=kind, bodies=stored.bodies)
     return applied.change_count, applied.is_baseline
 
 
@@ -112,12 +133,6 @@ def check_forward(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
     if latest is not None and at <= latest:
         raise ConfigError(f"--at {at.isoformat()} is not after the latest snapshot ({latest.isoformat()}): "
                           "history only moves forward; use another --data-dir")
-
-
-def _unchanged(con: duckdb.DuckDBPyConnection, content_hash: str) -> bool:
-    """Identical bodies to the last applied snapshot mean identical staging: skip the transforms."""
-    last = fetch_value(con, "select content_hash from snapshots where status = 'ok' order by snapshot_id desc limit 1")
-    return last == content_hash
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,

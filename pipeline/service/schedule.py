@@ -3,7 +3,9 @@
 `collect_once` = the single-writer lock, collect (publish), the state file for `status`, alerts.
 `run_schedule` holds the lock for its whole life and runs `collect_once` on an interval or a cron
 expression: the first run at once, never two at a time (max_instances=1), missed runs coalesced
-into one; SIGTERM/SIGINT let a running snapshot finish, then it exits 0.
+into one; SIGTERM/SIGINT let a running snapshot finish, then it exits 0. With a stock cadence a
+second job polls only availability in between; both jobs take one writer mutex, so they never
+overlap (a stock poll due while a full collection runs is skipped: the full one covers it).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from pipeline.queries.status import read_state, update_state
 
 log = logging.getLogger(__name__)
 JOB_ID = "collect"
+STOCK_JOB_ID = "stock"
 INTERRUPTED = "interrupted: the collector stopped before this snapshot finished"
 
 
@@ -40,6 +43,7 @@ class ScheduleSpec:
     every_s: float | None = None
     cron: str | None = None
     jitter_s: float = 0.0
+    stock_every_s: float | None = None  # availability-only polls between full collections
 
     def trigger(self) -> BaseTrigger:
         jitter = int(self.jitter_s) or None  # APScheduler takes whole seconds
@@ -69,13 +73,14 @@ def _crontab(expr: str) -> CronTrigger:
 
 
 def collect_once(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False,
-                 alerts: AlertConfig | None = None, command: str = "collect") -> CollectResult:
-    """One collection under the writer lock, recorded in the state file, then one alert pass."""
+                 alerts: AlertConfig | None = None, command: str = "collect", kind: str = "full") -> CollectResult:
+    """One collection (full, or a stock poll) under the writer lock, recorded in the state file, then
+    one alert pass."""
     with collector_lock(settings.data_dir, command):
         mark_interrupted(settings.data_dir)
         prepare_alerts(settings.data_dir, alerts)
         try:
-            result = collect(settings, at=at, accept_anomalies=accept_anomalies)
+            result = collect(settings, at=at, accept_anomalies=accept_anomalies, kind=kind)
         except Exception as exc:
             _record_failure(settings, exc)
             raise
@@ -118,14 +123,28 @@ class _Service:
         self.runs = 0
         self.next_run_changed = True
         self.scheduler: BackgroundScheduler | None = None
+        self.writer = threading.Lock()  # one collection at a time, whichever job runs it
 
     def tick(self) -> None:
+        with self.writer:  # a full collection waits for a running stock poll (a second at most)
+            self._run("full")
+
+    def stock_tick(self) -> None:
+        if not self.writer.acquire(blocking=False):
+            log.debug("stock poll skipped: a collection is running")
+            return
+        try:
+            self._run("stock")
+        finally:
+            self.writer.release()
+
+    def _run(self, kind: str) -> None:
         self.runs += 1
         try:
             r = collect_once(self.settings, accept_anomalies=self.accept_anomalies, alerts=self.alerts,
-                             command="schedule")
-            log.info("run=%d status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, r.snapshot_id,
-                     r.change_count, r.elapsed_s)
+                             command="schedule", kind=kind)
+            log.info("run=%d kind=%s status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, kind,
+                     r.snapshot_id, r.change_count, r.elapsed_s)
         except CatalogError as exc:
             log.error("run=%d status=failed error=%s", self.runs, exc)
         except Exception:  # noqa: BLE001 - a bug in one run must not stop the service
@@ -154,13 +173,20 @@ def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool 
     with collector_lock(settings.data_dir, "schedule", nestable=True) as holder:
         service = _Service(settings, accept_anomalies, alerts)
         update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
-                     interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s, stopped_at=None)
+                     interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s,
+                     stock_interval_s=spec.stock_every_s, stopped_at=None)
         scheduler = service.scheduler = BackgroundScheduler(timezone=timezone.utc)
         scheduler.add_job(service.tick, trigger, id=JOB_ID, name="collect", max_instances=1, coalesce=True,
                           misfire_grace_time=max(int(interval_s), 1), next_run_time=datetime.now(timezone.utc))
+        if spec.stock_every_s:
+            scheduler.add_job(service.stock_tick, IntervalTrigger(seconds=spec.stock_every_s, timezone=timezone.utc),
+                              id=STOCK_JOB_ID, name="stock", max_instances=1, coalesce=True,
+                              misfire_grace_time=max(int(spec.stock_every_s), 1))
         scheduler.add_listener(service.job_event,
                                EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
         every = f"cron={spec.cron!r}" if spec.cron else f"every_s={interval_s:g}"
+        if spec.stock_every_s:
+            every += f" stock_every_s={spec.stock_every_s:g}"
         log.info("schedule started pid=%d %s jitter_s=%g data_dir=%s", holder.pid, every, spec.jitter_s,
                  settings.data_dir)
         with _stop_on_signals() as signalled:

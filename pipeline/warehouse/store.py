@@ -5,10 +5,10 @@ Only the collector opens this file, read-write; readers use the published catalo
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pyarrow as pa
 from pipeline.errors import WriterBusyError
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
+from pipeline.warehouse.requestlog import LoggedCall, RequestKey, append_calls, latest_bodies, request_key
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
 
@@ -61,12 +62,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: str,
-                   started_at: datetime, is_simulated: bool) -> int:
+                   started_at: datetime, is_simulated: bool, kind: str = "full") -> int:
     snapshot_id = fetch_value(con, "select nextval('snapshot_ids')")
     con.execute(
-        "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated)"
-        " values (?, ?, ?, ?, 'running', ?)",
-        [snapshot_id, api_version, base_url, started_at, is_simulated],
+        "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated, kind)"
+        " values ($id, $api_version, $base_url, $started_at, 'running', $is_simulated, $kind)",
+        {"id": snapshot_id, "api_version": api_version, "base_url": base_url, "started_at": started_at,
+         "is_simulated": is_simulated, "kind": kind},
     )
     return int(snapshot_id)
 
@@ -79,52 +81,37 @@ def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: st
     con.execute(f"update snapshots set {assignments} where snapshot_id = ?", [*values.values(), snapshot_id])
 
 
-def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> str:
-    """Append every call to the raw layer (bodies stored once by hash); return the content hash."""
-    ordered = sorted(calls, key=_call_order)
+@dataclass(frozen=True)
+class StoredCalls:
+    content_hash: str                   # hash of the snapshot's 200 answers: equal = same answers
+    bodies: dict[RequestKey, int]       # body_id of each 200 answer, by request
+    new_runs: int                       # answers that differ from the previous snapshot's
+
+
+def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> StoredCalls:
+    """Append the calls to the raw layer: new bodies stored once by hash, the request log as runs."""
+    ordered = sorted(calls, key=request_key)
+    keys = [request_key(call) for call in ordered]
     digests = [body_hash(call.body) for call in ordered]
-    params = [json.dumps(call.params, sort_keys=True) for call in ordered]
     ids = known_ids(con, digests)
-    bases = _previous_bodies(con, snapshot_id)
-    new_bodies: dict[str, NewBody] = {}
-    for call, digest, param in zip(ordered, digests, params):
-        if digest not in ids and digest not in new_bodies:
-            base = bases.get((call.endpoint, call.path, param))
-            new_bodies[digest] = NewBody(digest, call.body, call.requested_at, base)
-    ids.update(put_bodies(con, list(new_bodies.values())))
-    _insert_requests(con, snapshot_id, ordered, params, [ids[d] for d in digests])
-    content = [f"{c.endpoint}|{c.path}|{p}|{d}" for c, p, d in zip(ordered, params, digests) if c.status == 200]
-    return hashlib.sha256("\n".join(content).encode()).hexdigest()
-
-
-def _previous_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[tuple[str, str, str], int]:
-    """body_id per request (endpoint, path, params) in the latest earlier snapshot: the delta bases."""
-    rows = con.execute(load_sql("warehouse/sql/staging/previous_bodies.sql"), [snapshot_id]).fetchall()
-    return {(e, p, q): b for e, p, q, b in rows}
-
-
-def _insert_requests(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call],
-                     params: list[str], body_ids: list[int]) -> None:
-    """One columnar insert for the whole request log of a snapshot (executemany is row by row)."""
-    rows = pa.table({
-        "snapshot_id": pa.array([snapshot_id] * len(calls), pa.int32()),
-        "seq": pa.array(range(len(calls)), pa.int32()),
-        "endpoint": [c.endpoint for c in calls], "path": [c.path for c in calls], "params": params,
-        "status": pa.array([c.status for c in calls], pa.int32()),
-        "size_bytes": pa.array([len(c.body) for c in calls], pa.int32()),
-        "elapsed_ms": [round(c.elapsed_ms, 3) for c in calls], "body_id": pa.array(body_ids, pa.int32()),
-        "requested_at": pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC")),
-    })
-    execute_with(con, "_new_requests", rows, "insert into _requests select * from _new_requests")
-
-
-def _call_order(call: Call) -> tuple[str, str, str]:
-    return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True))
+    unknown = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if digest not in ids]
+    if unknown:
+        bases = latest_bodies(con)
+        new_bodies: dict[str, NewBody] = {}
+        for call, key, digest in unknown:
+            new_bodies.setdefault(digest, NewBody(digest, call.body, call.requested_at, bases.get(key)))
+        ids.update(put_bodies(con, list(new_bodies.values())))
+    logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
+              for call, key, digest in zip(ordered, keys, digests)]
+    new_runs = append_calls(con, snapshot_id, logged)
+    ok = [(key, digest, ids[digest]) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
+    content = "\n".join(f"{e}|{p}|{q}|{d}" for (e, p, q), d, _ in ok)
+    return StoredCalls(hashlib.sha256(content.encode()).hexdigest(), {k: i for k, _, i in ok}, new_runs)
 
 
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
-    rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), [snapshot_id]).fetchall()
+    rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
     store = store_key(con)
     bodies = pa.table({
         "endpoint": pa.array([r[0] for r in rows], pa.string()),

@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
-from pipeline.sql import fetch_value, load_sql
+from pipeline.sql import execute_with, fetch_value, load_sql
+from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
 from pipeline.warehouse.store import load_snapshot_bodies
 
 log = logging.getLogger(__name__)
 STAGING_MODELS = ("stg_regions", "stg_plans", "stg_plan_locations", "stg_availability", "stg_operating_systems")
-# The endpoints each entity is derived from: when none of them changed since the previous applied
-# snapshot, the entity's staging equals its current history and its merge is skipped (the hot path:
-# most hours only some regions' availability moves). v1 maps DCIDs through the regions list.
+# The endpoints each entity is derived from: when none of them changed since the answers the history
+# was applied from, the entity's staging equals its current history and its merge is skipped (the hot
+# path: most polls change nothing, most hours only some regions' availability). v1 maps DCIDs through
+# the regions list.
 SOURCES = {
     "v2": {"region": {"regions"}, "plan": {"plans", "plans_metal"}, "plan_location": {"plans", "plans_metal"},
            "availability": {"availability"}, "operating_system": {"os"}},
@@ -28,29 +31,55 @@ SOURCES = {
 
 @dataclass
 class ApplyResult:
+    is_applied: bool = False        # False: the answers equal those the history was applied from
     is_baseline: bool = False
     change_count: int = 0
     anomalies: list[str] = field(default_factory=list)
 
 
-def changed_entities(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str) -> set[str]:
-    """Entities whose source bodies differ from the previous applied snapshot (all when there is none)."""
-    sources = SOURCES[api_version]
-    if not fetch_value(con, load_sql("warehouse/sql/checks/has_previous.sql"), [snapshot_id]):
-        return set(sources)
-    changed = {r[0] for r in con.execute(load_sql("warehouse/sql/checks/changed_endpoints.sql"), [snapshot_id] * 3).fetchall()}
-    return {entity for entity, endpoints in sources.items() if endpoints & changed}
+def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], api_version: str,
+                     kind: str = "full") -> set[str]:
+    """Entities derived from an endpoint whose answers differ from those the history was applied from
+    (`_applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
+    availability when the region list came back empty, changed too); a stock poll only for what it asked."""
+    applied: dict[str, set[tuple[RequestKey, int]]] = {}
+    for e, p, q, b in con.execute("select endpoint, path, params, body_id from _applied_bodies").fetchall():
+        applied.setdefault(e, set()).add(((e, p, q), b))
+    asked: dict[str, set[tuple[RequestKey, int]]] = {}
+    for key, body_id in bodies.items():
+        asked.setdefault(key[0], set()).add((key, body_id))
+    considered = set(asked) | (set(applied) if kind == "full" else set())
+    changed = {endpoint for endpoint in considered if applied.get(endpoint) != asked.get(endpoint)}
+    return {entity for entity, endpoints in SOURCES[api_version].items() if endpoints & changed}
 
 
-def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None) -> None:
+def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
+    """The history now reflects these answers (a stock poll's: for the endpoints it asked)."""
+    if kind == "full":
+        con.execute("delete from _applied_bodies")
+    else:
+        endpoints = sorted({key[0] for key in bodies})
+        con.execute("delete from _applied_bodies where endpoint in (select unnest(cast(? as varchar[])))",
+                    [endpoints])
+    rows = pa.table({"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
+                     "params": [k[2] for k in bodies], "body_id": pa.array(list(bodies.values()), pa.int32())})
+    execute_with(con, "_new_applied", rows, "insert into _applied_bodies select * from _new_applied")
+
+
+def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None,
+                  kind: str = "full") -> None:
     """One temp table per staging model: from `_snapshot_bodies` for the given entities (default all),
-    else a copy of the current history (identical bodies would stage identical rows)."""
+    else a copy of the current history (identical bodies would stage identical rows). A full v1
+    snapshot always stages its regions (they map DCIDs); a stock poll maps them through the history."""
     for entity in history.ENTITIES:
-        if entities is None or entity.name in entities or (entity.staging == "stg_regions" and api_version == "v1"):
+        v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
+        if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
         else:
             con.execute(f"create or replace temp table {entity.staging} as "
                         f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
+    if kind == "stock":  # a region unknown to the catalog is left to the next full collection
+        con.execute("delete from stg_availability where region_id not in (select region_id from stg_regions)")
 
 
 def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: str) -> None:
@@ -68,14 +97,17 @@ def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
 def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
                    accept_anomalies: bool = False,
                    before_commit: Callable[[ApplyResult], None] | None = None,
-                   own_transaction: bool = True) -> ApplyResult:
+                   own_transaction: bool = True, kind: str = "full",
+                   bodies: dict[RequestKey, int] | None = None) -> ApplyResult:
     """Merge a stored snapshot into history in one transaction (with `before_commit`, e.g. marking the
-    snapshot ok, inside it); raise AnomalyError if the gate rejects it. `own_transaction=False` when
-    the caller holds one (rebuild replays everything in a single transaction)."""
+    snapshot ok, inside it) unless its answers equal those already applied; raise AnomalyError if the
+    gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
+    a single transaction). `bodies`: the snapshot's answers if the caller has them (else read from raw)."""
     if own_transaction:
         con.execute("begin")
     try:
-        result = _apply(con, snapshot_id, api_version, at, accept_anomalies)
+        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind,
+                        bodies if bodies is not None else snapshot_bodies(con, snapshot_id))
         if before_commit:
             before_commit(result)
     except BaseException:
@@ -87,13 +119,16 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     return result
 
 
-def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str,
-           at: datetime, accept_anomalies: bool) -> ApplyResult:
-    if load_snapshot_bodies(con, snapshot_id) == 0:
+def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
+           accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int]) -> ApplyResult:
+    if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
-    entities = changed_entities(con, snapshot_id, api_version)
-    build_staging(con, api_version, entities)
-    result = ApplyResult(is_baseline=history.history_is_empty(con))
+    entities = changed_entities(con, bodies, api_version, kind)
+    if not entities:
+        return ApplyResult()
+    load_snapshot_bodies(con, snapshot_id)
+    build_staging(con, api_version, entities, kind)
+    result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con))
     result.anomalies = [] if result.is_baseline else find_anomalies(con)
     if result.anomalies and not accept_anomalies:
         raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
@@ -103,9 +138,9 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str,
         if entity.name in entities:
             history.merge_entity(con, entity, snapshot_id, at, record_changes=not result.is_baseline)
     result.change_count = _change_count(con) - before
+    record_applied(con, bodies, kind)
     return result
 
 
 def _change_count(con: duckdb.DuckDBPyConnection) -> int:
     return int(fetch_value(con, "select count(*) from catalog_changes"))
-

@@ -11,3 +11,12 @@ def fetch_catalog(client: HttpClient) -> list[Call]:
     else:
         from pipeline.collect.sources import v2 as source
     return source.fetch_all(client)
+
+
+def fetch_stock(client: HttpClient, regions: list[str]) -> list[Call]:
+    """Fetch only the availability of the given regions (v2 region ids, v1 DCIDs): a stock poll."""
+    if client.settings.api_version == "v1":
+        from pipeline.collect.sources import v1 as source
+    else:
+        from pipeline.collect.sources import v2 as source
+    return source.fetch_stock(client, regions)

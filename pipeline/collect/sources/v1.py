@@ -23,6 +23,11 @@ def fetch_all(client: HttpClient) -> list[Call]:
     return regions + fan_out(client, jobs)
 
 
+def fetch_stock(client: HttpClient, dcids: list[str]) -> list[Call]:
+    """A stock poll: regions/availability for each DCID of the current catalog, nothing else."""
+    return fan_out(client, [lambda d=d: fetch_availability(client, d) for d in dcids])
+
+
 def fetch_list(client: HttpClient, name: str, path: str, params: dict[str, str]) -> list[Call]:
     started = time.perf_counter()
     call = client.get(name, path, params)

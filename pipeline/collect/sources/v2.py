@@ -38,6 +38,11 @@ def fetch_all(client: HttpClient) -> list[Call]:
     return regions + fan_out(client, jobs)
 
 
+def fetch_stock(client: HttpClient, region_ids: list[str]) -> list[Call]:
+    """A stock poll: /regions/{id}/availability for each region of the current catalog, nothing else."""
+    return fan_out(client, [lambda r=r: fetch_availability(client, r) for r in region_ids])
+
+
 def fetch_list(client: HttpClient, endpoint: ListEndpoint) -> list[Call]:
     started = time.perf_counter()
     pages = fetch_pages(client, endpoint.name, endpoint.path, dict(endpoint.params), endpoint.items_key)

@@ -1,11 +1,12 @@
--- grain: one row per successful request of the latest snapshot before this one (bound: snapshot_id);
--- their bodies are the delta-compression bases of this snapshot's new bodies
-with previous as (
-    select max(snapshot_id) as snapshot_id from _requests where snapshot_id < ?
+-- grain: one row per request (endpoint, path, params) ever answered 200: the body of its latest
+-- answer, the delta-compression base of a new body of the same request
+with latest as (
+    select endpoint, path, params, arg_max(body_id, last_snapshot_id) as body_id
+    from _request_runs
+    where status = 200
+    group by endpoint, path, params
 ),
 final as (
-    select endpoint, path, params, body_id
-    from _requests
-    where snapshot_id = (select snapshot_id from previous) and status = 200
+    select * from latest
 )
 select * from final

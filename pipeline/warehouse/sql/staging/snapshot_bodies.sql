@@ -1,6 +1,8 @@
 -- grain: one row per successful response body of one snapshot (bound: snapshot_id); input of staging
 with requests as (
-    select * from _requests where snapshot_id = ? and status = 200
+    select *
+    from _request_runs
+    where status = 200 and first_snapshot_id <= $snapshot_id and last_snapshot_id >= $snapshot_id
 ),
 final as (
     select
@@ -10,9 +12,10 @@ final as (
             nullif(regexp_extract(requests.path, '^/regions/([^/]+)/availability$', 1), ''),
             json_extract_string(requests.params, '$.DCID')
         ) as region_key,
-        requests.seq as page,
+        -- the request order within the snapshot (pages of one list are told apart by it)
+        cast(row_number() over (order by requests.endpoint, requests.path, requests.params) - 1 as integer) as page,
         requests.body_id
     from requests
-    order by requests.seq
+    order by page
 )
 select * from final

@@ -1,0 +1,100 @@
+"""The compact request log: one `_request_runs` row per run of identical answers to one request.
+
+A run covers consecutive snapshots (snapshot_id order, none skipped) that made the same request
+(endpoint, path, params) and got the same status and body. A snapshot that asks what the previous
+one asked and gets the same answers only moves each run's `last_snapshot_id` on (an update, no new
+row), so the log grows with change, not with time: a minute cadence of unchanged stock polls costs
+its `snapshots` rows and nothing else. Which bodies a snapshot saw stays exact: those of the runs
+covering it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.calls import Call
+from pipeline.sql import execute_with, fetch_value, load_sql
+
+RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    key: RequestKey
+    status: int
+    body_id: int
+    size_bytes: int
+    requested_at: datetime
+
+
+def request_key(call: Call) -> RequestKey:
+    return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True))
+
+
+def append_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall]) -> int:
+    """Extend the runs the previous snapshot left open where the answer is the same; start new runs
+    for the rest. Returns how many new runs were started (0 = every answer repeated)."""
+    previous = fetch_value(con, "select max(snapshot_id) from snapshots where snapshot_id < ?", [snapshot_id])
+    open_runs = _open_runs(con, previous) if previous is not None else {}
+    extend, start = [], []
+    for call in calls:
+        run = open_runs.pop(call.key, None)  # a request asked twice in one snapshot starts a second run
+        if run is not None and run[1:] == (call.status, call.body_id):
+            extend.append((run[0], call))
+        else:
+            start.append(call)
+    if extend:
+        _extend(con, snapshot_id, extend)
+    if start:
+        _start(con, snapshot_id, start)
+    return len(start)
+
+
+def _open_runs(con: duckdb.DuckDBPyConnection, previous: int) -> dict[RequestKey, tuple[int, int, int]]:
+    rows = con.execute("select endpoint, path, params, rowid, status, body_id from _request_runs"
+                       " where last_snapshot_id = ?", [previous]).fetchall()
+    return {(e, p, q): (rowid, status, body) for e, p, q, rowid, status, body in rows}
+
+
+def _extend(con: duckdb.DuckDBPyConnection, snapshot_id: int, runs: list[tuple[int, LoggedCall]]) -> None:
+    # one statement for all runs; every call of one snapshot shares a last_requested_at close enough
+    # to keep the latest of them (the per-call times are not what the log is for)
+    last_at = max(call.requested_at for _, call in runs)
+    con.execute("update _request_runs set last_snapshot_id = $snapshot_id, seen_count = seen_count + 1,"
+                " last_requested_at = $last_at where rowid in (select unnest(cast($rowids as bigint[])))",
+                {"snapshot_id": snapshot_id, "last_at": last_at, "rowids": [rowid for rowid, _ in runs]})
+
+
+def _start(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall]) -> None:
+    """One columnar insert (executemany is row by row)."""
+    n = len(calls)
+    times = pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC"))
+    rows = pa.table({
+        "endpoint": [c.key[0] for c in calls], "path": [c.key[1] for c in calls],
+        "params": [c.key[2] for c in calls],
+        "status": pa.array([c.status for c in calls], pa.int32()),
+        "body_id": pa.array([c.body_id for c in calls], pa.int32()),
+        "size_bytes": pa.array([c.size_bytes for c in calls], pa.int32()),
+        "first_snapshot_id": pa.array([snapshot_id] * n, pa.int32()),
+        "last_snapshot_id": pa.array([snapshot_id] * n, pa.int32()),
+        "seen_count": pa.array([1] * n, pa.int32()),
+        "first_requested_at": times, "last_requested_at": times,
+    })
+    execute_with(con, "_new_runs", rows, "insert into _request_runs select * from _new_runs")
+
+
+def latest_bodies(con: duckdb.DuckDBPyConnection) -> dict[RequestKey, int]:
+    """body_id of the latest 200 answer per request: the delta bases of new bodies."""
+    rows = con.execute(load_sql("warehouse/sql/staging/previous_bodies.sql")).fetchall()
+    return {(e, p, q): b for e, p, q, b in rows}
+
+
+def snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[RequestKey, int]:
+    """The 200 answers of one snapshot, by request, from the runs covering it."""
+    rows = con.execute("select endpoint, path, params, body_id from _request_runs where status = 200"
+                       " and first_snapshot_id <= $id and last_snapshot_id >= $id", {"id": snapshot_id}).fetchall()
+    return {(e, p, q): b for e, p, q, b in rows}
