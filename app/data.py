@@ -8,6 +8,7 @@ Opening is retried once: a catalog swapped in by a publish at that instant must 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -142,3 +143,18 @@ def region_names() -> dict[str, str]:
     """region_id -> "City (CC)" for labels; empty when there is no catalog."""
     frame = regions()
     return {row.region_id: f"{row.city} ({row.country})" for row in frame.itertuples()}
+
+
+def fleet_enabled() -> bool:
+    """Whether the private "Your fleet" page is on: `vultr-catalog serve --fleet` alone sets this."""
+    return os.environ.get("VULTR_CATALOG_FLEET") == "1"
+
+
+def fleet() -> pd.DataFrame:
+    """The operator's servers, fetched live and priced against the catalog; never cached (private, live)."""
+    from pipeline.account import fetch_servers  # the one live read of the app, only on the fleet page
+    from pipeline.config import settings_from_env
+
+    servers = fetch_servers(settings_from_env())
+    with queries.catalog(data_dir()) as con:
+        return queries.fleet_costs(con, servers)

@@ -26,6 +26,9 @@ PAGES = {
     ],
 }
 
+if data.fleet_enabled():  # private: shown only when the operator started `serve --fleet`
+    PAGES["Account"] = [st.Page("app_pages/fleet.py", title="Your fleet", icon=":material/dns:")]
+
 page = st.navigation(PAGES)
 ui.sidebar_freshness()
 if data.has_catalog():

@@ -60,6 +60,29 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from pipeline.account import MISSING_KEY, fetch_servers
+    from pipeline.config import settings_from_env
+    from pipeline.errors import ConfigError
+    from pipeline.queries.core import published_catalog
+    from pipeline.queries.fleet import catalog_api_version, fleet_costs, render_fleet
+
+    settings = settings_from_env(data_dir=args.data_dir, api_version=args.api_version, base_url=args.base_url)
+    if not settings.api_key:
+        raise ConfigError(MISSING_KEY)
+    published_catalog(settings.data_dir)  # no catalog: say so before any account call
+    servers = fetch_servers(settings)  # live, never stored
+    with queries.catalog(settings.data_dir) as con:
+        costs = fleet_costs(con, servers)
+        catalog_version = catalog_api_version(con)
+        note_demo_data(con)
+    if catalog_version and catalog_version != settings.api_version:
+        print(f"note: the catalog was collected over {catalog_version} and the fleet read over "
+              f"{settings.api_version}; their plan ids differ", file=sys.stderr)
+    print(render_fleet(costs, args.format))
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from pipeline.warehouse.rebuild import rebuild
 
@@ -123,7 +146,13 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from pipeline.service.serve import serve
 
-    return serve(args.data_dir, args.port, args.host)
+    fleet = None
+    if args.fleet:
+        from pipeline.config import settings_from_env
+
+        settings = settings_from_env(data_dir=args.data_dir, api_version=args.api_version, base_url=args.base_url)
+        fleet = {"api_version": settings.api_version, "base_url": settings.base_url}
+    return serve(args.data_dir, args.port, args.host, fleet=fleet)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_collect, _sql, _cheapest, _fake_api, _serve, _demo, _rebuild, _export, _schedule, _status,
-                _alerts):
+    for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _export, _schedule,
+                _status, _alerts):
         add(commands)
     return parser
 
@@ -55,6 +55,16 @@ def _cheapest(commands) -> None:
     p.set_defaults(handler=handlers.cmd_cheapest)
 
 
+def _fleet(commands) -> None:
+    p = commands.add_parser("fleet", help="your servers (VULTR_API_KEY), what they cost now and the cheapest "
+                                          "equivalent in stock")
+    p.add_argument("--api-version", choices=("v2", "v1"), help="Vultr API version (default v2)")
+    p.add_argument("--base-url", help="API base URL (default https://api.vultr.com/v2, or /v1)")
+    cli.add_data_dir(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=handlers.cmd_fleet)
+
+
 def _fake_api(commands) -> None:
     p = commands.add_parser("fake-api", help="run the Vultr API emulator in the foreground")
     p.add_argument("--port", type=int, default=8080)
@@ -69,6 +79,10 @@ def _serve(commands) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1")
     cli.add_data_dir(p)
+    p.add_argument("--fleet", action="store_true",
+                   help='also show the private "Your fleet" page (live, needs VULTR_API_KEY)')
+    p.add_argument("--api-version", choices=("v2", "v1"), help="API version of the fleet page (default v2)")
+    p.add_argument("--base-url", help="API base URL of the fleet page")
     p.set_defaults(handler=handlers.cmd_serve)
 
 

@@ -19,6 +19,7 @@ from pipeline.queries.catalog import (
     regions,
     snapshots,
 )
+from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as fleet_total_line
 from pipeline.queries.history import changes, price_history, stock_history, stock_summary
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
@@ -35,4 +36,5 @@ from pipeline.queries.core import (
 __all__ = ["PlanFilter", "catalog", "check_region", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
            "plans", "regions", "snapshots", "changes", "price_history", "stock_history", "stock_summary",
-           "ConsoleError", "ConsoleResult", "open_console", "public_columns", "run_console"]
+           "ConsoleError", "ConsoleResult", "open_console", "public_columns", "run_console",
+           "fleet_costs", "fleet_totals", "fleet_total_line"]

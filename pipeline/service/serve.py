@@ -27,14 +27,30 @@ def streamlit_command(port: int, host: str) -> list[str]:
     ]
 
 
-def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1") -> subprocess.Popen:
+FLEET_ENV = "VULTR_CATALOG_FLEET"  # "1": show the private "Your fleet" page (serve --fleet only)
+
+
+def app_env(data_dir: Path | str | None, fleet: dict[str, str] | None = None) -> dict[str, str]:
+    """The app's environment: the data directory, and the fleet page's switch and API (the key stays
+    in VULTR_API_KEY, inherited, never on a command line)."""
     env = {**os.environ, "VULTR_CATALOG_DATA_DIR": str(Path(data_dir or default_data_dir()).resolve())}
-    return subprocess.Popen(streamlit_command(port, host), env=env)
+    env.pop(FLEET_ENV, None)
+    if fleet:
+        env.update({FLEET_ENV: "1", "VULTR_CATALOG_API_VERSION": fleet["api_version"],
+                    "VULTR_CATALOG_BASE_URL": fleet["base_url"]})
+    return env
 
 
-def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1") -> int:
-    """Run the app in the foreground until interrupted; return its exit code."""
-    process = start_app(data_dir, port, host)
+def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
+              fleet: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet))
+
+
+def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
+          fleet: dict[str, str] | None = None) -> int:
+    """Run the app in the foreground until interrupted; return its exit code. With ``fleet``
+    (api_version, base_url) the app also shows "Your fleet"."""
+    process = start_app(data_dir, port, host, fleet)
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,72 @@
+-- grain: one row per server of the account (fetched live by pipeline.collect.account, registered
+-- as fleet_servers, never stored), priced against the published catalog now. No parameters.
+with servers as (
+    select * from fleet_servers
+),
+region_prices as (
+    -- a plan's monthly price in each region where it is offered: the catalog's base price
+    -- (regional overrides join here once the catalog carries them)
+    select l.region_id, p.plan_id, p.monthly_cost_usd
+    from plan_locations l
+    join plans p using (plan_id)
+),
+priced as (
+    select
+        s.*,
+        coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        p.plan_id is null as is_plan_retired,
+        exists (select 1 from availability a
+                where a.region_id = s.region_id and a.plan_id = s.plan_id) as is_plan_in_stock
+    from servers s
+    left join plans p on p.plan_id = s.plan_id
+    left join region_prices rp on rp.plan_id = s.plan_id and rp.region_id = s.region_id
+),
+equivalents as (
+    -- plans in stock in the server's region with at least its vCPUs, RAM and disk, same kind
+    select
+        s.server_id, p.plan_id, coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        p.vcpu_count, p.ram_mb
+    from servers s
+    join availability a on a.region_id = s.region_id
+    join plans p on p.plan_id = a.plan_id
+    left join region_prices rp on rp.plan_id = p.plan_id and rp.region_id = a.region_id
+    where p.is_bare_metal = s.is_bare_metal
+      and p.vcpu_count >= coalesce(s.vcpu_count, 0)
+      and p.ram_mb >= coalesce(s.ram_mb, 0)
+      and coalesce(p.disk_gb, 0) >= coalesce(s.disk_gb, 0)
+),
+ranked as (
+    -- ties as in `cheapest`: more vCPUs, more RAM, then plan_id
+    select *, row_number() over (partition by server_id
+                                 order by monthly_cost_usd, vcpu_count desc, ram_mb desc, plan_id) as price_rank
+    from equivalents
+    where monthly_cost_usd is not null
+),
+cheapest as (
+    select server_id, plan_id as cheapest_plan_id, monthly_cost_usd as cheapest_monthly_cost_usd
+    from ranked
+    where price_rank = 1
+),
+at_creation as (
+    -- what the plan cost when the server was created: v1 says it (cost_per_month); for v2 the
+    -- catalog's history answers, when it reaches back that far
+    select s.server_id, coalesce(s.created_monthly_cost_usd, h.monthly_cost_usd) as created_monthly_cost_usd
+    from servers s
+    left join plans_history h
+      on h.plan_id = s.plan_id and h.valid_from <= s.created_at
+     and (h.valid_to is null or h.valid_to > s.created_at)
+),
+final as (
+    select
+        p.server_id, p.label, p.region_id, p.plan_id, p.vcpu_count, p.ram_mb, p.disk_gb,
+        p.monthly_cost_usd, c.cheapest_plan_id, c.cheapest_monthly_cost_usd,
+        p.monthly_cost_usd - c.cheapest_monthly_cost_usd as monthly_saving_usd,
+        p.is_plan_in_stock, p.is_plan_retired,
+        k.created_monthly_cost_usd <> p.monthly_cost_usd as price_changed_since_created,
+        k.created_monthly_cost_usd, p.created_at, p.is_bare_metal
+    from priced p
+    left join cheapest c using (server_id)
+    left join at_creation k using (server_id)
+)
+select * from final
+order by region_id, label, server_id
