@@ -5,11 +5,18 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline import secrets
+from pipeline.durations import parse_duration
 from pipeline.errors import ConfigError
 
 DEFAULT_BASE_URLS = {"v2": "https://api.vultr.com/v2", "v1": "https://api.vultr.com/v1"}
 # Vultr's documented limits: v1 allowed 2 requests/s, v2 allows 30 requests/s per IP.
 DEFAULT_RATE_LIMITS = {"v2": 30.0, "v1": 2.0}
+
+
+DEADLINE_ENV = {"VULTR_CATALOG_REQUEST_DEADLINE": "request_deadline_s",
+                "VULTR_CATALOG_COLLECTION_DEADLINE": "collection_deadline_s"}
+MAX_RESPONSE_ENV = "VULTR_CATALOG_MAX_RESPONSE_MB"
 
 
 def default_data_dir() -> Path:
@@ -31,6 +38,10 @@ class Settings:
     concurrency: int = 8
     per_page: int = 500
     max_pages: int = 200
+    # Wall-clock bounds: a read timeout bounds one socket read, not a response trickled byte by byte.
+    request_deadline_s: float = 120.0  # one request, retries and body included
+    collection_deadline_s: float = 900.0  # every request of one collection
+    max_response_bytes: int = 32 << 20  # compressed and decompressed (Vultr's largest list is ~0.5 MB)
 
     def __post_init__(self) -> None:
         if self.api_version not in DEFAULT_BASE_URLS:
@@ -41,6 +52,7 @@ class Settings:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
         if self.requests_per_second <= 0:
             object.__setattr__(self, "requests_per_second", DEFAULT_RATE_LIMITS[self.api_version])
+        secrets.register(self.api_key)  # scrubbed from anything stored, logged or printed from now on
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)
@@ -57,6 +69,11 @@ def settings_from_env(**overrides: object) -> Settings:
     for env, key in env_map.items():
         if os.environ.get(env):
             values[key] = os.environ[env]
+    for env, key in DEADLINE_ENV.items():
+        if os.environ.get(env):
+            values[key] = parse_duration(os.environ[env])
+    if os.environ.get(MAX_RESPONSE_ENV):
+        values["max_response_bytes"] = int(_positive_float(os.environ[MAX_RESPONSE_ENV]) * (1 << 20))
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "requests_per_second" in values:
         values["requests_per_second"] = _positive_float(values["requests_per_second"])

@@ -11,12 +11,16 @@ import duckdb
 
 from pipeline.cli.parser import build_parser
 from pipeline.errors import CatalogError, ConfigError, first_line
+from pipeline.secrets import ScrubFilter, scrub
 
 
 def configure_logging(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         datefmt="%Y-%m-%dT%H:%M:%S%z")
+    for handler in logging.getLogger().handlers:  # no log line ever carries the API key
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
     if not debug:  # urllib3 warns on every retry; our own error line says what finally happened
         logging.getLogger("urllib3").setLevel(logging.ERROR)
 
@@ -29,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
         if args.debug:
             raise
-        print(f"Error: {first_line(exc)}", file=sys.stderr)
+        print(f"Error: {scrub(first_line(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)

@@ -14,7 +14,9 @@ from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError, ConfigError, first_line
 from pipeline.collect.http import Call, HttpClient
 from pipeline.lock import collector_lock
+from pipeline.paths import catalog_path
 from pipeline.warehouse.publish import publish
+from pipeline.warehouse.scrub import scrub_stored_secrets
 from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.sql import fetch_value
 from pipeline.warehouse.transform import ApplyResult, apply_snapshot
@@ -40,6 +42,8 @@ def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bo
     only) into the warehouse and publish the catalog; raise CatalogError on failure.
     Holds the data directory's single-writer lock (WriterBusyError if another collector has it)."""
     with collector_lock(settings.data_dir, "collect"), warehouse.open_warehouse(settings.data_dir) as con:
+        if scrub_stored_secrets(con) and catalog_path(settings.data_dir).exists():
+            publish(con, settings.data_dir)  # an older catalog may hold the key too
         result = collect_into(con, settings, at, accept_anomalies, kind=kind)
         publish(con, settings.data_dir)
     return result

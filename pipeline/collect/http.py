@@ -12,19 +12,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipeline.config import Settings
 from pipeline.calls import Call
 from pipeline.errors import FetchError
+from pipeline.secrets import scrub, scrub_bytes
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "vultr-catalog/0.1 (+https://github.com/vultr-catalog)"
-
+READ_CHUNK = 64 * 1024
+MAX_REDIRECTS = 5
 
 
 class Pacer:
@@ -45,9 +49,20 @@ class Pacer:
             time.sleep(start_at - now)
 
 
+class KeySafeSession(requests.Session):
+    """requests strips `Authorization` on a redirect to another host, but not v1's `API-Key`: strip it
+    too. (Keyed calls refuse redirects anyway; this guards anyone who reuses the session.)"""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if "API-Key" in prepared_request.headers and self.should_strip_auth(response.request.url, prepared_request.url):
+            del prepared_request.headers["API-Key"]
+
+
 def new_session(settings: Settings) -> requests.Session:
     """A session with the retry policy mounted and a connection pool as large as the fan-out."""
-    session = requests.Session()
+    session = KeySafeSession()
+    session.max_redirects = MAX_REDIRECTS
     adapter = HTTPAdapter(max_retries=build_retry(settings), pool_maxsize=max(settings.concurrency, 1))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -103,38 +118,46 @@ class HttpClient:
             if isinstance(getattr(adapter, "max_retries", None), PacedRetry):
                 adapter.max_retries.pacer = self.pacer
         self._calls_lock = threading.Lock()
+        self.collection_deadline = time.monotonic() + self.settings.collection_deadline_s
 
     def close(self) -> None:
         self.session.close()
 
     def get(self, endpoint: str, path: str, params: dict[str, str] | None = None) -> Call:
-        """GET base_url + path once (urllib3 retries inside); raise FetchError unless 200."""
-        params = dict(params or {})
+        """GET base_url + path once (urllib3 retries inside); raise FetchError unless 200. Bounded:
+        the body is streamed with a size cap (compressed and decoded) and a wall-clock deadline."""
+        params, where = dict(params or {}), f"GET {path}"
+        if time.monotonic() > self.collection_deadline:
+            raise FetchError(where, f"the collection deadline of {self.settings.collection_deadline_s:g} s "
+                                    "passed (VULTR_CATALOG_COLLECTION_DEADLINE)")
         self.pacer.wait()
         started = time.perf_counter()
         requested_at = datetime.now(timezone.utc)
+        deadline = min(time.monotonic() + self.settings.request_deadline_s, self.collection_deadline)
+        keyed = bool(self.settings.api_key)
         try:
             response = self.session.get(
-                self.settings.base_url + path,
-                params=params,
-                headers=self._auth_headers(),
+                self.settings.base_url + path, params=params, headers=self._auth_headers(),
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
+                stream=True, allow_redirects=not keyed,  # a key is never sent to where a redirect points
             )
         except (requests.RequestException, ValueError) as exc:
-            raise FetchError(f"GET {path}", self._scrub(_describe_exception(exc))) from None
-        call = Call(endpoint, path, params, response.status_code, response.content,
+            raise FetchError(where, scrub(_describe_exception(exc))) from None
+        with response:
+            if keyed and response.is_redirect:
+                raise FetchError(where, f"HTTP {response.status_code}: redirect to "
+                                        f"{_origin(response.headers.get('Location', ''))} refused: "
+                                        "the API key is never sent on a redirect")
+            body = scrub_bytes(read_capped(response, self.settings.max_response_bytes, deadline, where,
+                                           self.settings.request_deadline_s))
+        call = Call(endpoint, path, params, response.status_code, body,
                     (time.perf_counter() - started) * 1000, requested_at,
                     response.headers.get("Content-Type", ""))
         with self._calls_lock:
             self.calls.append(call)
         if response.status_code != 200:
-            raise FetchError(f"GET {path}", _describe_status(response))
+            raise FetchError(where, scrub(_describe_status(call)))
         return call
-
-    def _scrub(self, text: str) -> str:
-        """Never let the API key reach an error message (and so a log, the warehouse or an export)."""
-        key = self.settings.api_key
-        return text.replace(key, "***") if key else text
 
     def _auth_headers(self) -> dict[str, str]:
         """Per-request headers: the extra ones (the emulator's X-Fake-Now) and the key, only when set."""
@@ -189,15 +212,48 @@ def _next_cursor(data: dict[str, Any]) -> str:
     return str(links.get("next") or "")
 
 
-def _describe_status(response: requests.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    if response.headers.get("Content-Type", "").startswith("application/json"):
+def _describe_status(call: Call) -> str:
+    text = call.body.decode("utf-8", "replace").strip().replace("\n", " ")
+    if call.content_type.startswith("application/json"):
         try:
-            text = str(response.json().get("error", text))
+            text = str(json.loads(call.body).get("error", text))
         except (ValueError, AttributeError):
             pass
-    retried = " after retries" if response.status_code in RETRY_STATUSES else ""
-    return f"HTTP {response.status_code}{retried}: {text[:200]}"
+    retried = " after retries" if call.status in RETRY_STATUSES else ""
+    return f"HTTP {call.status}{retried}: {text[:200]}"
+
+
+def read_capped(response: requests.Response, max_bytes: int, deadline: float, where: str,
+                deadline_s: float) -> bytes:
+    """The decoded body, read in bounded steps (read1 returns what one socket read gave, so a
+    trickle still comes back to this loop); FetchError past max_bytes (compressed or decoded, so
+    no gzip bomb) or past the deadline."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(where, f"response of {int(declared):,} bytes is over the {_mib(max_bytes)} limit")
+    chunks, size, raw = [], 0, response.raw
+    try:
+        while chunk := raw.read1(READ_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > max_bytes or raw.tell() > max_bytes:
+                raise FetchError(where, f"response over the {_mib(max_bytes)} limit (decoded or compressed); "
+                                        "refusing to read more")
+            if time.monotonic() > deadline:
+                raise FetchError(where, f"no complete response within the {deadline_s:g} s deadline "
+                                        f"({size:,} bytes so far)")
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        raise FetchError(where, scrub(f"reading the body failed: {type(exc).__name__}: {str(exc)[:150]}")) from None
+    return b"".join(chunks)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):g} MiB"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "a relative URL"
 
 
 def _describe_exception(exc: requests.RequestException) -> str:

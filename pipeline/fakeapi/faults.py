@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import threading
 from dataclasses import dataclass
 from typing import Optional
+from urllib.parse import quote
 
-KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty")
+KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty",
+         "gzip_bomb", "huge", "trickle", "echo_auth", "redirect", "hostile_region")
 
 _JSON = "application/json"
 _REASONS = {
@@ -30,7 +34,9 @@ class Fault:
 
     kind: str
     times: Optional[int] = None
-    delay_s: float = 5.0
+    delay_s: float = 5.0  # slow: before answering; trickle: between bytes
+    size_bytes: int = 64 << 20  # gzip_bomb: decompressed size; huge: body size
+    target: str = ""  # redirect: the base URL the Location points at (the path is kept)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -72,9 +78,19 @@ class FaultTable:
             return self._faults[key]
 
 
-def render(fault: Fault, normal_body: bytes) -> Response:
-    """The response for a fault that replaces the normal one (not ``slow``)."""
+class TrickleBody(bytes):
+    """A body the server writes one byte at a time, ``delay_s`` apart (each gap under a read timeout)."""
+
+    delay_s: float = 0.5
+
+
+def render(fault: Fault, normal_body: bytes, headers: Optional[dict[str, str]] = None,
+           path_with_query: str = "/") -> Response:
+    """The response for a fault that replaces the normal one (not ``slow``); ``headers`` are the
+    request's, lower-case."""
     kind = fault.kind
+    if kind in _HOSTILE:
+        return _HOSTILE[kind](fault, normal_body, headers or {}, path_with_query)
     if kind in _REASONS:
         headers = {"Content-Type": _JSON}
         if kind == "429":
@@ -108,3 +124,53 @@ def _emptied(normal_body: bytes) -> bytes:
     elif isinstance(data, list):
         data = []
     return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _gzip_bomb(fault: Fault, _body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """A small gzip body that inflates to ``size_bytes`` of zeros (requests decodes gzip by itself)."""
+    buffer = io.BytesIO()
+    zeros = b"\0" * (1 << 20)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9) as gz:
+        for _ in range(max(1, fault.size_bytes >> 20)):
+            gz.write(zeros)
+    return 200, {"Content-Type": _JSON, "Content-Encoding": "gzip"}, buffer.getvalue()
+
+
+def _huge(fault: Fault, _body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """A well-formed but enormous JSON body."""
+    filler = b" " * max(0, fault.size_bytes - 16)
+    return 200, {"Content-Type": _JSON}, b'{"regions": []' + filler + b"}"
+
+
+def _trickle(fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """The normal body, one byte every ``delay_s``: no single read ever times out."""
+    trickled = TrickleBody(body)
+    trickled.delay_s = fault.delay_s
+    return 200, {"Content-Type": _JSON}, trickled
+
+
+def _echo_auth(_fault: Fault, _body: bytes, headers: dict[str, str], _path: str) -> Response:
+    """401 whose error text quotes the credentials it got, raw and URL-encoded (real APIs do this)."""
+    sent = headers.get("authorization") or headers.get("api-key") or ""
+    token = sent.removeprefix("Bearer ")
+    message = f"invalid credentials {sent!r} (API-Key: {token}; key={quote(token, safe='')})"
+    body = json.dumps({"error": message, "status": 401}, separators=(",", ":"))
+    return 401, {"Content-Type": _JSON}, body.encode()
+
+
+def _redirect(fault: Fault, _body: bytes, _headers: dict[str, str], path: str) -> Response:
+    """302 to the same path on ``target`` (another origin): a client must not send its key there."""
+    return 302, {"Location": fault.target.rstrip("/") + path, "Content-Type": _JSON}, b"{}"
+
+
+def _hostile_region(_fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """The regions list with a region id that climbs out of /regions/ when put in a path."""
+    data = json.loads(body)
+    for key in ("regions",):
+        if isinstance(data, dict) and data.get(key):
+            data[key][0]["id"] = "../../v2/plans"
+    return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
+
+
+_HOSTILE = {"gzip_bomb": _gzip_bomb, "huge": _huge, "trickle": _trickle, "echo_auth": _echo_auth,
+            "redirect": _redirect, "hostile_region": _hostile_region}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import v1, v2
 from .catalogs import V2Catalog, build_v1, build_v2
-from .faults import Fault, FaultTable, render
+from .faults import Fault, FaultTable, TrickleBody, render
 from .fleet import Fleet
 from .seed_fleet import seed_v1, seed_v2
 from .limits import SlidingWindow
@@ -167,7 +168,7 @@ class FakeVultr:
         response = self._admit(version, client)
         if response is None:
             self._stopping.wait(max(0.0, float(self.latency_ms)) / 1000.0)
-            response = self._answer(method.upper(), path, parts.query, headers, version, body)
+            response = self._answer(method.upper(), path_with_query, headers, version, body)
         self.requests.record(RequestRecord(method.upper(), path, parts.query, response[0], headers))
         return response
 
@@ -180,10 +181,12 @@ class FakeVultr:
         return v2.error(429, "Rate limit exceeded.", {"Retry-After": "1"})
 
     def _answer(
-        self, method: str, path: str, query_string: str, headers: dict[str, str], version: str,
+        self, method: str, path_with_query: str, headers: dict[str, str], version: str,
         body: bytes = b"",
     ) -> Response:
-        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        parts = urlsplit(path_with_query)
+        path = parts.path.rstrip("/") or "/"
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         lower = {k.lower(): v for k, v in headers.items()}
         fault = self._faults.take(path)
         if fault is not None and fault.kind == "slow":
@@ -197,7 +200,7 @@ class FakeVultr:
             catalog = lambda: self.v2_catalog(lower.get(FAKE_NOW_HEADER))  # noqa: E731
             response = v2.route(method, path, query, lower, catalog, self.api_key,
                                 self.fleets["v2"], body)
-        return response if fault is None else render(fault, response[2])
+        return response if fault is None else render(fault, response[2], lower, path_with_query)
 
     def v2_catalog(self, fake_now: Optional[str] = None) -> V2Catalog:
         """The v2 catalog served now, or at ``fake_now`` (ISO-8601) with a timeline."""
@@ -218,6 +221,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # many concurrent test clients; the default 5 can refuse some
     api: FakeVultr
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a size cap or a deadline did its job) is not an error."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            logger.debug("client %s hung up", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -241,9 +251,19 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                self._write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (timeout on a slow fault)
+
+    def _write(self, body: bytes) -> None:
+        if not isinstance(body, TrickleBody):
+            self.wfile.write(body)
+            return
+        for i in range(len(body)):  # one byte per gap: each read succeeds, the whole never ends
+            if self.server.api._stopping.wait(body.delay_s):
+                return
+            self.wfile.write(body[i:i + 1])
+            self.wfile.flush()
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

@@ -18,6 +18,7 @@ import duckdb
 
 from pipeline.durations import format_duration
 from pipeline.lock import is_locked, read_holder
+from pipeline.secrets import scrub
 from pipeline.paths import STATE_FILE, catalog_path, state_path
 from pipeline.sql import load_sql
 
@@ -36,13 +37,20 @@ def update_state(data_dir: Path | str, **changes: Any) -> dict[str, Any]:
     """Merge changes (datetimes become ISO strings) into the state file, atomically."""
     with _write_guard:
         state = read_state(data_dir)
-        state.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in changes.items()})
+        state.update({k: _stored(v) for k, v in changes.items()})
         path = state_path(data_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     return state
+
+
+def _stored(value: Any) -> Any:
+    """JSON-ready, and never the API key (an error text may quote it)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return scrub(value) if isinstance(value, str) else value
 
 
 def _parse_time(value: Any) -> datetime | None:

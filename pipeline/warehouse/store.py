@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import WriterBusyError
+from pipeline.secrets import scrub
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
 from pipeline.warehouse.requestlog import LoggedCall, RequestKey, append_calls, latest_bodies, request_key
@@ -76,7 +77,7 @@ def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: s
 def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: str,
                     error: str | None = None, **fields: object) -> None:
     """Set the final status (ok, failed, rejected) and any extra columns of the snapshot row."""
-    values = {"status": status, "error": error, "finished_at": datetime.now(timezone.utc), **fields}
+    values = {"status": status, "error": scrub(error) if error else error, "finished_at": datetime.now(timezone.utc), **fields}
     assignments = ", ".join(f"{name} = ?" for name in values)  # names come from code, never users
     con.execute(f"update snapshots set {assignments} where snapshot_id = ?", [*values.values(), snapshot_id])
 

@@ -1,8 +1,10 @@
 """Vultr API v2 (live): cursor-paginated lists plus one availability call per region."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from pipeline.errors import FetchError
 from pipeline.collect.http import Call, HttpClient, fetch_pages, parse_json
@@ -24,6 +26,9 @@ LISTS = (
     ListEndpoint("os", "/os", "os"),
 )
 AVAILABILITY_KEY = "available_plans"
+# Region ids go into a URL path: a plain identifier only (Vultr's are like `ewr`, `sao`), so an id
+# such as `../../v2/plans` can never make the client fetch outside /regions/.
+REGION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def fetch_all(client: HttpClient) -> list[Call]:
@@ -33,6 +38,9 @@ def fetch_all(client: HttpClient) -> list[Call]:
                   for call in regions for item in parse_json(call, "regions")["regions"]]
     if not all(isinstance(r, str) and r for r in region_ids):
         raise FetchError("GET /regions", "a region without a string id")
+    hostile = [r for r in region_ids if not REGION_ID.fullmatch(r)]
+    if hostile:
+        raise FetchError("GET /regions", f"a region id that is not a plain identifier: {hostile[0][:40]!r}")
     jobs = [lambda e=e: fetch_list(client, e) for e in LISTS[1:]]
     jobs += [lambda r=r: fetch_availability(client, r) for r in region_ids]
     return regions + fan_out(client, jobs)
@@ -53,7 +61,7 @@ def fetch_list(client: HttpClient, endpoint: ListEndpoint) -> list[Call]:
 
 def fetch_availability(client: HttpClient, region_id: str) -> list[Call]:
     started = time.perf_counter()
-    call = client.get("availability", f"/regions/{region_id}/availability")
+    call = client.get("availability", f"/regions/{quote(region_id, safe='')}/availability")
     data = parse_json(call, AVAILABILITY_KEY)
     log_endpoint(f"availability/{region_id}", [call], len(data[AVAILABILITY_KEY]), started)
     return [call]

@@ -4,6 +4,7 @@ a collection; what is not delivered now is retried with backoff on a later pass.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ from pipeline.queries.status import update_state
 
 log = logging.getLogger(__name__)
 USER_AGENT = "vultr-catalog-alerts/1"
+MAX_REPLY_BYTES = 4096  # a webhook's reply is drained this far at most, then the connection closes
 
 
 @dataclass
@@ -60,43 +62,65 @@ def process_alerts(data_dir: Path | str, config: AlertConfig, now: datetime | No
 def _deliver_due(con, delivery: Delivery, result: AlertPass) -> None:
     deadline = time.monotonic() + delivery.budget_s
     down: set[str] = set()
-    with requests.Session() as session:
-        session.headers["User-Agent"] = USER_AGENT
-        for row in outbox.due(con, datetime.now(timezone.utc)):
-            if time.monotonic() > deadline:
-                log.info("alerts: delivery budget of %.0fs used; the rest waits for the next pass", delivery.budget_s)
-                return
-            if row.target in down:
-                continue
-            error = _send(session, row, delivery)
-            now = datetime.now(timezone.utc)
-            if error is None:
-                outbox.mark_delivered(con, row, now)
-                result.delivered += 1
-                continue
-            result.failed += 1
-            retry_at = outbox.mark_failed(con, row, error, now, delivery)
-            log.warning("alert id=%s webhook=%s failed (attempt %d): %s%s", row.alert_id, _host(row.target),
-                        row.attempt_count + 1, error, f"; retry after {retry_at:%H:%M:%SZ}" if retry_at else "")
-            if row.target and retry_at:
-                down.add(row.target)
-                outbox.postpone_target(con, row.target, retry_at)
+    for row in outbox.due(con, datetime.now(timezone.utc)):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            log.info("alerts: delivery budget of %.0fs used; the rest waits for the next pass", delivery.budget_s)
+            return
+        if row.target in down:
+            continue
+        error = _send(row, delivery, min(delivery.timeout_s, remaining))
+        now = datetime.now(timezone.utc)
+        if error is None:
+            outbox.mark_delivered(con, row, now)
+            result.delivered += 1
+            continue
+        result.failed += 1
+        retry_at = outbox.mark_failed(con, row, error, now, delivery)
+        log.warning("alert id=%s webhook=%s failed (attempt %d): %s%s", row.alert_id, _host(row.target),
+                    row.attempt_count + 1, error, f"; retry after {retry_at:%H:%M:%SZ}" if retry_at else "")
+        if row.target and retry_at:
+            down.add(row.target)
+            outbox.postpone_target(con, row.target, retry_at)
 
 
-def _send(session: requests.Session, row: outbox.OutboxRow, delivery: Delivery) -> str | None:
-    """Deliver one alert; None on success, else a short error (never the URL's path or query)."""
+def _send(row: outbox.OutboxRow, delivery: Delivery, budget_s: float) -> str | None:
+    """Deliver one alert; None on success, else a short error (never the URL's path or query). The
+    POST runs in a daemon thread given `budget_s` of wall clock: a webhook that trickles its reply
+    (each read just under the timeout) is abandoned on time and never holds the collection or the
+    lock; only a few KB of its reply are ever read."""
     if row.channel == "log":
         log.warning("alert id=%s %s", row.alert_id, row.payload["text"])
         return None
-    try:
-        response = session.post(row.target, json=row.payload, timeout=(delivery.timeout_s, delivery.timeout_s),
-                                allow_redirects=False)
-    except requests.RequestException as exc:
-        return type(exc).__name__
-    if 200 <= response.status_code < 300:
-        log.info("alert id=%s webhook=%s delivered (HTTP %d)", row.alert_id, _host(row.target), response.status_code)
+    outcome: dict[str, object] = {}
+    worker = threading.Thread(target=_post, args=(row, delivery, budget_s, outcome), daemon=True,
+                              name="alert-webhook")
+    worker.start()
+    worker.join(budget_s)
+    status = outcome.get("status")
+    if worker.is_alive() and status is None:
+        return f"no answer within {budget_s:g} s"
+    if isinstance(status, int) and 200 <= status < 300:
+        log.info("alert id=%s webhook=%s delivered (HTTP %d)", row.alert_id, _host(row.target), status)
         return None
-    return f"HTTP {response.status_code}"
+    return str(outcome.get("error") or f"HTTP {status}")
+
+
+def _post(row: outbox.OutboxRow, delivery: Delivery, budget_s: float, outcome: dict[str, object]) -> None:
+    deadline = time.monotonic() + budget_s
+    try:
+        with requests.Session() as session, session.post(
+                row.target, json=row.payload, headers={"User-Agent": USER_AGENT}, allow_redirects=False,
+                timeout=(delivery.timeout_s, delivery.timeout_s), stream=True) as response:
+            outcome["status"] = response.status_code  # the verdict: the body is only drained, a little
+            drained = 0
+            while drained < MAX_REPLY_BYTES and time.monotonic() < deadline:
+                chunk = response.raw.read1(MAX_REPLY_BYTES - drained, decode_content=True)
+                if not chunk:
+                    break
+                drained += len(chunk)
+    except Exception as exc:  # noqa: BLE001 - any failure is a failed delivery, retried later
+        outcome.setdefault("error", type(exc).__name__)
 
 
 def _host(url: str | None) -> str:
