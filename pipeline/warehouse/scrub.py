@@ -16,7 +16,7 @@ ERROR_COLUMNS = (("snapshots", "snapshot_id", "error"), ("alert_outbox", "alert_
 # Bodies of failed requests that no other body uses as its delta base (bases are only 200 bodies),
 # so rewriting one never breaks a chain.
 _FAILED_BODIES = """
-    select distinct body_id from _requests
+    select distinct body_id from _request_runs
     where status <> 200 and body_id not in (select base_id from raw_bodies where base_id is not null)
 """
 
