@@ -2,9 +2,12 @@
 
 PROVENANCE (see recordings/SOURCES.md for the origin of every file):
 
-* ``"2026"`` (default) is a *composite*, not one real response: regions are the 32 regions
-  recorded in 2026 (HostingBot), plans are the 20 vc2 plans recorded in 2026 plus the vhf and
-  vdc plans of the 2022 vultr-php fixture, bare metal and OS come from the 2022 fixture.
+* ``"2026"`` (default) is a *composite* in the 2026 object shape (SHAPE-2026.md), not one real
+  response: regions are the 32 regions recorded in 2026 (HostingBot); plans are the vc2 plans
+  recorded in 2026 plus the vhf and vdc plans of the 2022 vultr-php fixture, with the ``-sc1``
+  São Paulo variants folded into ``location_cost`` of their base plan and the missing 2026 fields
+  synthesized (shape2026.py); synthetic vhp, voc-*, vcg (GPU) plans and two GPU bare-metal
+  machines (synth.py) complete it; bare metal and OS come from the 2022 fixture.
 * ``"2022"`` is the vultr-php fixture set unchanged (one real point in time).
 * ``"2021"`` is the libcloud v2 fixture set unchanged.
 * v1 is always the libcloud 2020 recording, served byte for byte.
@@ -23,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .hashing import sold_out
-from .synth import synthetic_variants
+from .shape2026 import fold_variants, modern_metal
+from .synth import families_2026, metal_2026, synthetic_variants
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +92,13 @@ def static_stock(
 
 def _v2_sources(name: str) -> tuple[list[Item], list[Item], list[Item], list[Item]]:
     if name == "2026":
+        regions = load_json("v2/hostingbot_v2_regions_array_2026.json")
         php_plans = load_json("v2/vultrphp_v2_plans.json")["plans"]
-        plans = load_json("v2/hostingbot_v2_plans_subset_2026.json")
-        plans += [p for p in php_plans if p["type"] in ("vhf", "vdc")]
-        return (
-            load_json("v2/hostingbot_v2_regions_array_2026.json"),
-            plans,
-            load_json("v2/vultrphp_v2_plans_metal.json")["plans_metal"],
-            load_json("v2/vultrphp_v2_os.json")["os"],
-        )
+        recorded = load_json("v2/hostingbot_v2_plans_subset_2026.json")
+        recorded += [p for p in php_plans if p["type"] in ("vhf", "vdc")]
+        plans = fold_variants(recorded) + families_2026([r["id"] for r in regions])
+        metal = [modern_metal(m) for m in load_json("v2/vultrphp_v2_plans_metal.json")["plans_metal"]]
+        return regions, plans, metal + metal_2026(), load_json("v2/vultrphp_v2_os.json")["os"]
     prefix = {"2022": "vultrphp", "2021": "libcloud"}.get(name)
     if prefix is None:
         raise ValueError(f"unknown catalog {name!r}; choose one of {CATALOG_NAMES}")

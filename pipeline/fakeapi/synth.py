@@ -10,6 +10,7 @@ the storage), field sets follow the 2026 recording.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from .hashing import key64, unit
@@ -48,26 +49,49 @@ def synthetic_variants(plans: list[Item], count: int) -> list[Item]:
         plan["monthly_cost"] = money(Decimal(str(base["monthly_cost"])) + 2 * step)
         if "hourly_cost" in plan:
             plan["hourly_cost"] = hourly(plan["monthly_cost"])
+        if "monthly_cost_preemptible" in plan:  # the pair equals on-demand for these variants
+            plan["monthly_cost_preemptible"] = plan["monthly_cost"]
+            plan["hourly_cost_preemptible"] = plan.get("hourly_cost", hourly(plan["monthly_cost"]))
         plan["locations"] = list(base["locations"])
         out.append(plan)
     return out
 
 
 def _modern(pid: str, vcpu: int, ram_gb: float, disk: int, monthly: Decimal, **kw: Any) -> Item:
-    """A plan with the 2026 field set, in the recorded field order."""
+    """A cloud plan with exactly the 2026 field set and order (SHAPE-2026.md)."""
     price = money(monthly.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    is_gpu = kw["type"] == "vcg"
     plan: Item = {
         "id": pid, "vcpu_count": vcpu, "ram": int(ram_gb * 1024), "disk": disk,
-        "disk_type": "NVMe", "disk_count": 1, "bandwidth": kw.get("bandwidth", 5120),
-        "monthly_cost": price, "hourly_cost": hourly(price), "invoice_type": "monthly",
-        "type": kw["type"], "locations": kw["locations"], "cpu_vendor": kw["vendor"],
-        "storage_type": "local_storage", "vcpu_type": kw.get("vcpu_type", "dedicated"),
-        "clusterable": "yes" if kw["type"] == "vcg" else "no",
-        "deploy_ondemand": True, "deploy_preemptible": kw["type"] == "vcg",
+        "disk_type": "CLOUDGPU" if is_gpu else "NVMe", "disk_count": 1,
+        "bandwidth": kw.get("bandwidth", 5120), "monthly_cost": price, "hourly_cost": hourly(price),
+        "monthly_cost_preemptible": price, "hourly_cost_preemptible": hourly(price),
+        "invoice_type": "hourly" if is_gpu else "monthly", "type": kw["type"],
+        "locations": kw["locations"], "cpu_vendor": kw["vendor"], "storage_type": "local_storage",
+        "vcpu_type": kw.get("vcpu_type", "dedicated"), "deploy_ondemand": True,
+        "deploy_preemptible": is_gpu, "location_cost": kw.get("location_cost", {}),
+        "gpu_brand": "none",
     }
-    if "gpu" in kw:
-        plan["gpu_vram_gb"], plan["gpu_type"] = kw["gpu"]
+    if is_gpu:
+        vram, gpu_type, count = kw["gpu"]
+        plan.update(gpu_brand=gpu_type.split("_")[0], gpu_vram_gb=vram, gpu_type=gpu_type,
+                    gpu_count=count)
     return plan
+
+
+def gpu_count(vram: int, full_vram: int) -> int | str:
+    """Whole GPUs as a number, a share of one GPU as the API's string fraction ("1/4")."""
+    share = Fraction(vram, full_vram)
+    return int(share) if share.denominator == 1 else f"{share.numerator}/{share.denominator}"
+
+
+def surcharge(locations: list[str], region_id: str, factor: str, monthly: int | float) -> Item:
+    """A ``location_cost`` override at ``factor`` x the base price, where the plan is offered."""
+    if region_id not in locations:
+        return {}
+    price = money((Decimal(str(monthly)) * Decimal(factor)).quantize(Decimal("0.5")))
+    return {region_id: {"monthly_cost": price, "hourly_cost": hourly(price),
+                        "monthly_cost_preemptible": price, "hourly_cost_preemptible": hourly(price)}}
 
 
 def _spread(region_ids: list[str], share: float, tag: str, seed: int) -> list[str]:
@@ -88,37 +112,35 @@ _VOC = {  # family: (sizes (vcpu, ram_gb), disks, price per vcpu, per GB RAM, pe
     "s": ([(1, 8), (2, 16), (4, 32), (8, 64), (16, 128), (24, 192)],
           (150, 300, 450), "10", "6", "0.3", ("amd",)),
 }
-_GPU = {  # gpu: (full vram GB, fractions (vcpu, ram_gb, vram_gb), price per GB vram)
-    "a16": ("NVIDIA_A16", [(1, 6, 2), (2, 16, 4), (3, 32, 8), (6, 64, 16), (12, 128, 32),
-                           (24, 256, 64)], "22"),
-    "a40": ("NVIDIA_A40", [(1, 5, 2), (2, 10, 4), (4, 20, 8), (6, 30, 16), (24, 120, 48)], "32"),
-    "a100": ("NVIDIA_A100", [(1, 6, 4), (2, 15, 10), (3, 30, 20), (12, 120, 80)], "36"),
-    "l40s": ("NVIDIA_L40S", [(4, 45, 12), (8, 90, 24), (16, 180, 48)], "38"),
-    "h100": ("NVIDIA_H100", [(2, 30, 10), (4, 60, 20), (8, 120, 40), (16, 240, 80)], "45"),
+_GPU = {  # gpu: (type, VRAM of one whole GPU, sizes (vcpu, ram_gb, vram_gb), price per GB vram)
+    "a16": ("NVIDIA_A16", 16, [(1, 6, 2), (2, 16, 4), (3, 32, 8), (6, 64, 16), (12, 128, 32),
+                               (24, 256, 64)], "22"),
+    "a40": ("NVIDIA_A40", 48, [(1, 5, 2), (2, 10, 4), (4, 20, 8), (6, 30, 16), (24, 120, 48)], "32"),
+    "a100": ("NVIDIA_A100", 80, [(1, 6, 4), (2, 15, 10), (3, 30, 20), (12, 120, 80)], "36"),
+    "l40s": ("NVIDIA_L40S", 48, [(4, 45, 12), (8, 90, 24), (16, 180, 48)], "38"),
+    "h100": ("NVIDIA_H100", 80, [(2, 30, 10), (4, 60, 20), (8, 120, 40), (16, 240, 80)], "45"),
 }
 
 
-def _vhp_plans(region_ids: list[str], seed: int) -> list[Item]:
+def _vhp_plans(region_ids: list[str], seed: int, sizes: list[tuple[int, int, int]]) -> list[Item]:
     out = []
     for vendor in ("amd", "intel"):
         locs = _spread(region_ids, 0.85, f"vhp-{vendor}", seed)
-        for vcpu, ram, price in _VHP:
+        for vcpu, ram, price in sizes:
+            extra = surcharge(locs, "jnb", "1.2", price) if vendor == "amd" else {}
             out.append(_modern(f"vhp-{vcpu}c-{ram}gb-{vendor}", vcpu, ram, 25 * ram + 25,
-                               Decimal(price), type="vhp", locations=locs,
-                               vendor=vendor.upper() if vendor == "amd" else "Intel"))
-    for vcpu, ram, price in _VHP:  # Sao Paulo price variants, 1.5x, like the -sc1 vc2 plans
-        out.append(_modern(f"vhp-{vcpu}c-{ram}gb-amd-sc1", vcpu, ram, 25 * ram + 25,
-                           Decimal(price) * Decimal("1.5"), type="vhp",
-                           locations=["sao"], vendor="AMD"))
+                               Decimal(price), type="vhp", locations=locs, location_cost=extra,
+                               vendor="AMD" if vendor == "amd" else "Intel"))
     return out
 
 
-def _voc_plans(region_ids: list[str], seed: int) -> list[Item]:
+def _voc_plans(region_ids: list[str], seed: int, small: bool = False) -> list[Item]:
     out = []
     for fam, (sizes, disks, per_cpu, per_gb, per_disk, vendors) in _VOC.items():
         for vendor in vendors:
             locs = _spread(region_ids, 0.6, f"voc-{fam}-{vendor}", seed)
-            for (vcpu, ram), mult in ((s, m) for s in sizes for m in (1, 2, 3)):
+            grid = [(sizes[0], 1)] if small else [(s, m) for s in sizes for m in (1, 2, 3)]
+            for (vcpu, ram), mult in grid:
                 disk = disks[mult - 1] * max(1, vcpu // 2)
                 price = vcpu * Decimal(per_cpu) + ram * Decimal(per_gb) + disk * Decimal(per_disk)
                 out.append(_modern(f"voc-{fam}-{vcpu}c-{ram}gb-{disk}s-{vendor}", vcpu, ram,
@@ -127,22 +149,64 @@ def _voc_plans(region_ids: list[str], seed: int) -> list[Item]:
     return out
 
 
-def _gpu_plans(region_ids: list[str], seed: int) -> list[Item]:
+def _gpu_plans(region_ids: list[str], seed: int, gpus: tuple[str, ...] = tuple(_GPU)) -> list[Item]:
     out = []
-    for gpu, (gpu_type, fractions, per_vram) in _GPU.items():
+    for gpu in gpus:
+        gpu_type, full, sizes, per_vram = _GPU[gpu]
         locs = _spread(region_ids, 0.25, f"vcg-{gpu}", seed)
-        for vcpu, ram, vram in fractions:
+        for vcpu, ram, vram in sizes:
             price = vram * Decimal(per_vram) + vcpu * 10
             out.append(_modern(f"vcg-{gpu}-{vcpu}c-{ram}g-{vram}vram", vcpu, ram, 50 * vcpu,
                                price, type="vcg", locations=locs, vendor="AMD",
-                               gpu=(vram, gpu_type)))
+                               gpu=(vram, gpu_type, gpu_count(vram, full))))
     return out
+
+
+def _preemptible_only_gpu(region_ids: list[str], seed: int) -> Item:
+    """A cloud GPU sold only as preemptible: its on-demand price exists but cannot be bought."""
+    plan = _modern("vcg-mi300x-8c-120g-192vram", 8, 120, 400, Decimal(6570), type="vcg",
+                   locations=_spread(region_ids, 0.2, "vcg-mi300x", seed), vendor="AMD",
+                   gpu=(192, "AMD_MI300X", 1))
+    plan.update(monthly_cost_preemptible=3285, hourly_cost_preemptible=4.5,
+                deploy_ondemand=False, deploy_preemptible=True)
+    return plan
+
+
+def families_2026(region_ids: list[str]) -> list[Item]:
+    """A small slice of each 2026 family for the default catalog (vhp, voc-*, vcg incl. fractions)."""
+    ids = sorted(region_ids)
+    return (_vhp_plans(ids, 0, _VHP[:4]) + _voc_plans(ids, 0, small=True)
+            + _gpu_plans(ids, 0, ("a16", "l40s", "h100")) + [_preemptible_only_gpu(ids, 0)])
+
+
+def metal_2026() -> list[Item]:
+    """Bare metal absent from the recordings: a GPU machine on demand and a preemptible-only one."""
+    def machine(pid: str, cpu: tuple[int, int, str, int], gpu: tuple[int, str, int], monthly: int,
+                hourly_cost: float, locations: list[str]) -> Item:
+        cores, sockets, model, mhz = cpu
+        return {
+            "id": pid, "physical_cpus": sockets, "cpu_count": cores, "cpu_cores": cores,
+            "cpu_threads": 2 * cores, "cpu_manufacturer": "AMD" if "EPYC" in model else "Intel",
+            "cpu_model": model, "cpu_mhz": mhz, "ram": 2097152, "disk": 1920, "disk_count": 2,
+            "bandwidth": 15360, "monthly_cost": monthly, "hourly_cost": hourly_cost,
+            "monthly_cost_preemptible": monthly, "hourly_cost_preemptible": hourly_cost,
+            "invoice_type": "hourly", "type": "NVMe", "deploy_ondemand": True,
+            "deploy_preemptible": False, "locations": locations, "gpu_brand": gpu[1].split("_")[0],
+            "gpu_vram_gb": gpu[0], "gpu_type": gpu[1], "gpu_count": gpu[2],
+        }
+    h100 = machine("vbm-112c-2048gb-8-h100-gpu", (112, 2, "Xeon Platinum 8480+", 2000),
+                   (640, "NVIDIA_H100", 8), 17520, 24.0, ["ewr", "lax", "sea"])
+    a100 = machine("vbm-64c-2048gb-8-a100-gpu", (64, 2, "EPYC 7763", 2450),
+                   (640, "NVIDIA_A100_SXM", 8), 16352, 22.4, [])
+    a100.update(monthly_cost_preemptible=8701.6, hourly_cost_preemptible=11.92,
+                deploy_ondemand=False, deploy_preemptible=True)
+    return [h100, a100]
 
 
 def large_plans(region_ids: list[str], seed: int = 0) -> list[Item]:
     """Plan families of today's catalog (vhp, voc-*, vcg) absent from the recordings."""
     ids = sorted(region_ids)
-    return _vhp_plans(ids, seed) + _voc_plans(ids, seed) + _gpu_plans(ids, seed)
+    return _vhp_plans(ids, seed, _VHP) + _voc_plans(ids, seed) + _gpu_plans(ids, seed)
 
 
 def extra_os() -> list[Item]:

@@ -12,8 +12,12 @@ How it moves (rates chosen to look like the real catalog):
   out); the rest flip about once a month (weekly episodes, 12 % out);
 * prices: about three changes a month across the whole catalog, each between 0.9x and 1.2x
   of the recorded price;
+* regional prices: each ``location_cost`` override changes on its own schedule (about monthly
+  across all overrides), between 0.9x and 1.2x of the recorded override;
 * plans: three added and two retired over the first ``horizon_days``;
-* regions: two of the 32 are launched later (one within a few months, the other later).
+* regions: two of the 32 are launched later (one within a few months, the other later);
+* schema drift: from ``drift_at`` on (default: a seeded day in months 4-8) every plan carries a
+  field no recording has (``DRIFT_FIELD``), as the live API adds fields over time.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ PRICE_CHANGES_PER_MONTH = 3.0
 HOURS_PER_MONTH = 730
 VOLATILE_SHARE, VOLATILE_OUT, STABLE_EPISODE_H, STABLE_OUT = 0.05, 0.40, 168, 0.12
 _EVEN, _ODD = (Decimal("1"), Decimal("1.2")), (Decimal("0.9"), Decimal("1.1"))
+REGIONAL_CHANGES_PER_MONTH = 1.0
+DRIFT_FIELD = "network_speed_gbps"  # never recorded: the field the living API starts sending
 
 
 def _price_after(base: Decimal, key: int, n: int) -> Decimal:
@@ -54,6 +60,7 @@ class _PlanLife:
     retired_h: int
     price_period_h: int
     price_phase_h: int
+    regional: tuple[tuple[str, int, int, int], ...] = ()  # (region, key, period, phase) per override
 
     def active(self, h: int) -> bool:
         return self.added_h <= h < self.retired_h
@@ -64,6 +71,15 @@ class _PlanLife:
 
     def price(self, h: int) -> Decimal:
         return _price_after(Decimal(str(self.item["monthly_cost"])), self.key, self.changes_by(h))
+
+    def regional_changes_by(self, h: int) -> tuple[int, ...]:
+        """Price changes so far of each ``location_cost`` override (in the item's region order)."""
+        return tuple(0 if h < phase else (h - phase) // period + 1 for _, _, period, phase in self.regional)
+
+    def regional_price(self, index: int, h: int) -> Decimal:
+        rid, key, _, _ = self.regional[index]
+        base = Decimal(str(self.item["location_cost"][rid]["monthly_cost"]))
+        return _price_after(base, key, self.regional_changes_by(h)[index])
 
 
 class Timeline:
@@ -79,6 +95,7 @@ class Timeline:
         plans_metal: Optional[list[Item]] = None,
         os: Optional[list[Item]] = None,
         horizon_days: int = 365,
+        drift_at: Optional[datetime] = None,
     ) -> None:
         if scale not in ("default", "large"):
             raise ValueError("scale is 'default' (2026 composite) or 'large' (~240 plans)")
@@ -90,12 +107,15 @@ class Timeline:
         region_ids = [r["id"] for r in self.regions]
         plan_list = list(plans if plans is not None else base.plans)
         os_list = list(os if os is not None else base.os)
-        if scale == "large":
-            plan_list += large_plans(region_ids, seed)
+        if scale == "large":  # the default catalog's slice of each family is already there
+            known = {p["id"] for p in plan_list}
+            plan_list += [p for p in large_plans(region_ids, seed) if p["id"] not in known]
             os_list += extra_os()
         self.os = tuple(os_list)
         metal = list(plans_metal if plans_metal is not None else base.plans_metal)
         horizon_h = horizon_days * 24
+        self.drift_h = (self.hour_of(drift_at) if drift_at is not None
+                        else 24 * (120 + int(unit(key64("drift", seed)) * 120)))
         self.launch_h = self._schedule_launches(region_ids)
         size = len(plan_list) + len(metal)  # price changes are spread over both
         self._plans = self._plan_lives(plan_list, horizon_h, size)
@@ -123,6 +143,8 @@ class Timeline:
         added = {p["id"] for p in ranked[:3]} if add_and_retire else set()
         retired = {p["id"] for p in ranked[3:5]} if add_and_retire else set()
         mean_period = max(1, int(catalog_size / PRICE_CHANGES_PER_MONTH * HOURS_PER_MONTH))
+        overrides = sum(len(p.get("location_cost") or {}) for p in items)
+        regional_period = max(1, int(overrides / REGIONAL_CHANGES_PER_MONTH * HOURS_PER_MONTH))
         lives = []
         for item in items:
             key = key64("plan", self.seed, item["id"])
@@ -133,8 +155,17 @@ class Timeline:
                 added_h=when if item["id"] in added else -NEVER,
                 retired_h=when if item["id"] in retired else NEVER,
                 price_period_h=period, price_phase_h=int(unit(key, 3) * period),
+                regional=self._regional_schedules(item, regional_period),
             ))
         return lives
+
+    def _regional_schedules(self, item: Item, mean_period: int) -> tuple[tuple[str, int, int, int], ...]:
+        out = []
+        for rid in item.get("location_cost") or {}:
+            key = key64("regional", self.seed, item["id"], rid)
+            period = max(24, int(mean_period * (0.5 + unit(key, 2))))
+            out.append((rid, key, period, int(unit(key, 3) * period)))
+        return tuple(out)
 
     def _build_pairs(self) -> list[tuple[int, str, int, int, int, float]]:
         """(plan index, region, key, episode length, offset, sold-out share) per offered pair."""
@@ -193,17 +224,23 @@ class Timeline:
         return mix64(key, (h + offset) // length) < share * 2.0**64
 
     def _item_at(self, life: _PlanLife, h: int, launched: set[str]) -> Item:
-        """The plan as served at hour h: current price, launched locations only."""
+        """The plan as served at hour h: current prices, launched locations only, drift field."""
         locations = life.item.get("locations", [])
-        n = life.changes_by(h)
-        if n == 0 and all(rid in launched for rid in locations):
+        n, regional = life.changes_by(h), life.regional_changes_by(h)
+        drifted = h >= self.drift_h
+        if n == 0 and not any(regional) and not drifted and all(rid in launched for rid in locations):
             return life.item  # unchanged: share the recorded dict (never mutated)
         item = dict(life.item)
         item["locations"] = [rid for rid in locations if rid in launched]
         if n:
-            item["monthly_cost"] = money(life.price(h))
-            if "hourly_cost" in item:
-                item["hourly_cost"] = hourly(item["monthly_cost"])
+            _set_prices(item, money(life.price(h)))
+        if any(regional):
+            item["location_cost"] = {rid: dict(cost) for rid, cost in item["location_cost"].items()}
+            for index, (rid, *_rest) in enumerate(life.regional):
+                if regional[index]:
+                    _set_prices(item["location_cost"][rid], money(life.regional_price(index, h)))
+        if drifted:
+            item[DRIFT_FIELD] = 25 if item.get("type") in ("vcg", "NVMe", "SSD") else 10
         return item
 
     # -- history -----------------------------------------------------------------------
@@ -211,7 +248,8 @@ class Timeline:
         """What changed after ``t0`` up to and including ``t1``, in time order.
 
         Each event is ``{"at", "kind", "region_id", "plan_id", "detail"}`` with kind one of
-        region_launched, plan_added, plan_retired, price_changed, sold_out, restocked; so
+        region_launched, plan_added, plan_retired, price_changed, regional_price_changed,
+        field_added, sold_out, restocked; so
         ``catalog_at(t0)`` plus these events gives ``catalog_at(t1)``.
         """
         h0, h1 = self.hour_of(t0), self.hour_of(t1)
@@ -219,6 +257,8 @@ class Timeline:
         for rid, when in self.launch_h.items():
             if h0 < when <= h1:
                 events.append((when, "region_launched", rid, None, {}))
+        if h0 < self.drift_h <= h1:
+            events.append((self.drift_h, "field_added", None, None, {"field": DRIFT_FIELD}))
         lives = self._plans + self._metal
         for life in lives:
             events += self._life_events(life, h0, h1)
@@ -251,4 +291,22 @@ class Timeline:
             if old != new and life.active(h - 1) and life.active(h):
                 out.append((h, "price_changed", None, pid,
                             {"old_monthly_cost": money(old), "new_monthly_cost": money(new)}))
+        for index, (rid, _, period, phase) in enumerate(life.regional):
+            h = phase if phase > h0 else phase + ((h0 - phase) // period + 1) * period
+            for h in range(h, h1 + 1, period):
+                old, new = life.regional_price(index, h - 1), life.regional_price(index, h)
+                if old != new and life.active(h - 1) and life.active(h):
+                    out.append((h, "regional_price_changed", rid, pid,
+                                {"old_monthly_cost": money(old), "new_monthly_cost": money(new)}))
         return out
+
+
+def _set_prices(prices: Item, monthly: int | float) -> None:
+    """A new on-demand price; the preemptible pair follows when it equalled the on-demand one."""
+    follows = prices.get("monthly_cost_preemptible") == prices.get("monthly_cost")
+    prices["monthly_cost"] = monthly
+    if "hourly_cost" in prices:
+        prices["hourly_cost"] = hourly(monthly)
+    if follows and "monthly_cost_preemptible" in prices:
+        prices["monthly_cost_preemptible"] = monthly
+        prices["hourly_cost_preemptible"] = prices.get("hourly_cost", hourly(monthly))
