@@ -38,15 +38,43 @@ def money(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def gpu_count(value) -> Decimal | None:
+    """The API's GPU count: a number for whole GPUs, a string fraction ("1/4") for a share of one."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "/" in value:
+        numerator, denominator = value.split("/")
+        return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.000001"))
+    return Decimal(str(value))
+
+
+def expected_gpu(item: dict) -> dict:
+    brand = item.get("gpu_brand")
+    has_gpu = False if brand == "none" else (True if {"gpu_brand", "gpu_type", "gpu_count"} & item.keys() else None)
+    return {"has_gpu": has_gpu, "gpu_brand": brand if has_gpu else None,
+            "gpu_type": item.get("gpu_type") if has_gpu else None,
+            "gpu_count": gpu_count(item.get("gpu_count")) if has_gpu else None,
+            "gpu_vram_gb": item.get("gpu_vram_gb") if has_gpu else None}
+
+
 def expected_v2_plan(item: dict, metal: bool) -> dict:
+    clusterable = {"yes": True, "no": False}.get(item.get("clusterable"))
     return {
         "plan_id": item["id"], "plan_type": "vbm" if metal else item["type"],
         "vcpu_count": item.get("vcpu_count", item.get("cpu_count")), "ram_mb": item["ram"],
         "disk_gb": item["disk"], "disk_count": item.get("disk_count"), "bandwidth_gb": item["bandwidth"],
         "monthly_cost_usd": money(item["monthly_cost"]), "hourly_cost_usd": money(item.get("hourly_cost")),
         "is_bare_metal": metal, "disk_type": item["type"] if metal else item.get("disk_type"),
-        "cpu_vendor": item.get("cpu_vendor"), "cpu_model": item.get("cpu_model"),
+        "cpu_vendor": item.get("cpu_vendor", item.get("cpu_manufacturer")), "cpu_model": item.get("cpu_model"),
         "cpu_threads": item.get("cpu_threads"), "plan_name": None,
+        "monthly_cost_preemptible_usd": money(item.get("monthly_cost_preemptible")),
+        "hourly_cost_preemptible_usd": money(item.get("hourly_cost_preemptible")),
+        "is_deployable_ondemand": item.get("deploy_ondemand"),
+        "is_deployable_preemptible": item.get("deploy_preemptible"),
+        "invoice_type": item.get("invoice_type"), "storage_type": item.get("storage_type"),
+        "vcpu_type": item.get("vcpu_type"), "is_clusterable": clusterable, "cpu_mhz": item.get("cpu_mhz"),
+        "cpu_core_count": item.get("cpu_cores", item.get("cpu_count") if metal else None),
+        "physical_cpu_count": item.get("physical_cpus"), **expected_gpu(item),
     }
 
 
@@ -187,3 +215,48 @@ def test_v1_empty_list_as_array(tmp_path):
     staged = stage(tmp_path, "v1", [("regions", "/regions/list", {}, b"[]"), ("plans", "/plans/list", {}, b"[]"),
                                     ("os", "/os/list", {}, b"{}")])
     assert all(len(frame) == 0 for frame in staged.values())
+
+
+# -- the 2026 shape (the emulator's default catalog: recorded items reshaped, synthetic families) ---------
+def emulator_body(path: str) -> bytes:
+    from pipeline.fakeapi import FakeVultr
+
+    status, _, content = FakeVultr(rate_limit=False).handle("GET", path + "?per_page=500", {})
+    assert status == 200
+    return content
+
+
+def test_2026_plans_field_by_field(tmp_path):
+    plans_body, metal_body = emulator_body("/v2/plans"), emulator_body("/v2/plans-metal")
+    staged = stage(tmp_path, "v2", [("plans", "/plans", {}, plans_body), ("plans_metal", "/plans-metal", {}, metal_body)])
+    plans, metal = json.loads(plans_body)["plans"], json.loads(metal_body)["plans_metal"]
+    got = rows(staged["stg_plans"], "plan_id")
+    assert len(got) == len(plans) + len(metal)
+    for item, is_metal in [(p, False) for p in plans] + [(m, True) for m in metal]:
+        assert got[item["id"]] == expected_v2_plan(item, is_metal), item["id"]
+    prices = {(r.plan_id, r.region_id): r for r in staged["stg_plan_prices"].itertuples()}
+    expected = {(p["id"], rid): cost for p in plans + metal for rid, cost in (p.get("location_cost") or {}).items()}
+    assert prices.keys() == expected.keys() and ("vc2-1c-1gb", "sao") in prices
+    for key, cost in expected.items():
+        row = prices[key]
+        assert (row.monthly_cost_usd, row.hourly_cost_usd, row.monthly_cost_preemptible_usd,
+                row.hourly_cost_preemptible_usd) == tuple(money(cost[k]) for k in (
+                    "monthly_cost", "hourly_cost", "monthly_cost_preemptible", "hourly_cost_preemptible")), key
+    assert (got["vc2-1c-1gb"]["monthly_cost_usd"], prices[("vc2-1c-1gb", "sao")].monthly_cost_usd) == (
+        Decimal("5"), Decimal("7.5"))
+
+
+@pytest.mark.parametrize("count,expected", [("1/8", "0.125"), ("1/4", "0.25"), ("1/2", "0.5"), (1, "1"), (8, "8"),
+                                            ("1/3", "0.333333")])
+def test_gpu_counts_fractions_and_whole(tmp_path, count, expected):
+    plan = {"id": "vcg-x", "vcpu_count": 2, "ram": 16384, "disk": 80, "bandwidth": 2048, "monthly_cost": 86,
+            "hourly_cost": 0.118, "type": "vcg", "locations": ["ewr"], "gpu_brand": "NVIDIA", "gpu_vram_gb": 4,
+            "gpu_type": "NVIDIA_A16", "gpu_count": count}
+    none = {**plan, "id": "vc2-x", "type": "vc2", "gpu_brand": "none", "gpu_type": "NVIDIA_A16"}
+    body = json.dumps({"plans": [plan, none], "meta": {}}).encode()
+    got = rows(stage(tmp_path, "v2", [("plans", "/plans", {}, body)])["stg_plans"], "plan_id")
+    assert got["vcg-x"]["gpu_count"] == Decimal(expected)
+    assert (got["vcg-x"]["has_gpu"], got["vcg-x"]["gpu_type"], got["vcg-x"]["gpu_vram_gb"]) == (True, "NVIDIA_A16", 4)
+    # gpu_brand "none" means no GPU: every GPU column is NULL, whatever else the object says
+    assert [got["vc2-x"][c] for c in ("has_gpu", "gpu_brand", "gpu_type", "gpu_count", "gpu_vram_gb")] == [
+        False, None, None, None, None]

@@ -26,7 +26,11 @@ def configure_logging(debug: bool, verbose: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = args.check(args) if hasattr(args, "check") else None
+    if problem:
+        parser.error(problem)  # usage: exit 2
     configure_logging(args.debug, args.verbose)
     try:
         return args.handler(args)

@@ -48,9 +48,10 @@ def note_demo_data(con: duckdb.DuckDBPyConnection) -> None:
 
 def cmd_cheapest(args: argparse.Namespace) -> int:
     plan_filter = queries.PlanFilter(
-        region_id=args.region, plan_type=args.type, min_vcpu=args.min_vcpu, min_ram_mb=args.min_ram_mb,
-        min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
-        in_stock_only=not args.include_sold_out, at=args.at)
+        region_id=args.region or queries.ANY_REGION, plan_type=args.type, min_vcpu=args.min_vcpu,
+        min_ram_mb=args.min_ram_mb, min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
+        in_stock_only=not args.include_sold_out, at=args.at, continent=args.continent, gpu_type=args.gpu_type,
+        min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor)
     with queries.catalog(args.data_dir) as con:
         frame = queries.cheapest(con, plan_filter)
         note_demo_data(con)

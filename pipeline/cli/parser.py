@@ -40,19 +40,25 @@ def _sql(commands) -> None:
 
 
 def _cheapest(commands) -> None:
-    p = commands.add_parser("cheapest", help="cheapest plans in stock in a region")
-    p.add_argument("--region", required=True, help="region id, e.g. fra")
-    p.add_argument("--type", help="plan type, e.g. vc2, vhf, vdc, vbm")
+    p = commands.add_parser("cheapest", help="cheapest plans in stock in a region (or anywhere), at its price")
+    p.add_argument("--region", help='region id, e.g. fra; "any" searches every region')
+    p.add_argument("--continent", help="only regions on this continent, e.g. Europe (implies --region any)")
+    p.add_argument("--type", help="plan type, e.g. vc2, vhf, vdc, vhp, vcg, vbm")
     p.add_argument("--min-vcpu", type=cli.non_negative_int, default=0)
     p.add_argument("--min-ram-mb", type=cli.non_negative_int, default=0)
     p.add_argument("--min-disk-gb", type=cli.non_negative_int, default=0)
     p.add_argument("--max-monthly-cost", type=cli.parse_decimal, help="maximum monthly price in USD")
+    p.add_argument("--gpu-type", help="GPU model as the API names it, e.g. NVIDIA_A16, NVIDIA_H100")
+    p.add_argument("--min-gpu-vram-gb", type=cli.non_negative_int, help="at least this much GPU memory (GB)")
+    p.add_argument("--cpu-vendor", help="CPU vendor, e.g. AMD, Intel")
     p.add_argument("--include-sold-out", action="store_true", help="also list plans offered but sold out")
     p.add_argument("--at", type=cli.parse_timestamp, help="answer as of this moment (ISO-8601, UTC)")
     p.add_argument("--limit", type=cli.non_negative_int, default=0, help="show at most N rows")
     cli.add_data_dir(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.set_defaults(handler=handlers.cmd_cheapest)
+    p.set_defaults(handler=handlers.cmd_cheapest,
+                   check=lambda a: None if a.region or a.continent else "cheapest: give --region ID, "
+                   "--region any or --continent NAME")
 
 
 def _fleet(commands) -> None:

@@ -23,8 +23,10 @@ from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as flee
 from pipeline.queries.history import changes, price_history, stock_history, stock_summary
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
+    ANY_REGION,
     PlanFilter,
     catalog,
+    check_continent,
     check_region,
     cheapest,
     frame,
@@ -33,7 +35,7 @@ from pipeline.queries.core import (
     run_sql,
 )
 
-__all__ = ["PlanFilter", "catalog", "check_region", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
+__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_region", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
            "plans", "regions", "snapshots", "changes", "price_history", "stock_history", "stock_summary",
            "ConsoleError", "ConsoleResult", "open_console", "public_columns", "run_console",

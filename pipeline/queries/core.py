@@ -22,7 +22,7 @@ NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int3
                   pa.int64(): pd.Int64Dtype()}
 
 
-def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
     reader = con.sql(query, params=params).arrow()
@@ -56,8 +56,13 @@ def catalog(data_dir: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConne
         con.close()
 
 
+ANY_REGION = "any"  # PlanFilter.region_id: search every region
+
+
 @dataclass(frozen=True)
 class PlanFilter:
+    """What `cheapest` answers: region_id is a region id or ANY_REGION ("any"); continent (e.g.
+    "Europe") narrows to that continent's regions; gpu_type is the API's string (NVIDIA_A16)."""
     region_id: str
     plan_type: str | None = None
     min_vcpu: int = 0
@@ -66,16 +71,36 @@ class PlanFilter:
     max_monthly_cost_usd: Decimal | None = None
     in_stock_only: bool = True
     at: datetime | None = None
+    continent: str | None = None
+    gpu_type: str | None = None
+    min_gpu_vram_gb: int | None = None
+    cpu_vendor: str | None = None
 
 
 def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
-    """Plans in the region (in stock by default), cheapest monthly price first; ties: more vCPUs,
-    more RAM, then plan_id. Raises UnknownRegionError naming the regions that exist."""
+    """(plan, region) rows in stock by default, deployable on demand, at the region's effective price
+    (its override, else the base price), cheapest monthly first; ties: more vCPUs, more RAM, plan_id,
+    region_id. Raises UnknownRegionError naming the regions (or continents) that exist."""
     at = f.at or datetime.now(timezone.utc)
-    check_region(con, f.region_id, at)
-    params = [at, f.region_id, f.plan_type, f.plan_type, f.min_vcpu, f.min_ram_mb, f.min_disk_gb,
-              f.max_monthly_cost_usd, f.max_monthly_cost_usd, f.in_stock_only]
+    region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
+    if region_id is not None:
+        check_region(con, region_id, at)
+    if f.continent is not None:
+        check_continent(con, f.continent, at)
+    params = {"ts": at, "region_id": region_id, "continent": f.continent, "plan_type": f.plan_type,
+              "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
+              "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
+              "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
     return frame(con, load_sql("queries/sql/cheapest.sql"), params)
+
+
+def check_continent(con: duckdb.DuckDBPyConnection, continent: str, at: datetime | None = None) -> None:
+    at = at or datetime.now(timezone.utc)
+    rows = con.execute("select distinct continent from regions_at(cast(? as timestamptz))"
+                       " where continent is not null order by continent", [at]).fetchall()
+    known = [r[0] for r in rows]
+    if continent.lower() not in {k.lower() for k in known}:
+        raise UnknownRegionError(f"unknown continent {continent!r}; continents: {', '.join(known) or '(none)'}")
 
 
 def region_ids(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:

@@ -32,6 +32,8 @@ ENTITIES = (
            "plan_id", "region_id"),
     Entity("availability", "availability_history", "stg_availability", ("region_id", "plan_id"),
            "plan_id", "region_id"),
+    Entity("plan_price", "plan_prices_history", "stg_plan_prices", ("plan_id", "region_id"),
+           "plan_id", "region_id"),
 )
 VALIDITY = ("valid_from", "valid_to")
 

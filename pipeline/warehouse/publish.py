@@ -17,7 +17,7 @@ from pipeline.paths import CATALOG_FILE, catalog_path
 log = logging.getLogger(__name__)
 PUBLISHED_TABLES = (
     "snapshots", "regions_history", "plans_history", "operating_systems_history",
-    "plan_locations_history", "availability_history", "catalog_changes",
+    "plan_locations_history", "availability_history", "catalog_changes", "plan_prices_history", "api_fields",
 )
 
 
@@ -41,7 +41,8 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
     con.execute(f"attach {quote_literal(str(tmp))} as publish_target")
     try:
         for table in PUBLISHED_TABLES:
-            order = "snapshot_id" if table in ("snapshots", "catalog_changes") else "valid_from"
+            order = {"snapshots": "snapshot_id", "catalog_changes": "snapshot_id",
+                     "api_fields": "first_snapshot_id, entity, field"}.get(table, "valid_from")
             con.execute(f"create table publish_target.{table} as select * from main.{table} order by {order}")
     finally:
         con.execute("detach publish_target")

@@ -57,6 +57,7 @@ def _replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
         con.execute(f"delete from {entity.history}")
     con.execute("delete from catalog_changes")
     con.execute("delete from _applied_bodies")
+    con.execute("delete from api_fields")
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = 'ok'"))
     applied = 0
     for snapshot_id, api_version, kind, started_at in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall():

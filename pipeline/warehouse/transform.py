@@ -16,16 +16,17 @@ from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
 from pipeline.warehouse.store import load_snapshot_bodies
 
 log = logging.getLogger(__name__)
-STAGING_MODELS = ("stg_regions", "stg_plans", "stg_plan_locations", "stg_availability", "stg_operating_systems")
+STAGING_MODELS = ("stg_regions", "stg_plans", "stg_plan_locations", "stg_availability", "stg_operating_systems",
+                  "stg_plan_prices")
 # The endpoints each entity is derived from: when none of them changed since the answers the history
 # was applied from, the entity's staging equals its current history and its merge is skipped (the hot
 # path: most polls change nothing, most hours only some regions' availability). v1 maps DCIDs through
 # the regions list.
 SOURCES = {
     "v2": {"region": {"regions"}, "plan": {"plans", "plans_metal"}, "plan_location": {"plans", "plans_metal"},
-           "availability": {"availability"}, "operating_system": {"os"}},
+           "availability": {"availability"}, "operating_system": {"os"}, "plan_price": {"plans", "plans_metal"}},
     "v1": {"region": {"regions"}, "plan": {"plans"}, "plan_location": {"plans", "regions"},
-           "availability": {"availability", "regions"}, "operating_system": {"os"}},
+           "availability": {"availability", "regions"}, "operating_system": {"os"}, "plan_price": {"plans"}},
 }
 
 
@@ -138,8 +139,19 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
         if entity.name in entities:
             history.merge_entity(con, entity, snapshot_id, at, record_changes=not result.is_baseline)
     result.change_count = _change_count(con) - before
+    if api_version == "v2" and entities & {"plan", "region"}:
+        record_api_fields(con, snapshot_id, at)
     record_applied(con, bodies, kind)
     return result
+
+
+def record_api_fields(con: duckdb.DuckDBPyConnection, snapshot_id: int, at: datetime) -> None:
+    """Remember each plan/region field name the first time the API sends it: the `schema_drift` view
+    names those the model does not know. An unknown field never fails a snapshot; it stays in raw."""
+    _stage_from_bodies(con, "stg_api_fields", "v2")
+    con.execute("insert into api_fields select s.entity, s.field, $snapshot_id, $at from stg_api_fields s"
+                " where not exists (select 1 from api_fields a where a.entity = s.entity and a.field = s.field)",
+                {"snapshot_id": snapshot_id, "at": at})
 
 
 def _change_count(con: duckdb.DuckDBPyConnection) -> int:

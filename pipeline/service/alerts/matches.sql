@@ -8,7 +8,7 @@ with changes as (
 with_plan_id as (
     select
         *,
-        case when entity in ('plan', 'plan_location', 'availability') then entity_id end as plan_id
+        case when entity in ('plan', 'plan_location', 'availability', 'plan_price') then entity_id end as plan_id
     from changes
 ),
 with_plan as (

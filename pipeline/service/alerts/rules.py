@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pipeline.errors import ConfigError
 
 ALERTS_ENV = "VULTR_CATALOG_ALERTS"
-ENTITIES = ("region", "plan", "operating_system", "plan_location", "availability")
+ENTITIES = ("region", "plan", "operating_system", "plan_location", "availability", "plan_price")
 CHANGE_TYPES = ("added", "removed", "changed")
 LIST_KEYS = {"entity": "entities", "change_type": "change_types", "field": "fields",
              "plan_id": "plan_ids", "plan_type": "plan_types", "regions": "regions"}

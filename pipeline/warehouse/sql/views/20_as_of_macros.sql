@@ -24,3 +24,33 @@ create or replace macro plan_locations_at(ts) as table
         where valid_from <= ts and (valid_to is null or valid_to > ts)
     )
     select * from final;
+create or replace macro plan_prices_at(ts) as table
+    -- the plan_prices view as of ts (same rules: the region's override, else the base price)
+    with offered as (
+        select plan_id, region_id from plan_locations_history
+        where valid_from <= ts and (valid_to is null or valid_to > ts)
+    ),
+    base as (
+        select plan_id, monthly_cost_usd, hourly_cost_usd, monthly_cost_preemptible_usd, hourly_cost_preemptible_usd
+        from plans_history where valid_from <= ts and (valid_to is null or valid_to > ts)
+    ),
+    regional as (
+        select * from plan_prices_history where valid_from <= ts and (valid_to is null or valid_to > ts)
+    ),
+    final as (
+        select
+            o.plan_id,
+            o.region_id,
+            coalesce(r.monthly_cost_usd, b.monthly_cost_usd) as monthly_cost_usd,
+            case when r.hourly_cost_usd is not null then r.hourly_cost_usd
+                 when r.monthly_cost_usd is null then b.hourly_cost_usd end as hourly_cost_usd,
+            case when r.monthly_cost_preemptible_usd is not null then r.monthly_cost_preemptible_usd
+                 when r.monthly_cost_usd is null then b.monthly_cost_preemptible_usd end as monthly_cost_preemptible_usd,
+            case when r.hourly_cost_preemptible_usd is not null then r.hourly_cost_preemptible_usd
+                 when r.monthly_cost_usd is null then b.hourly_cost_preemptible_usd end as hourly_cost_preemptible_usd,
+            r.plan_id is not null as is_regional_price
+        from offered o
+        join base b using (plan_id)
+        left join regional r using (plan_id, region_id)
+    )
+    select * from final;

@@ -27,7 +27,24 @@ final as (
         cast(null as varchar) as cpu_vendor,
         cast(null as varchar) as cpu_model,
         cast(null as integer) as cpu_threads,
-        nullif(item ->> 'name', '') as plan_name
+        nullif(item ->> 'name', '') as plan_name,
+        -- v1 knows none of the 2026 fields
+        cast(null as decimal(18, 6)) as monthly_cost_preemptible_usd,
+        cast(null as decimal(18, 6)) as hourly_cost_preemptible_usd,
+        cast(null as boolean) as is_deployable_ondemand,
+        cast(null as boolean) as is_deployable_preemptible,
+        cast(null as varchar) as invoice_type,
+        cast(null as varchar) as storage_type,
+        cast(null as varchar) as vcpu_type,
+        cast(null as boolean) as is_clusterable,
+        cast(null as integer) as cpu_mhz,
+        cast(null as integer) as cpu_core_count,
+        cast(null as integer) as physical_cpu_count,
+        cast(null as boolean) as has_gpu,
+        cast(null as varchar) as gpu_brand,
+        cast(null as varchar) as gpu_type,
+        cast(null as decimal(18, 6)) as gpu_count,
+        cast(null as integer) as gpu_vram_gb
     from items
 )
 select * from final
