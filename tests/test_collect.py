@@ -67,7 +67,7 @@ def test_pagination_gets_hundreds_of_plans(data_dir):
         result = collect(fast_settings(api, data_dir, per_page=100))
         plan_pages = [r for r in api.requests if r[1] == "/v2/plans"]
     total = read_catalog(data_dir, "select count(*) from plans where not is_bare_metal")[0][0]
-    assert total == 42 + 400
+    assert total == 52 + 400
     assert len(plan_pages) == 5
     assert result.request_count > 32
 

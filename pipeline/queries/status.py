@@ -82,6 +82,7 @@ def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[
         "consecutive_failures": state.get("consecutive_failures", 0),
         "is_stale": stale, "stale_after_s": 2 * interval_s if interval_s else None,
         "counts": catalog["counts"], "alerts": state.get("alerts"),
+        "schema_drift": catalog["schema_drift"],
     })
 
 
@@ -104,13 +105,14 @@ def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> di
 
 def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
     path = catalog_path(Path(data_dir))
-    empty = {"last_success": None, "last_failure": None, "counts": None}
+    empty = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": []}
     if not path.exists():
         return empty
     con = duckdb.connect(str(path), read_only=True)
     try:
         row = con.execute(load_sql("queries/sql/catalog_facts.sql")).fetchall()[0]
         columns = [d[0] for d in con.description]
+        drift = _schema_drift(con)
     finally:
         con.close()
     facts = dict(zip(columns, row))
@@ -125,12 +127,23 @@ def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
                    "error": facts["last_failed_error"]}
     counts = {k: facts[k] for k in ("snapshots_ok", "snapshots_failed", "changes", "regions", "plans",
                                     "in_stock_pairs")}
-    return {"last_success": success, "last_failure": failure, "counts": counts}
+    return {"last_success": success, "last_failure": failure, "counts": counts, "schema_drift": drift}
+
+
+def _schema_drift(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Unknown API fields with the snapshot that first had them ([] for a catalog older than the view)."""
+    try:
+        rows = con.execute(load_sql("queries/sql/schema_drift.sql")).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [{"entity": e, "field": f, "first_snapshot_id": sid, "first_seen_at": at} for e, f, sid, at in rows]
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat()
     return value
@@ -142,7 +155,8 @@ def render_status(status: dict[str, Any], now: datetime | None = None) -> str:
     lines = [("data directory", status["data_dir"]), ("collector", _collector_text(status)),
              ("last success", _success_text(status["last_success"])),
              ("last failure", _failure_text(status)), ("next run", _next_text(status, now)),
-             ("stale", _stale_text(status)), ("counts", _counts_text(status["counts"]))]
+             ("stale", _stale_text(status)), ("counts", _counts_text(status["counts"])),
+             ("schema drift", _drift_text(status.get("schema_drift") or []))]
     if status.get("alerts"):
         lines.append(("alerts", _alerts_text(status["alerts"])))
     return "\n".join(f"{label:<15} {text}" for label, text in lines)
@@ -206,3 +220,11 @@ def _alerts_text(alerts: dict[str, Any]) -> str:
     error = f"; last error: {alerts['last_error']}" if alerts.get("last_error") and alerts.get("pending") else ""
     return (f"{alerts.get('delivered', 0)} delivered, {alerts.get('pending', 0)} pending,"
             f" {alerts.get('abandoned', 0)} abandoned{error}")
+
+
+def _drift_text(drift: list[dict[str, Any]]) -> str:
+    if not drift:
+        return "none (every plan and region field the API sends is modelled)"
+    fields = "; ".join(f"{d['entity']} field `{d['field']}` since snapshot {d['first_snapshot_id']}"
+                       f" ({_when(d['first_seen_at'])})" for d in drift)
+    return f"{len(drift)} unknown API field(s), kept in raw: {fields}"

@@ -1,0 +1,145 @@
+"""The 2026 catalog end to end: regional prices in answers and history, preemptible-only plans,
+GPU filters, any-region search, and schema drift that is visible but never fatal."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from pipeline import queries
+from pipeline.cli import main
+from pipeline.collect.collector import collect
+from pipeline.fakeapi import FakeVultr, Timeline
+from pipeline.fakeapi.timeline import DRIFT_FIELD
+from pipeline.queries.status import collector_status, render_status
+from pipeline.service.alerts import load_rules, test_rules as match_rules
+from tests.conftest import fast_settings
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def catalog_dir(tmp_path_factory):
+    """One snapshot of the emulator's default 2026 catalog."""
+    data_dir = tmp_path_factory.mktemp("c2026") / "data"
+    with FakeVultr(rate_limit=False).start() as api:
+        collect(fast_settings(api, data_dir, requests_per_second=500))
+    return data_dir
+
+
+def cheapest_json(capsys, data_dir, *args: str) -> list[dict]:
+    assert main(["cheapest", *args, "--format", "json", "--data-dir", str(data_dir)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_sao_is_answered_at_the_sao_price(capsys, catalog_dir):
+    sao = cheapest_json(capsys, catalog_dir, "--region", "sao", "--type", "vc2", "--include-sold-out")
+    first = sao[0]
+    assert (first["plan_id"], first["region_id"], first["monthly_cost_usd"], first["hourly_cost_usd"]) == (
+        "vc2-1c-1gb", "sao", 7.5, 0.01)
+    assert first["is_regional_price"] is True and first["base_monthly_cost_usd"] == 5
+    ewr = cheapest_json(capsys, catalog_dir, "--region", "ewr", "--type", "vc2", "--include-sold-out")
+    row = next(r for r in ewr if r["plan_id"] == "vc2-1c-1gb")
+    assert (row["monthly_cost_usd"], row["is_regional_price"]) == (5, False)
+
+
+def test_a_regional_price_changes_the_ranking_in_that_region(catalog_dir):
+    """vc2-1c-1gb (5.00) beats vhp-1c-1gb-amd (6.00) in ewr, but costs 7.50 in sao, where vhp wins."""
+    def order(region: str) -> list[str]:
+        with queries.catalog(catalog_dir) as con:
+            ranked = queries.cheapest(con, queries.PlanFilter(region, in_stock_only=False))
+        return [p for p in ranked["plan_id"] if p in ("vc2-1c-1gb", "vhp-1c-1gb-amd")]
+    assert order("ewr") == ["vc2-1c-1gb", "vhp-1c-1gb-amd"]
+    assert order("sao") == ["vhp-1c-1gb-amd", "vc2-1c-1gb"]
+
+
+def test_preemptible_only_is_never_an_on_demand_answer(capsys, catalog_dir):
+    with queries.catalog(catalog_dir) as con:
+        only = queries.run_sql(con, "select plan_id from plans where is_deployable_ondemand = false"
+                                    " and is_deployable_preemptible order by plan_id")["plan_id"].tolist()
+        offered = set(queries.plan_prices(con)["plan_id"])
+    assert only == ["vbm-64c-2048gb-8-a100-gpu", "vcg-mi300x-8c-120g-192vram"]
+    assert "vcg-mi300x-8c-120g-192vram" in offered  # offered (and priced) somewhere, yet not on demand
+    for plan_type in ("vcg", "vbm"):
+        rows = cheapest_json(capsys, catalog_dir, "--region", "any", "--type", plan_type, "--include-sold-out")
+        assert rows and not {r["plan_id"] for r in rows} & set(only)
+
+
+def test_any_region_gpu_search_ranks_pairs(capsys, catalog_dir):
+    rows = cheapest_json(capsys, catalog_dir, "--region", "any", "--type", "vcg", "--min-gpu-vram-gb", "48",
+                         "--include-sold-out")
+    assert rows and all(r["gpu_vram_gb"] >= 48 for r in rows)
+    assert len({r["region_id"] for r in rows}) > 1
+    keys = [(Decimal(str(r["monthly_cost_usd"])), -r["vcpu_count"], -r["ram_mb"], r["plan_id"], r["region_id"])
+            for r in rows]
+    assert keys == sorted(keys)
+    a16 = cheapest_json(capsys, catalog_dir, "--region", "any", "--gpu-type", "nvidia_a16", "--include-sold-out")
+    assert {r["gpu_type"] for r in a16} == {"NVIDIA_A16"}
+    assert {Decimal(str(r["gpu_count"])) for r in a16} >= {Decimal("0.125"), Decimal("0.25"), Decimal("0.5")}
+
+
+def test_continent_and_cpu_vendor_filters(capsys, catalog_dir):
+    rows = cheapest_json(capsys, catalog_dir, "--continent", "south america", "--cpu-vendor", "amd",
+                         "--include-sold-out")
+    assert rows and {r["continent"] for r in rows} == {"South America"}
+    assert {r["cpu_vendor"] for r in rows} == {"AMD"}
+    assert main(["cheapest", "--continent", "Atlantis", "--data-dir", str(catalog_dir)]) == 1
+    assert "unknown continent 'Atlantis'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["cheapest", "--data-dir", str(catalog_dir)])
+    assert usage.value.code == 2
+
+
+def regional_event() -> dict:
+    timeline = Timeline(seed=7, start_at=T0)
+    return next(e for e in timeline.events_between(T0, T0 + timedelta(days=200))
+                if e["kind"] == "regional_price_changed")
+
+
+def test_regional_price_change_is_tracked_and_alertable(data_dir, tmp_path):
+    event = regional_event()
+    with FakeVultr(timeline=Timeline(seed=7, start_at=T0), rate_limit=False).start() as api:
+        settings = fast_settings(api, data_dir, requests_per_second=500)
+        collect(settings, at=event["at"] - HOUR)
+        collect(settings, at=event["at"])
+    key = {"plan_id": event["plan_id"], "region_id": event["region_id"]}
+    with queries.catalog(data_dir) as con:
+        changes = queries.run_sql(con, "select region_id, field, old_value, new_value from catalog_changes"
+                                       " where entity = 'plan_price' and field = 'monthly_cost_usd'")
+        before = queries.plan_prices(con, at=event["at"] - timedelta(minutes=1), **key)
+        now = queries.plan_prices(con, **key)
+    assert changes.to_dict("records") == [{
+        "region_id": event["region_id"], "field": "monthly_cost_usd",
+        "old_value": f"{Decimal(str(event['detail']['old_monthly_cost'])):.6f}",
+        "new_value": f"{Decimal(str(event['detail']['new_monthly_cost'])):.6f}"}]
+    assert before["monthly_cost_usd"].tolist() == [Decimal(str(event["detail"]["old_monthly_cost"]))]
+    assert now["monthly_cost_usd"].tolist() == [Decimal(str(event["detail"]["new_monthly_cost"]))]
+    assert now["is_regional_price"].tolist() == [True]
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'[[rule]]\nname = "regional"\nentity = "plan_price"\nregions = ["{event["region_id"]}"]\n'
+                     'field = "monthly_cost_usd"\n')
+    matched = match_rules(load_rules(rules), data_dir)
+    assert matched[["entity", "entity_id", "region_id"]].values.tolist() == [
+        ["plan_price", event["plan_id"], event["region_id"]]]
+
+
+def test_a_drifted_field_is_named_not_fatal(data_dir, capsys):
+    drift_at = T0 + 2 * HOUR
+    with FakeVultr(timeline=Timeline(seed=3, start_at=T0, drift_at=drift_at), rate_limit=False).start() as api:
+        settings = fast_settings(api, data_dir, requests_per_second=500)
+        ids = [collect(settings, at=T0 + h * HOUR).snapshot_id for h in range(4)]
+    with queries.catalog(data_dir) as con:
+        drift = queries.schema_drift(con)
+        fields = set(queries.run_sql(con, "select entity || '.' || field as f from api_fields")["f"])
+    assert drift[["entity", "field", "first_snapshot_id"]].values.tolist() == [
+        ["plan", DRIFT_FIELD, ids[2]], ["plan_metal", DRIFT_FIELD, ids[2]]]
+    assert drift["first_seen_at"].tolist()[0].to_pydatetime() == drift_at
+    assert {"plan.location_cost", "plan_metal.cpu_mhz", "region.continent"} <= fields
+    status = collector_status(data_dir)
+    assert [d["field"] for d in status["schema_drift"]] == [DRIFT_FIELD, DRIFT_FIELD]
+    assert f"plan field `{DRIFT_FIELD}` since snapshot {ids[2]}" in render_status(status)
+    assert main(["status", "--data-dir", str(data_dir)]) == 0
+    assert "schema drift" in capsys.readouterr().out
