@@ -111,6 +111,10 @@ def stale_after_s() -> float:
     return 2 * float(interval) if isinstance(interval, (int, float)) and interval > 0 else STALE_AFTER_S
 
 
+def schema_drift() -> pd.DataFrame:
+    return read("schema_drift")
+
+
 def price_history(plan_id: str) -> pd.DataFrame:
     return read("price_history", plan_id)
 

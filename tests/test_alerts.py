@@ -97,7 +97,8 @@ def test_rules_path_from_environment(tmp_path, monkeypatch):
 
 def test_example_rules_file_loads():
     config = load_rules(Path(__file__).resolve().parents[1] / "examples" / "alerts.toml")
-    assert [r.name for r in config.rules] == ["vhf back in fra/ams", "vc2-1c-1gb price", "new region"]
+    assert [r.name for r in config.rules] == ["vhf back in fra/ams", "vc2-1c-1gb price", "new region",
+                                              "Sao Paulo price"]
     assert config.rules[0].min_vcpu == 2 and config.rules[0].regions == ("fra", "ams")
 
 

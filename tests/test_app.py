@@ -223,6 +223,28 @@ def test_data_health_lists_snapshots(demo_env):
     assert len(at.dataframe[0].value) == 5
 
 
+def test_data_health_names_schema_drift(demo_env):
+    """The demo's API starts sending a field the model does not know half-way: named, not fatal."""
+    at = run_app("app_pages/data_health.py")
+    drift = next(w.value for w in at.main.warning if "does not know" in w.value)
+    assert "`plan.network_speed_gbps` (since snapshot #" in drift
+    assert at.dataframe[1].value["field"].tolist() == ["network_speed_gbps", "network_speed_gbps"]
+
+
+def test_hourly_price_without_the_api_value_is_labelled_an_estimate(tmp_path, monkeypatch):
+    """v1 gives no hourly price: the finder shows monthly / 672 h, marked as an estimate."""
+    from pipeline.collect.collector import collect
+    from pipeline.fakeapi import FakeVultr
+    from tests.conftest import fast_settings
+
+    with FakeVultr(rate_limit=False).start() as api:
+        collect(fast_settings(api, tmp_path, version="v1", requests_per_second=500))
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
+    at = run_app("app_pages/finder.py", region="fra", stock="offered")
+    hourly = ranking(at)["$/hour"].tolist()
+    assert hourly and all(h.endswith(" (estimate)") for h in hourly)
+
+
 def test_sql_console_runs_and_refuses(demo_env):
     at = run_app("app_pages/sql_console.py")
     at.text_area(key="sql.query").input("select plan_id from plans where plan_type = 'vhf' order by plan_id")

@@ -27,3 +27,14 @@ st.caption("Only successful snapshots are published to the catalog; a failed col
 limit = st.number_input("Show the last", min_value=1, max_value=1000, value=50, step=10, key="health.limit")
 snapshots = data.snapshots(limit=int(limit))
 ui.table(snapshots, "snapshots")
+
+st.subheader("Schema drift")
+drift = data.schema_drift()
+if drift.empty:
+    st.success("Every plan and region field the API sends is modelled.")
+else:
+    named = ", ".join(f"`{e}.{f}` (since snapshot #{s})" for e, f, s in
+                      zip(drift["entity"], drift["field"], drift["first_snapshot_id"]))
+    st.warning(f"The API sends {len(drift)} field(s) the model does not know: {named}. They are kept in the raw "
+               "layer and collection goes on; a release can model them and `rebuild` re-derives the history.")
+    ui.table(drift, "schema-drift")

@@ -82,6 +82,8 @@ def ranked_table(ranked: pd.DataFrame) -> pd.DataFrame:
         "monthly_cost_per_vcpu_usd": ranked["monthly_cost_per_vcpu_usd"],
         "monthly_cost_per_gb_ram_usd": ranked["monthly_cost_per_gb_ram_usd"],
         "bandwidth_gb": ranked["bandwidth_gb"], "is_in_stock": ranked["is_in_stock"],
+        # no hourly price from the API: the shown one is monthly / 672 h, an estimate (labelled so)
+        "is_hourly_estimate": ranked["hourly_cost_usd"].isna().tolist(),
     })
     return shown.reset_index(drop=True)
 
@@ -95,6 +97,8 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.copy()
     for column, header in MONEY_COLUMNS.items():
         shown[column] = shown[column].map(money)
+    shown["hourly_cost_usd"] = [f"{h} (estimate)" if est else h
+                                for h, est in zip(shown["hourly_cost_usd"], shown.pop("is_hourly_estimate"))]
     shown["is_in_stock"] = shown["is_in_stock"].map({True: "yes", False: "sold out"})
     shown["ram_gb"] = shown["ram_gb"].map(lambda gb: f"{gb:g}")  # 0.5, 1, 2: not 2.0000
     return shown.rename(columns={**MONEY_COLUMNS, "vcpu_count": "vCPUs", "ram_gb": "RAM (GB)", "disk_gb": "disk (GB)",
@@ -129,8 +133,8 @@ def answer(state: dict, names: dict[str, str]) -> None:
                "then more vCPUs, more RAM, plan id.")
     table = ranked_table(ranked)
     ui.table(table, f"cheapest-{state['region']}", shown=shown_table(table))
-    st.caption(ui.md_escape("$/hour is the API's hourly price where it gives one, else monthly / 672 h "
-                            "(Vultr's monthly billing cap)."))
+    st.caption(ui.md_escape("$/hour is the API's hourly price where it gives one; else monthly / 672 h "
+                            "(Vultr's monthly billing cap), marked (estimate)."))
 
 
 st.title("Cheapest plan")

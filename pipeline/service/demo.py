@@ -84,7 +84,9 @@ def _collect_timeline(data_dir: Path, times: list[datetime], seed: int,
     """Hourly snapshots of the emulator's living timeline into data_dir; publish once at the end."""
     from pipeline.fakeapi import FakeVultr, Timeline
 
-    timeline = Timeline(seed=seed, start_at=times[0])
+    # the API starts sending a field the model does not know half-way: the demo shows schema drift
+    drift_at = times[len(times) // 2] if len(times) > 1 else None
+    timeline = Timeline(seed=seed, start_at=times[0], drift_at=drift_at)
     changes = 0
     with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
         settings = Settings(data_dir=data_dir, base_url=api.base_url + "/v2", requests_per_second=1000)

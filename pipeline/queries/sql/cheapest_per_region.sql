@@ -1,10 +1,17 @@
--- grain: one row per current region: its cheapest plan in stock now (of the type, if bound)
+-- grain: one row per current region: its cheapest plan in stock now and deployable on demand, at the
+-- region's price (plan_prices: its override, else the base price), of the type if bound
 -- (bound: plan_type x2); ties: more vCPUs, more RAM, plan_id
 with in_stock as (
-    select a.region_id, p.*
+    select
+        a.region_id, p.plan_id, p.plan_type, p.vcpu_count, p.ram_mb, p.disk_gb,
+        coalesce(pp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        case when pp.plan_id is null then p.hourly_cost_usd else pp.hourly_cost_usd end as hourly_cost_usd,
+        coalesce(pp.is_regional_price, false) as is_regional_price
     from availability a
     join plans p using (plan_id)
-    where (cast(? as varchar) is null or p.plan_type = ?)
+    left join plan_prices pp using (plan_id, region_id)
+    where coalesce(p.is_deployable_ondemand, true)
+      and (cast(? as varchar) is null or p.plan_type = ?)
 ),
 ranked as (
     select *, row_number() over (
@@ -13,7 +20,7 @@ ranked as (
 ),
 final as (
     select r.region_id, r.city, r.country, ranked.plan_id, ranked.plan_type, ranked.vcpu_count,
-           ranked.ram_mb, ranked.disk_gb, ranked.monthly_cost_usd, ranked.hourly_cost_usd
+           ranked.ram_mb, ranked.disk_gb, ranked.monthly_cost_usd, ranked.hourly_cost_usd, ranked.is_regional_price
     from ranked
     join regions r using (region_id)
     where ranked.rank_in_region = 1
