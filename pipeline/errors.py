@@ -28,8 +28,16 @@ class NoCatalogError(CatalogError):
     """No published catalog yet."""
 
 
-class UnknownRegionError(CatalogError):
+class UnknownChoiceError(CatalogError):
+    """A value (region, plan type, plan) the catalog does not know; the message names the valid ones."""
+
+
+class UnknownRegionError(UnknownChoiceError):
     """A region id that the catalog does not know."""
+
+
+class HistoryRangeError(CatalogError):
+    """A moment before the history starts; the message says when it starts."""
 
 
 class WriterBusyError(CatalogError):

@@ -19,10 +19,31 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def parse_decimal(text: str) -> Decimal:
+    """A finite amount >= 0 (`nan`, `inf` and negatives are refused: they would match nothing or all)."""
     try:
-        return Decimal(text)
+        value = Decimal(text.strip())
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"expected an amount >= 0, e.g. 20 or 7.50, got {text!r}")
+    return value
+
+
+def catalog_id(text: str) -> str:
+    """Region ids, plan types and plan ids are lower case in the catalog: FRA means fra."""
+    return text.strip().lower()
+
+
+def duration(text: str) -> str:
+    """Validated at parse time, so a malformed duration is a usage error (exit 2), kept as text."""
+    from pipeline.durations import parse_duration
+    from pipeline.errors import ConfigError
+
+    try:
+        parse_duration(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def non_negative_int(text: str) -> int:
@@ -31,8 +52,18 @@ def non_negative_int(text: str) -> int:
     return int(text)
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="data directory (default ./data or $VULTR_CATALOG_DATA_DIR)")
+DATA_DIR_HELP = "data directory (default ./data or $VULTR_CATALOG_DATA_DIR)"
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def add_data_dir(parser: argparse.ArgumentParser, help: str = DATA_DIR_HELP) -> None:
+    # SUPPRESS: when not given after the command, the value given before it (or None) stays
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS, help=help)
 
 
 def add_collect_options(parser: argparse.ArgumentParser) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from contextlib import closing
 
@@ -17,17 +18,26 @@ log = logging.getLogger(__name__)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from pipeline.service.alerts import load_rules
     from pipeline.service.schedule import collect_once
 
     kind = "stock" if args.stock else "full"
-    result = collect_once(collect_settings(args), at=args.at, accept_anomalies=args.accept_anomalies,
-                          alerts=load_rules(args.alerts), kind=kind)
+    settings = collect_settings(args)
+    result = collect_once(settings, at=args.at, accept_anomalies=args.accept_anomalies,
+                          alerts=checked_rules(args.alerts, settings.data_dir), kind=kind)
     baseline = " (baseline)" if result.is_baseline else ""
     label = " stock" if args.stock else ""
     print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "
           f"{result.change_count} changes, {result.elapsed_s:.1f}s")
     return 0
+
+
+def checked_rules(path: str | None, data_dir: object):
+    """The alert rules file (flag or $VULTR_CATALOG_ALERTS), checked against the published catalog."""
+    from pipeline.service.alerts import check_rules_against_catalog, load_rules
+
+    config = load_rules(path)
+    check_rules_against_catalog(config, data_dir)
+    return config
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -47,9 +57,10 @@ def note_demo_data(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def cmd_cheapest(args: argparse.Namespace) -> int:
+    min_ram_mb = args.min_ram_mb if args.min_ram_gb is None else math.ceil(args.min_ram_gb * 1024)
     plan_filter = queries.PlanFilter(
         region_id=args.region or queries.ANY_REGION, plan_type=args.type, min_vcpu=args.min_vcpu,
-        min_ram_mb=args.min_ram_mb, min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
+        min_ram_mb=min_ram_mb, min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
         in_stock_only=not args.include_sold_out, at=args.at, continent=args.continent, gpu_type=args.gpu_type,
         min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor)
     with queries.catalog(args.data_dir) as con:
@@ -85,9 +96,11 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from pipeline.cli.progress import progress_bar
     from pipeline.warehouse.rebuild import rebuild
 
-    result = rebuild(collect_settings_dir(args))
+    with progress_bar("rebuild", "snapshots") as progress:
+        result = rebuild(collect_settings_dir(args), progress)
     print(f"rebuilt from raw: {result.snapshots} snapshots ({result.applied} applied), "
           f"{result.changes} changes, {result.seconds:.1f}s")
     return 0
@@ -104,7 +117,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from pipeline.service.alerts import load_rules
     from pipeline.durations import parse_duration
     from pipeline.service.schedule import ScheduleSpec, run_schedule
 
@@ -115,8 +127,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     spec = ScheduleSpec(every_s=parse_duration(args.every) if args.every else None, cron=args.cron,
                         jitter_s=parse_duration(args.jitter) if args.jitter else 0.0,
                         stock_every_s=parse_duration(args.stock_every) if args.stock_every else None)
-    return run_schedule(collect_settings(args), spec, accept_anomalies=args.accept_anomalies,
-                        alerts=load_rules(args.alerts))
+    settings = collect_settings(args)
+    return run_schedule(settings, spec, accept_anomalies=args.accept_anomalies,
+                        alerts=checked_rules(args.alerts, settings.data_dir))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -130,9 +143,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
-    from pipeline.service.alerts import load_rules, test_rules
+    from pipeline.service.alerts import test_rules
 
-    frame = test_rules(load_rules(args.rules), args.data_dir)
+    frame = test_rules(checked_rules(args.rules, args.data_dir), args.data_dir)
     print(render(frame, args.format))
     return 0
 
@@ -140,7 +153,10 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
 def cmd_fake_api(args: argparse.Namespace) -> int:
     from pipeline.fakeapi import serve_forever
 
-    serve_forever(args.host, args.port, seed_fleet=args.seed_fleet)
+    def announce(base_url: str) -> None:
+        print(f"fake Vultr API at {base_url} (v2: {base_url}/v2, v1: {base_url}/v1); Ctrl-C stops it", flush=True)
+
+    serve_forever(args.host, args.port, seed_fleet=args.seed_fleet, announce=announce)
     return 0
 
 
@@ -157,6 +173,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.cli.progress import progress_bar
     from pipeline.service.demo import run_demo
 
-    return run_demo(args.port, args.days, serve_app=not args.no_serve, data_dir=args.data_dir)
+    with progress_bar("demo history", "snapshots") as progress:  # the bar closes itself when complete
+        return run_demo(args.port, args.days, serve_app=not args.no_serve, data_dir=args.data_dir,
+                        progress=progress, step_h=args.step_hours, reuse=not args.fresh)

@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vultr-catalog", description="Snapshot Vultr's public catalog into DuckDB and ask it questions.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
+    parser.add_argument("--data-dir", help=cli.DATA_DIR_HELP + "; also accepted after the command")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _export, _schedule,
                 _status, _alerts):
@@ -41,11 +42,13 @@ def _sql(commands) -> None:
 
 def _cheapest(commands) -> None:
     p = commands.add_parser("cheapest", help="cheapest plans in stock in a region (or anywhere), at its price")
-    p.add_argument("--region", help='region id, e.g. fra; "any" searches every region')
+    p.add_argument("--region", type=cli.catalog_id, help='region id, e.g. fra; "any" searches every region')
     p.add_argument("--continent", help="only regions on this continent, e.g. Europe (implies --region any)")
-    p.add_argument("--type", help="plan type, e.g. vc2, vhf, vdc, vhp, vcg, vbm")
+    p.add_argument("--type", type=cli.catalog_id, help="plan type, e.g. vc2, vhf, vdc, vhp, vcg, vbm")
     p.add_argument("--min-vcpu", type=cli.non_negative_int, default=0)
-    p.add_argument("--min-ram-mb", type=cli.non_negative_int, default=0)
+    ram = p.add_mutually_exclusive_group()
+    ram.add_argument("--min-ram-mb", type=cli.non_negative_int, default=0)
+    ram.add_argument("--min-ram-gb", type=cli.parse_decimal, help="minimum RAM in GB (1 GB = 1024 MB)")
     p.add_argument("--min-disk-gb", type=cli.non_negative_int, default=0)
     p.add_argument("--max-monthly-cost", type=cli.parse_decimal, help="maximum monthly price in USD")
     p.add_argument("--gpu-type", help="GPU model as the API names it, e.g. NVIDIA_A16, NVIDIA_H100")
@@ -96,9 +99,13 @@ def _demo(commands) -> None:
     p = commands.add_parser("demo", help="emulator + collect + dashboard, all local")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--days", type=cli.non_negative_int, default=0,
-                   help="simulate this many days of hourly history first (0 = one snapshot now)")
+                   help="simulate this many days of history first (0 = one snapshot now)")
+    p.add_argument("--step-hours", type=cli.positive_int, default=12,
+                   help="hours between snapshots older than a day (default 12; 1 = hourly throughout)")
+    p.add_argument("--fresh", action="store_true",
+                   help="rebuild the history even if the one in the directory was built by this same code")
     p.add_argument("--no-serve", action="store_true", help="build the demo data, do not start the app")
-    p.add_argument("--data-dir", help="demo data directory (default ./data/demo)")
+    cli.add_data_dir(p, help="demo data directory (default ./data/demo)")
     p.set_defaults(handler=handlers.cmd_demo)
 
 
@@ -120,10 +127,11 @@ def _export(commands) -> None:
 def _schedule(commands) -> None:
     p = commands.add_parser("schedule", help="collect now and then on a schedule, until SIGTERM/SIGINT")
     when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--every", metavar="DURATION", help="interval between runs, e.g. 30s, 15m, 1h")
+    when.add_argument("--every", metavar="DURATION", type=cli.duration, help="interval between runs, e.g. 30s, 15m, 1h")
     when.add_argument("--cron", metavar="EXPR", help='crontab expression in UTC, e.g. "*/15 * * * *"')
-    p.add_argument("--jitter", metavar="DURATION", help="delay each run by a random 0..DURATION (whole seconds)")
-    p.add_argument("--stock-every", metavar="DURATION",
+    p.add_argument("--jitter", metavar="DURATION", type=cli.duration,
+                   help="delay each run by a random 0..DURATION (whole seconds)")
+    p.add_argument("--stock-every", metavar="DURATION", type=cli.duration,
                    help="also poll only availability this often between full collections, e.g. 1m")
     cli.add_collect_options(p)
     cli.add_alert_options(p)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -257,9 +258,24 @@ def _origin(url: str) -> str:
 
 
 def _describe_exception(exc: requests.RequestException) -> str:
-    text = str(exc)
+    text = _one_line(str(exc))
     if "Read timed out" in text or "ReadTimeoutError" in text:
         return "read timed out (after retries)"
     if isinstance(exc, requests.ConnectionError):
-        return f"connection failed (after retries): {text[:200]}"
-    return f"{type(exc).__name__}: {text[:200]}"
+        return f"connection failed (after retries): {_root_cause(exc)}"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason urllib3 gives (`[Errno 111] Connection refused`), whole, on one line:
+    `Max retries exceeded ... (Caused by NewConnectionError(...))` is a nest of reprs."""
+    reason: object = exc.args[0] if exc.args else exc
+    while getattr(reason, "reason", None) is not None:  # MaxRetryError -> NewConnectionError
+        reason = reason.reason
+    text = _one_line(str(reason))
+    text = re.sub(r"<[\w.]+ object at 0x[0-9a-f]+>: ", "", text)  # HTTPConnection(...) object reprs
+    return text or type(reason).__name__
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -271,9 +271,12 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 8080, **kwargs: Any) -> None:
-    """Run the emulator in the foreground until interrupted (CLI ``fake-api``)."""
+def serve_forever(host: str = "127.0.0.1", port: int = 8080, announce: Any = None, **kwargs: Any) -> None:
+    """Run the emulator in the foreground until interrupted (CLI ``fake-api``); ``announce(base_url)``
+    is called once it listens (the CLI prints it)."""
     api = FakeVultr(**kwargs).start(host=host, port=port)
+    if announce is not None:
+        announce(api.base_url)
     logger.info("fake Vultr API serving at %s (v2: %s/v2, v1: %s/v1)",
                 api.base_url, api.base_url, api.base_url)
     try:

@@ -13,7 +13,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import default_data_dir
-from pipeline.errors import CatalogError, NoCatalogError, UnknownRegionError, first_line
+from pipeline.errors import (CatalogError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
+                             UnknownRegionError, first_line)
 from pipeline.paths import catalog_path
 from pipeline.sql import load_sql
 
@@ -85,13 +86,16 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
     if region_id is not None:
         check_region(con, region_id, at)
+    elif f.at is not None:
+        check_history_covers(con, at)
     if f.continent is not None:
         check_continent(con, f.continent, at)
+    check_plan_type(con, f.plan_type, at)
     params = {"ts": at, "region_id": region_id, "continent": f.continent, "plan_type": f.plan_type,
               "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
               "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
               "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
-    return frame(con, load_sql("queries/sql/cheapest.sql"), params)
+    return with_hourly_estimate(frame(con, load_sql("queries/sql/cheapest.sql"), params))
 
 
 def check_continent(con: duckdb.DuckDBPyConnection, continent: str, at: datetime | None = None) -> None:
@@ -110,9 +114,44 @@ def region_ids(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> li
 
 
 def check_region(con: duckdb.DuckDBPyConnection, region_id: str, at: datetime | None = None) -> None:
+    """UnknownRegionError naming the regions of that moment; before the history starts, say when it does."""
     known = region_ids(con, at)
+    if not known and at is not None:
+        check_history_covers(con, at)
     if region_id not in known:
         raise UnknownRegionError(f"unknown region {region_id!r}; regions: {', '.join(known) or '(none)'}")
+
+
+def plan_types(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:
+    at = at or datetime.now(timezone.utc)
+    rows = con.execute("select distinct plan_type from plans_at(cast(? as timestamptz)) "
+                       "where plan_type is not null order by plan_type", [at])
+    return [r[0] for r in rows.fetchall()]
+
+
+def check_plan_type(con: duckdb.DuckDBPyConnection, plan_type: str | None, at: datetime | None = None) -> None:
+    """UnknownChoiceError naming the plan types of that moment (None = any type, always fine)."""
+    if plan_type is None:
+        return
+    known = plan_types(con, at)
+    if plan_type not in known:
+        raise UnknownChoiceError(f"unknown plan type {plan_type!r}; types: {', '.join(known) or '(none)'}")
+
+
+def history_start(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the first successful snapshot was taken (None without one)."""
+    value = con.execute("select min(started_at) from snapshots where status = 'ok'").fetchall()[0][0]
+    return value
+
+
+def check_history_covers(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
+    """A moment before the first snapshot has no catalog: say when the history starts."""
+    start = history_start(con)
+    if start is None:
+        raise NoCatalogError("the catalog has no successful snapshot yet: run `vultr-catalog collect` first")
+    if at < start:
+        raise HistoryRangeError(f"no history at {at:%Y-%m-%d %H:%M:%S}Z: the history starts at "
+                                f"{start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z; use --at from then on")
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:

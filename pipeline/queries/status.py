@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from pipeline.durations import format_duration
+from pipeline.errors import NoCatalogError
 from pipeline.lock import is_locked, read_holder
 from pipeline.secrets import scrub
 from pipeline.paths import STATE_FILE, catalog_path, state_path
@@ -63,6 +64,9 @@ def _parse_time(value: Any) -> datetime | None:
 
 def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[str, Any]:
     """Everything `status` shows, as a JSON-ready dict (times ISO-8601 UTC, ages in seconds)."""
+    if not Path(data_dir).is_dir():
+        raise NoCatalogError(f"no data directory at {data_dir}: nothing has been collected there "
+                             "(check --data-dir, or run `vultr-catalog collect` first)")
     now = now or datetime.now(timezone.utc)
     state = read_state(data_dir)
     catalog = _catalog_facts(data_dir)

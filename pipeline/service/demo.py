@@ -1,8 +1,8 @@
 """`vultr-catalog demo`: the bundled emulator + simulated history + the dashboard, all local.
 
 The emulator's living timeline evolves the recorded catalog over simulated time; the collector
-visits it hour by hour on a simulated clock (`X-Fake-Now`), so a month of history takes minutes,
-not a month. Everything it writes is demo data and is labelled so (snapshots.is_simulated).
+visits it on a simulated clock (`X-Fake-Now`), hourly over the last day and every few hours
+before, so a month of history takes seconds, not a month. Everything it writes is demo data and is labelled so (snapshots.is_simulated).
 """
 from __future__ import annotations
 
@@ -38,25 +38,27 @@ class DemoSummary:
     first_at: datetime
     last_at: datetime
     seconds: float
+    is_reused: bool = False
 
 
-def demo_times(days: int, end_at: datetime | None = None) -> list[datetime]:
-    """Hourly instants ending at end_at (default: this hour), days*24 + 1 of them."""
+def demo_times(days: int, end_at: datetime | None = None, step_h: int = 1, hourly_h: int = 24) -> list[datetime]:
+    """Instants ending at end_at (default: this hour): hourly over the last `hourly_h` hours, every
+    `step_h` hours before that, back to `days` days ago (step_h=1: hourly throughout)."""
     end = (end_at or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
-    return [end - HOUR * (days * 24 - h) for h in range(days * 24 + 1)]
+    hours_back = [h for h in range(days * 24, -1, -1) if h <= hourly_h or h % max(step_h, 1) == 0]
+    return [end - HOUR * h for h in hours_back]
 
 
 def build_demo_history(data_dir: Path, days: int, end_at: datetime | None = None, seed: int = 0,
-                       progress: Callable[[int, int], None] | None = None) -> DemoSummary:
-    """Wipe data_dir's warehouse and collect hourly snapshots of the living emulator into it;
-    `progress(done, total)` is called after each simulated day."""
-
+                       progress: Callable[[int, int], None] | None = None, step_h: int = 1) -> DemoSummary:
+    """Wipe data_dir's warehouse and collect snapshots of the living emulator into it (see
+    demo_times); `progress(done, total)` is called after each snapshot."""
     started = time.perf_counter()
-    times = demo_times(days, end_at)
+    times = demo_times(days, end_at, step_h)
     with collector_lock(data_dir, "demo"):
         refuse_real_data(Path(data_dir))
         (Path(data_dir) / warehouse.WAREHOUSE_FILE).unlink(missing_ok=True)
-        changes = _collect_timeline(Path(data_dir), times, seed, progress)
+        changes = _collect_timeline(Path(data_dir), times, times[0], seed, progress, drift_at(times))
     summary = DemoSummary(Path(data_dir), len(times), changes, times[0], times[-1], time.perf_counter() - started)
     log.info("demo history: %d snapshots, %d changes, %.1fs", summary.snapshots, changes, summary.seconds)
     return summary
@@ -79,39 +81,45 @@ def refuse_real_data(data_dir: Path) -> None:
                            "use another --data-dir (default data/demo)")
 
 
-def _collect_timeline(data_dir: Path, times: list[datetime], seed: int,
-                      progress: Callable[[int, int], None] | None) -> int:
-    """Hourly snapshots of the emulator's living timeline into data_dir; publish once at the end."""
+def drift_at(times: list[datetime]) -> datetime | None:
+    """The API starts sending a field the model does not know half-way: the demo shows schema drift."""
+    return times[len(times) // 2] if len(times) > 1 else None
+
+
+def _collect_timeline(data_dir: Path, times: list[datetime], start_at: datetime, seed: int,
+                      progress: Callable[[int, int], None] | None, drift: datetime | None) -> int:
+    """Snapshots of the emulator's living timeline (which began at start_at) into data_dir; publish
+    once at the end."""
     from pipeline.fakeapi import FakeVultr, Timeline
 
-    # the API starts sending a field the model does not know half-way: the demo shows schema drift
-    drift_at = times[len(times) // 2] if len(times) > 1 else None
-    timeline = Timeline(seed=seed, start_at=times[0], drift_at=drift_at)
+    timeline = Timeline(seed=seed, start_at=start_at, drift_at=drift)
     changes = 0
     with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
         settings = Settings(data_dir=data_dir, base_url=api.base_url + "/v2", requests_per_second=1000)
         with warehouse.open_warehouse(data_dir) as con, new_session(settings) as session:
             for done, at in enumerate(times, start=1):
                 changes += collect_into(con, settings, at=at, session=session).change_count
-                if progress and (done % 24 == 0 or done == len(times)):
+                if progress:
                     progress(done, len(times))
             publish(con, data_dir)
     return changes
 
 
-def _print_progress(done: int, total: int) -> None:
-    print(f"  {done}/{total} snapshots", flush=True)
+def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | Path | None = None,
+             progress: Callable[[int, int], None] | None = None, step_h: int = 1, reuse: bool = True) -> int:
+    """Build (or reuse and bring up to this hour) the demo history, then serve the dashboard on it."""
+    from pipeline.service.demo_cache import prepare_demo_history
 
-
-def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | Path | None = None) -> int:
     target = Path(data_dir) if data_dir else DEMO_DATA_DIR
-    print(f"building {days} days of simulated hourly history from the bundled emulator into {target} ...")
-    summary = build_demo_history(target, days, progress=_print_progress)
-    print(f"demo data (simulated by the bundled emulator): {summary.snapshots} hourly snapshots, "
+    summary = prepare_demo_history(target, days, step_h=step_h, reuse=reuse, progress=progress)
+    how = "reused and brought up to date" if summary.is_reused else "built"
+    if summary.is_reused:
+        print(f"reused the demo history in {target} (built by this same code; --fresh rebuilds it)")
+    print(f"demo data (simulated by the bundled emulator): {summary.snapshots} snapshots, "
           f"{summary.changes} changes, {summary.first_at:%Y-%m-%d %H:%M} to {summary.last_at:%Y-%m-%d %H:%M} UTC,"
-          f" built in {summary.seconds:.0f}s in {target}")
+          f" {how} in {summary.seconds:.0f}s in {target}")
     print(f"try: vultr-catalog cheapest --region fra --type vhf --data-dir {target}")
     if not serve_app:
         return 0
-    print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)")
+    print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)", flush=True)
     return serve(target, port)

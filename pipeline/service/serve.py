@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from pipeline.config import default_data_dir
+
+log = logging.getLogger(__name__)
 
 
 def app_script() -> Path:
@@ -43,17 +47,48 @@ def app_env(data_dir: Path | str | None, fleet: dict[str, str] | None = None) ->
 
 def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
               fleet: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet))
+    """Streamlit in its own process group (start_new_session), so stopping it stops all of it."""
+    return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet), start_new_session=True)
+
+
+def stop_app(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 10.0) -> int:
+    """Send sig to the app's process group, wait, then SIGKILL the group if it is still there."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        log.warning("the dashboard did not stop within %.0fs; killing it", timeout_s)
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
 
 
 def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
           fleet: dict[str, str] | None = None) -> int:
-    """Run the app in the foreground until interrupted; return its exit code. With ``fleet``
-    (api_version, base_url) the app also shows "Your fleet"."""
+    """Run the app until it exits or this process gets SIGTERM/SIGINT, which is forwarded to the app's
+    process group: a stopped `serve` (or `demo`) never leaves an orphan dashboard serving. With
+    ``fleet`` (api_version, base_url) the app also shows "Your fleet"."""
     process = start_app(data_dir, port, host, fleet)
+    received: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise _Stop
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
+    except _Stop:
+        stop_app(process, received[-1])
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if process.poll() is None:  # any other way out (an error) must not leave the app behind
+            stop_app(process)
+
+
+class _Stop(Exception):
+    """Raised by the signal handler to leave process.wait()."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,24 +28,25 @@ class RebuildResult:
     seconds: float
 
 
-def rebuild(data_dir: Path) -> RebuildResult:
+def rebuild(data_dir: Path, progress: Callable[[int, int], None] | None = None) -> RebuildResult:
     """Empty every history table and catalog_changes, replay every applied snapshot in order, publish.
-    Holds the single-writer lock; all or nothing (one transaction)."""
+    Holds the single-writer lock; all or nothing (one transaction). `progress(done, total)` follows
+    the replay, snapshot by snapshot."""
     started = time.perf_counter()
     if not warehouse.warehouse_path(data_dir).exists():
         raise CatalogError(f"no warehouse in {data_dir}: nothing to rebuild (run `vultr-catalog collect` first)")
     with collector_lock(data_dir, "rebuild"), warehouse.open_warehouse(data_dir) as con:
-        result = replay(con)
+        result = replay(con, progress)
         publish(con, data_dir)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
+def replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None = None) -> RebuildResult:
     """In one transaction: a failure half-way leaves the history exactly as it was."""
     con.execute("begin")
     try:
-        result = _replay(con)
+        result = _replay(con, progress)
     except BaseException:
         con.execute("rollback")
         raise
@@ -52,7 +54,7 @@ def replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
     return result
 
 
-def _replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
+def _replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None) -> RebuildResult:
     for entity in history.ENTITIES:
         con.execute(f"delete from {entity.history}")
     con.execute("delete from catalog_changes")
@@ -60,10 +62,13 @@ def _replay(con: duckdb.DuckDBPyConnection) -> RebuildResult:
     con.execute("delete from api_fields")
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = 'ok'"))
     applied = 0
-    for snapshot_id, api_version, kind, started_at in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall():
+    replayed = con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall()
+    for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):
         result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,
                                 own_transaction=False, kind=kind)
         applied += result.is_applied  # the same test as when collected: answers equal to the applied ones
+        if progress:
+            progress(done, len(replayed))
     changes = fetch_value(con, "select count(*) from catalog_changes")
     log.info("rebuild: %d snapshots, %d applied, %d changes", snapshots, applied, changes)
     return RebuildResult(snapshots, applied, int(changes), 0.0)

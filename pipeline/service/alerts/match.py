@@ -54,7 +54,8 @@ def alert_text(m: dict[str, Any]) -> str:
              ("plan_location", "added"): "now offered", ("plan_location", "removed"): "no longer offered"}
     verb = verbs.get((m["entity"], m["change_type"]), f"{m['entity'].replace('_', ' ')} {m['change_type']}")
     if m["change_type"] == "changed" and m.get("field"):
-        verb += f": {m['field']} {m['old_value']} -> {m['new_value']}"
+        old, new = (_value_text(m["field"], m[k]) for k in ("old_value", "new_value"))
+        verb += f": {m['field']} {old} -> {new}"
     demo = " [demo data]" if m.get("is_simulated") else ""
     return f"{subject} {verb}{where}{demo}"
 
@@ -102,6 +103,16 @@ def _is_missing(value: Any) -> bool:
 def _money(value: Any) -> str | None:
     """At least two decimals, no trailing zeros beyond: 5.00, 2.50, 0.003."""
     return None if value is None else money_text(Decimal(value))
+
+
+def _value_text(field: str, value: Any) -> str:
+    """A money field's old/new value as money ($5.00, not 5.000000); anything else as stored."""
+    if value is None or not field.endswith("_usd"):
+        return str(value)
+    try:
+        return "$" + money_text(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
 
 
 def _int(value: Any) -> int | None:

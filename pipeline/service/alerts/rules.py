@@ -18,6 +18,7 @@ CHANGE_TYPES = ("added", "removed", "changed")
 LIST_KEYS = {"entity": "entities", "change_type": "change_types", "field": "fields",
              "plan_id": "plan_ids", "plan_type": "plan_types", "regions": "regions"}
 NUMBER_KEYS = ("min_vcpu", "min_ram_mb")
+CATALOG_ID_KEYS = ("plan_id", "plan_type", "regions")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def _rule(item: dict[str, Any], index: int, path: Path) -> Rule:
     for key, attr in LIST_KEYS.items():
         if key in item:
             values[attr] = _strings(item[key], key, where)
+            if key in CATALOG_ID_KEYS:  # ids are lower case in the catalog: "FRA" means fra
+                values[attr] = tuple(v.strip().lower() for v in values[attr])
     for key in NUMBER_KEYS:
         if key in item:
             values[key] = _whole(item[key], key, where)
