@@ -1,36 +1,16 @@
-"""Pure text helpers for the dashboard: the one-sentence answer, sizes, money and ages."""
+"""Text for the dashboard: the one-sentence answer, ages and change lines, on top of the one formatter
+(pipeline.queries.formatting: money, ratios, RAM in GB, bandwidth in TB, — for missing, plurals)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
 
-from pipeline.queries.output import money_text
+from pipeline.queries.formatting import (MISSING, bandwidth_text, disk_text, is_missing, money, per_unit,
+                                         plural, ram_text, ratio_text, vcpu_text)
 
-HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
-
-
-def money(value: Any) -> str:
-    """$6.00, $0.009 (at least two places, exact)."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    return "$" + money_text(Decimal(value))
-
-
-def ram_text(ram_mb: int) -> str:
-    return f"{ram_mb} MB" if ram_mb < 1024 else f"{ram_mb / 1024:g} GB"
-
-
-def disk_text(disk_gb: Any, disk_count: Any = 1) -> str:
-    if disk_gb is None or pd.isna(disk_gb):
-        return "no disk"
-    count = 1 if disk_count is None or pd.isna(disk_count) else int(disk_count)
-    return f"{count} x {int(disk_gb)} GB" if count > 1 else f"{int(disk_gb)} GB"
-
-
-def vcpu_text(vcpu_count: int) -> str:
-    return f"{vcpu_count} vCPU" if vcpu_count == 1 else f"{vcpu_count} vCPUs"
+__all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe_change", "disk_text", "money",
+           "per_unit", "plural", "ram_text", "ratio_text", "vcpu_text"]
 
 
 def answer_sentence(ranked: pd.DataFrame, place: str, plan_type: str | None, in_stock_only: bool) -> str:
@@ -46,33 +26,38 @@ def answer_sentence(ranked: pd.DataFrame, place: str, plan_type: str | None, in_
             f"{money(top['monthly_cost_usd'])}/month{sold_out}")
 
 
-def hourly_usd(monthly: Any, hourly: Any) -> Decimal | None:
-    """The API's hourly price when it gives one, else monthly / 672 h (Vultr's monthly cap), 4 places."""
-    if hourly is not None and not pd.isna(hourly):
-        return Decimal(hourly)
-    if monthly is None or pd.isna(monthly):
-        return None
-    return (Decimal(monthly) / HOURS_PER_MONTH_CAP).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
 def age_text(age_s: float | None) -> str:
     if age_s is None:
         return "never"
     minutes = int(max(age_s, 0) // 60)
     if minutes < 60:
-        return f"{minutes} min ago"
+        return f"{plural(minutes, 'minute')} ago"
     hours = minutes // 60
-    return f"{hours} h {minutes % 60} min ago" if hours < 48 else f"{hours // 24} days ago"
+    if hours < 48:
+        return f"{plural(hours, 'hour')} {plural(minutes % 60, 'minute')} ago"
+    return f"{plural(hours // 24, 'day')} ago"
+
+
+def value_text(field: Any, value: Any) -> str:
+    """A changed field's value: money as money ($5.50), the rest as stored, — when missing."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(field, str) and field.endswith("_usd"):
+        try:
+            return money(value)
+        except ArithmeticError:
+            return str(value)
+    return str(value)
 
 
 def describe_change(entity: str, entity_id: str, region_id: Any, change_type: str, field: Any,
                     old_value: Any, new_value: Any) -> str:
     """One readable line per catalog_changes row ('vhf-1c-1gb sold out in fra')."""
-    where = "" if region_id is None or pd.isna(region_id) else f" in {region_id}"
+    where = "" if is_missing(region_id) else f" in {region_id}"
     if entity == "availability":
         return f"{entity_id} {'in stock' if change_type == 'added' else 'sold out'}{where}"
     if entity == "plan_location":
         return f"{entity_id} {'now offered' if change_type == 'added' else 'no longer offered'}{where}"
     if change_type == "changed":
-        return f"{entity} {entity_id}: {field} {old_value} -> {new_value}"
+        return f"{entity} {entity_id}: {field} {value_text(field, old_value)} -> {value_text(field, new_value)}"
     return f"{entity} {entity_id} {change_type}{where}"

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pathlib import Path
+
 from app import data, ui
 
-st.set_page_config(page_title="vultr-catalog", page_icon=":material/cloud:", layout="wide")
+# a local file: a :material/...: or emoji page icon makes the browser fetch it from a CDN
+ICON = Path(__file__).resolve().parent / "icon.png"
+st.set_page_config(page_title="vultr-catalog", page_icon=str(ICON), layout="wide")
 
 PAGES = {
     "Find": [

@@ -2,8 +2,6 @@
 filters that change the answer, URL parameters honoured both ways, bad links explained."""
 from __future__ import annotations
 
-import re
-
 import shutil
 import threading
 import time
@@ -16,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import data
-from app.formatting import answer_sentence, money
+from app.formatting import answer_sentence
 from pipeline import queries
 from pipeline.service.demo import build_demo_history
 
@@ -67,11 +65,8 @@ def answer(at: AppTest) -> str:
 
 
 def ranking(at: AppTest) -> pd.DataFrame:
-    """The finder's ranked table, parsed back from the markdown table the page draws."""
-    source = next(t for t in texts(at) if t.startswith("| rank |"))
-    lines = [line.strip().strip("|") for line in source.splitlines()]
-    split = [[re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line)] for line in lines]
-    return pd.DataFrame(split[2:], columns=split[0])
+    """The finder's ranked grid (the display frame: floats that the column_config formats)."""
+    return at.dataframe[0].value
 
 
 def expected_answer(demo_dir: Path, region: str, plan_type: str | None, **filters) -> str:
@@ -107,20 +102,21 @@ def test_shared_link_shows_the_cli_answer(demo_env):
     with queries.catalog(demo_env) as con:
         ranked = queries.cheapest(con, queries.PlanFilter("fra", "vhf"))
     assert table["plan_id"].tolist() == ranked["plan_id"].tolist()
-    assert {"$/month", "$/hour", "$/vCPU", "$/GB RAM"} <= set(table.columns)
-    assert table["$/month"].iloc[0] == money(ranked["monthly_cost_usd"].iloc[0])
-    assert table["$/hour"].str.match(r"^\$\d+\.\d+$").all()
+    assert {"price", "price_per_vcpu", "price_per_gb_ram", "ram_gb", "bandwidth_tb"} <= set(table.columns)
+    assert table["price"].iloc[0] == float(ranked["monthly_cost_usd"].iloc[0])
+    assert table["ram_gb"].iloc[0] == ranked["ram_mb"].iloc[0] / 1024
 
 
 def test_all_url_parameters_are_read_on_load(demo_env):
-    at = run_app(region="fra", type="vc2", min_vcpu="2", min_ram_mb="4096", min_disk_gb="50", max_price="100",
+    at = run_app(region="fra", type="vc2", min_vcpu="2", min_ram_gb="4", min_disk_gb="50", max_price="100",
                  stock="offered")
     assert answer(at) == expected_answer(demo_env, "fra", "vc2", min_vcpu=2, min_ram_mb=4096, min_disk_gb=50,
                                          max_monthly_cost_usd=100, in_stock_only=False)
-    assert at.number_input(key="finder.min_ram_mb").value == 4096
+    assert at.number_input(key="finder.min_ram_gb").value == 4
     assert at.radio(key="finder.stock").value == "offered"
     table = ranking(at)
-    assert len(table) > 0 and (table["vCPUs"].astype(int) >= 2).all() and (table["RAM (GB)"].astype(float) >= 4).all()
+    assert len(table) > 0 and (table["vcpu_count"] >= 2).all() and (table["ram_gb"] >= 4).all()
+    assert run_app(region="fra", min_ram_mb="4096").number_input(key="finder.min_ram_gb").value == 4  # old links
 
 
 def test_changing_a_filter_changes_the_answer_and_the_url(demo_env):
@@ -156,6 +152,29 @@ def test_unknown_region_in_the_link_lists_the_regions(demo_env):
     assert "fra" in at.error[0].value and "ams" in at.error[0].value
     at.selectbox(key="finder.region").select("fra").run()
     assert not at.error and "in Frankfurt:" in answer(at)
+
+
+def test_bad_link_values_are_explained_not_dropped(demo_env):
+    at = run_app(region="FRA", type="VHFF", max_price="abc", min_vcpu="nan")
+    errors = " ".join(e.value for e in at.error)
+    assert "Unknown plan type 'VHFF' in the link; plan types: any, " in errors and "vhf" in errors
+    assert "Ignored max_price='abc'" in errors and "Ignored min_vcpu='nan'" in errors
+    assert "in Frankfurt:" in answer(at)  # FRA is fra
+    assert run_app(region="fra", type="VHF").selectbox(key="finder.type").value == "vhf"
+
+
+def test_plan_search_and_hourly_toggle(demo_env):
+    at = run_app(region="fra", q="4gb")
+    table = ranking(at)
+    assert len(table) > 0 and table["plan_id"].str.contains("4gb").all()
+    at = run_app(region="fra", per="hour")
+    table = ranking(at)
+    with queries.catalog(demo_env) as con:
+        ranked = queries.cheapest(con, queries.PlanFilter("fra"))
+    api = ranked["hourly_cost_usd"].notna().tolist()
+    assert table["hourly_source"].tolist() == ["API" if a else "≈ estimate" for a in api]
+    assert not table["price"].isna().any() and table["price"].max() < 10  # dollars per hour
+    assert at.query_params["per"] == "hour"
 
 
 def test_availability_type_filter_from_the_url_and_on_change(demo_env):

@@ -16,6 +16,7 @@ from pipeline.config import default_data_dir
 from pipeline.errors import (CatalogError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
                              UnknownRegionError, first_line)
 from pipeline.paths import catalog_path
+from pipeline.queries.pricing import with_hourly_estimate
 from pipeline.sql import load_sql
 
 

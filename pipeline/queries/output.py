@@ -8,14 +8,9 @@ from decimal import Decimal
 
 import pandas as pd
 
+from pipeline.queries.formatting import money_text, per_unit_text
+
 FORMATS = ("table", "csv", "json")
-
-
-def money_text(value: Decimal) -> str:
-    """Exact decimal text with at least two places: 6.000000 -> 6.00, 0.003000 -> 0.003."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 def _cell(value: object) -> object:
@@ -54,9 +49,13 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 
 def to_table(frame: pd.DataFrame) -> str:
+    """For reading: missing is `—`, ratios (`*_per_*` columns) at 2-3 decimals; csv/json stay exact."""
     if frame.empty:
         return "(no rows)"
-    cells = frame.map(lambda v: "" if _cell(v) is None else str(_cell(v)))
+    cells = frame.map(lambda v: "—" if _cell(v) is None else str(_cell(v)))
+    for column in frame.columns:
+        if "_per_" in str(column):
+            cells[column] = [per_unit_text(v) for v in frame[column]]
     widths = [max(len(str(c)), *(len(v) for v in cells[c])) for c in cells.columns]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(cells.columns, widths))]
     lines.append("  ".join("-" * w for w in widths))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline import queries
 from pipeline.service.alerts.rules import AlertConfig, Rule
-from pipeline.queries.output import money_text
+from pipeline.queries.formatting import money_text, ram_text, vcpu_text
 from pipeline.sql import load_sql
 
 PAYLOAD_VERSION = 1
@@ -48,7 +48,7 @@ def alert_text(m: dict[str, Any]) -> str:
     subject = m["entity_id"]
     if m.get("plan_type"):
         price = f", ${_money(m['monthly_cost_usd'])}/mo" if m.get("monthly_cost_usd") is not None else ""
-        subject += f" ({m['plan_type']}, {m['vcpu_count']} vCPU, {m['ram_mb']} MB{price})"
+        subject += f" ({m['plan_type']}, {vcpu_text(m['vcpu_count'])}, {ram_text(m['ram_mb'])}{price})"
     where = f" in {m['region_id']}" if m.get("region_id") and m["entity"] != "region" else ""
     verbs = {("availability", "added"): "back in stock", ("availability", "removed"): "sold out",
              ("plan_location", "added"): "now offered", ("plan_location", "removed"): "no longer offered"}

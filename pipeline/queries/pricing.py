@@ -1,0 +1,33 @@
+"""Prices derived from the catalog's, named so nobody mistakes them for the API's own."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
+ESTIMATE_PLACES = Decimal("0.0001")
+
+
+def estimated_hourly(monthly: object, hourly: object) -> Decimal | None:
+    """monthly / 672 h (Vultr's monthly cap), 4 places, only where the API gives no hourly price."""
+    if not _missing(hourly) or _missing(monthly):
+        return None
+    return (Decimal(str(monthly)) / HOURS_PER_MONTH_CAP).quantize(ESTIMATE_PLACES, ROUND_HALF_UP)
+
+
+def with_hourly_estimate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `estimated_hourly_cost_usd` after hourly_cost_usd: filled only where the API gives no hourly
+    price (hourly_cost_usd stays the API's, null there). The CLI, the dashboard and their downloads
+    all show this one column, so an estimate is marked as one everywhere."""
+    if "hourly_cost_usd" not in frame.columns or "estimated_hourly_cost_usd" in frame.columns:
+        return frame
+    values = [estimated_hourly(m, h) for m, h in zip(frame["monthly_cost_usd"], frame["hourly_cost_usd"])]
+    position = frame.columns.get_loc("hourly_cost_usd") + 1
+    out = frame.copy()
+    out.insert(position, "estimated_hourly_cost_usd", pd.Series(values, index=frame.index, dtype="object"))
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, Decimal) and bool(pd.isna(value)))
