@@ -128,6 +128,11 @@ def changes(entity: str | None = None, region_id: str | None = None, since: date
     return read("changes", entity=entity, region_id=region_id, since=since, until=until, limit=limit)
 
 
+def change_count(entity: str | None = None, region_id: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> int:
+    return read("change_count", entity=entity, region_id=region_id, since=since, until=until)
+
+
 def stock_summary(region_id: str | None = None, plan_id: str | None = None) -> pd.DataFrame:
     return read("stock_summary", region_id=region_id, plan_id=plan_id)
 

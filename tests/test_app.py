@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -178,12 +179,14 @@ def test_plan_search_and_hourly_toggle(demo_env):
 
 
 def test_availability_type_filter_from_the_url_and_on_change(demo_env):
-    at = run_app("app_pages/availability.py", type="vhf")
+    at = run_app("app_pages/availability.py", type="VHF")
     assert at.selectbox(key="availability.type").value == "vhf"
-    matrix = at.dataframe[1].value
+    assert not at.dataframe  # the matrix is drawn once (the chart); the table only on demand
+    at.toggle(key="availability.table").set_value(True).run()
+    matrix = at.dataframe[0].value
     assert set(matrix["plan_type"]) == {"vhf"} and set(matrix["status"]) <= set(queries.STOCK_STATUSES)
-    wide = at.dataframe[0].value
-    assert set(wide.columns) - {"region_id"} == set(matrix["plan_id"])
+    offered = matrix[matrix["status"] != "not_offered"]
+    assert set(matrix["plan_id"]) == set(offered["plan_id"]) and set(matrix["region_id"]) == set(offered["region_id"])
     summary = texts(at)[0]
     at.selectbox(key="availability.type").select("vc2").run()
     assert texts(at)[0] != summary and at.query_params["type"] == "vc2"
@@ -321,3 +324,41 @@ def test_reads_never_fail_while_a_publish_swaps_the_catalog(demo_dir, tmp_path, 
         stop.set()
         thread.join()
     assert reads > 5 and swaps[0] >= 5
+
+
+def test_price_chart_steps_at_the_change_instant():
+    from app.charts import price_points
+
+    t0, t1 = pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-11-14", tz="UTC")
+    history = pd.DataFrame({"valid_from": [t0, t1], "valid_to": [t1, pd.NaT],
+                            "monthly_cost_usd": [Decimal("5.00"), Decimal("5.50")]})
+    points = price_points(history, now=pd.Timestamp("2026-11-30", tz="UTC"))
+    assert list(zip(points["at"], points["monthly_cost_usd"])) == [
+        (t0, 5.0), (t1, 5.0), (t1, 5.5), (pd.Timestamp("2026-11-30", tz="UTC"), 5.5)]  # old ends, then new starts
+
+
+def test_map_labels_never_overlap(demo_env):
+    from app.charts import DOT_R, LABEL_H, LABEL_W_PER_CHAR, place_labels, region_points, to_pixels
+
+    points = region_points(data.regions(), data.region_coordinates(), data.availability_matrix())
+    placed = place_labels(points)
+    boxes = []
+    for label, lon, lat in zip(placed["region_id"], placed["label_longitude"], placed["label_latitude"]):
+        x, y = to_pixels(lon, lat)
+        half = LABEL_W_PER_CHAR * len(label) / 2
+        boxes.append((x - half, y - LABEL_H / 2, x + half, y + LABEL_H / 2))
+    dots = [to_pixels(lon, lat) for lon, lat in zip(placed["longitude"], placed["latitude"])]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] - 1e-6 and b[0] < a[2] - 1e-6 and a[1] < b[3] - 1e-6 and b[1] < a[3] - 1e-6)
+        for x, y in dots:
+            assert not (a[0] < x + DOT_R - 1e-6 and x - DOT_R < a[2] - 1e-6 and a[1] < y + DOT_R - 1e-6
+                        and y - DOT_R < a[3] - 1e-6)
+
+
+def test_change_feed_counts_the_total_not_the_cap(demo_env):
+    at = run_app("app_pages/changes.py")
+    with queries.catalog(demo_env) as con:
+        total = queries.change_count(con)
+    assert texts(at)[0].startswith(f"**{total:,} change")
+    assert len(at.dataframe[0].value) == min(total, 1000)

@@ -1,46 +1,54 @@
-"""Availability: where each plan is in stock, offered but sold out, or not offered; and the regions on a map."""
+"""Availability: where each plan is in stock, offered but sold out, or not offered (one matrix, the
+table on demand); and the regions on a map."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from app import charts, data, ui
+from app.formatting import plural
 
 ANY = "any"
-SYMBOLS = {"in_stock": "●", "sold_out": "○", "not_offered": ""}
 
 
-def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Wide region x plan table: ● in stock, ○ offered but sold out, blank not offered."""
-    wide = matrix.assign(cell=matrix["status"].map(SYMBOLS)).pivot(index="region_id", columns="plan_id", values="cell")
-    order = matrix.drop_duplicates("plan_id").sort_values(["monthly_cost_usd", "plan_id"])["plan_id"].tolist()
-    return wide.reindex(columns=order).reset_index().rename_axis(columns=None)
+def offered_only(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Drop plans offered nowhere and regions offering nothing: empty rows and columns say nothing."""
+    offered = matrix[matrix["status"] != "not_offered"]
+    return matrix[matrix["plan_id"].isin(offered["plan_id"]) & matrix["region_id"].isin(offered["region_id"])]
 
 
 st.title("Availability")
 plan_types = sorted(data.plans()["plan_type"].dropna().unique().tolist())
-ui.seed_from_url("availability.type", "type", ANY, lambda t: t if t in plan_types else ANY)
+ui.seed_choice("availability.type", "type", ANY, [ANY, *plan_types], label="plan type")
+ui.show_link_errors("availability")
 st.selectbox("Plan type", [ANY, *plan_types], key="availability.type")
 plan_type = st.session_state["availability.type"]
 ui.write_url({"type": plan_type}, {"type": ANY})
 
-matrix = data.availability_matrix(None if plan_type == ANY else plan_type)
+everything = data.availability_matrix(None if plan_type == ANY else plan_type)
+matrix = offered_only(everything)
 counts = matrix["status"].value_counts()
-st.markdown(f"**{counts.get('in_stock', 0)}** region x plan pairs in stock, **{counts.get('sold_out', 0)}** "
-            f"offered but sold out, **{counts.get('not_offered', 0)}** not offered "
-            f"({matrix['region_id'].nunique()} regions, {matrix['plan_id'].nunique()} plans).")
+hidden_plans = everything["plan_id"].nunique() - matrix["plan_id"].nunique()
+hidden_regions = everything["region_id"].nunique() - matrix["region_id"].nunique()
+hidden = [plural(n, noun) for n, noun in ((hidden_plans, "plan"), (hidden_regions, "region")) if n]
+st.markdown(f"**{counts.get('in_stock', 0):,}** region x plan pairs in stock, **{counts.get('sold_out', 0):,}** "
+            f"offered but sold out, **{counts.get('not_offered', 0):,}** not offered "
+            f"({plural(matrix['region_id'].nunique(), 'region')}, {plural(matrix['plan_id'].nunique(), 'plan')})."
+            + (f" Not shown: {' and '.join(hidden)} offered nowhere." if hidden else ""))
 
 st.subheader("Region x plan")
-st.caption("● in stock · ○ offered but sold out · blank: not offered")
-ui.table(matrix_table(matrix), f"availability-matrix-{plan_type}")
+st.caption("Blue: in stock · orange: offered but sold out · grey: not offered. Plans cheapest first.")
 st.altair_chart(charts.availability_chart(matrix), width="stretch")
-ui.table(matrix, f"availability-long-{plan_type}")
+if st.toggle("Show as a table", key="availability.table"):
+    ui.table(matrix, f"availability-{plan_type}", column_config={
+        "monthly_cost_usd": st.column_config.NumberColumn("$/month", format="$%.2f")})
 
 st.subheader("Regions on the map")
 regions = data.regions()
 coordinates = data.region_coordinates()
 points = charts.region_points(regions, coordinates, matrix)
-st.altair_chart(charts.region_map(points), width="stretch")
+st.altair_chart(charts.region_map(points), width="content")
 missing = sorted(set(regions["region_id"]) - set(coordinates["region_id"]))
-st.caption("Circle size: plans of this type in stock. Coordinates: app/region_coordinates.csv (city centres, "
-           "see its first line for the source)." + (f" No coordinates for: {', '.join(missing)}." if missing else ""))
+st.caption("Circle size: plans of this type in stock. Land: Natural Earth 1:110m (app/maps). Coordinates: "
+           "app/region_coordinates.csv (city centres, see its first line for the source)."
+           + (f" No coordinates for: {', '.join(missing)}." if missing else ""))

@@ -7,11 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from app import data, ui
-from app.formatting import describe_change
+from app.formatting import describe_change, plural
 
 ANY = "any"
 ENTITIES = ("availability", "plan_location", "plan", "region", "operating_system")
 DEFAULTS = {"entity": ANY, "region": ANY, "since": None, "until": None}
+FEED_LIMIT = 1000  # rows drawn; the count above the feed is the total
+FEED_COLUMNS = {"changed_at": st.column_config.DatetimeColumn("changed at (UTC)", format="YYYY-MM-DD HH:mm"),
+                "old_value": None, "new_value": None}  # in the change text (money as money); in the CSV as stored
 
 
 def day_start(day: date | None) -> datetime | None:
@@ -34,10 +37,11 @@ def region_ratios(summary: pd.DataFrame) -> pd.DataFrame:
 
 st.title("What changed at Vultr")
 region_ids = data.regions()["region_id"].tolist()
-ui.seed_from_url("changes.entity", "entity", ANY, lambda e: e if e in ENTITIES else ANY)
-ui.seed_from_url("changes.region", "region", ANY, lambda r: r if r in region_ids else ANY)
-ui.seed_from_url("changes.since", "since", None, date.fromisoformat)
-ui.seed_from_url("changes.until", "until", None, date.fromisoformat)
+ui.seed_choice("changes.entity", "entity", ANY, [ANY, *ENTITIES], label="entity")
+ui.seed_choice("changes.region", "region", ANY, [ANY, *region_ids], label="region")
+ui.seed_from_url("changes.since", "since", None, date.fromisoformat, label="day (YYYY-MM-DD)")
+ui.seed_from_url("changes.until", "until", None, date.fromisoformat, label="day (YYYY-MM-DD)")
+ui.show_link_errors("changes")
 row = st.columns(4)
 row[0].selectbox("Entity", [ANY, *ENTITIES], key="changes.entity")
 row[1].selectbox("Region", [ANY, *region_ids], key="changes.region")
@@ -50,13 +54,16 @@ ui.write_url({**state, "since": state["since"] and state["since"].isoformat(),
 entity = None if state["entity"] == ANY else state["entity"]
 region_id = None if state["region"] == ANY else state["region"]
 until = day_start(state["until"] + timedelta(days=1)) if state["until"] else None
-changes = data.changes(entity=entity, region_id=region_id, since=day_start(state["since"]), until=until)
+since = day_start(state["since"])
+changes = data.changes(entity=entity, region_id=region_id, since=since, until=until, limit=FEED_LIMIT)
+total = data.change_count(entity=entity, region_id=region_id, since=since, until=until)
 if changes.empty:
     st.markdown("**No changes** match these filters (the first snapshot is a baseline and records none).")
 else:
-    st.markdown(f"**{len(changes)} changes**, newest first; latest at {changes['changed_at'].max():%Y-%m-%d %H:%M} UTC."
-                + (" Showing the newest 1000." if len(changes) >= 1000 else ""))
-ui.table(feed(changes), "changes")
+    shown = f" Showing the newest {len(changes):,}." if total > len(changes) else ""
+    st.markdown(f"**{plural(total, 'change')}**, newest first; latest at "
+                f"{changes['changed_at'].max():%Y-%m-%d %H:%M} UTC.{shown}")
+ui.table(feed(changes), "changes", column_config=FEED_COLUMNS)
 
 st.subheader("In stock per region")
 st.caption("Mean share of the last 30 days each plan a region offered was in stock.")

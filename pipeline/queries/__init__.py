@@ -20,7 +20,7 @@ from pipeline.queries.catalog import (
     snapshots,
 )
 from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as fleet_total_line
-from pipeline.queries.history import changes, price_history, stock_history, stock_summary
+from pipeline.queries.history import change_count, changes, price_history, stock_history, stock_summary
 from pipeline.queries.prices import plan_prices, schema_drift
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
@@ -41,6 +41,6 @@ from pipeline.queries.core import (
 
 __all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start", "plan_types", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
-           "plans", "regions", "snapshots", "changes", "plan_prices", "schema_drift", "price_history",
+           "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
            "stock_history", "stock_summary", "ConsoleError", "ConsoleResult", "open_console", "public_columns",
            "run_console", "fleet_costs", "fleet_totals", "fleet_total_line"]

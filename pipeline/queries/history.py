@@ -33,6 +33,13 @@ def changes(con: duckdb.DuckDBPyConnection, entity: str | None = None, region_id
     return frame(con, load_sql("queries/sql/changes.sql"), params)
 
 
+def change_count(con: duckdb.DuckDBPyConnection, entity: str | None = None, region_id: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None) -> int:
+    """How many catalog_changes rows match (the total, where changes() stops at its limit)."""
+    params = [entity, entity, region_id, region_id, since, since, until, until]
+    return int(frame(con, load_sql("queries/sql/changes_count.sql"), params)["change_count"].iloc[0])
+
+
 def stock_summary(con: duckdb.DuckDBPyConnection, region_id: str | None = None,
                   plan_id: str | None = None) -> pd.DataFrame:
     """Rows of the stock_summary view (one per region x plan ever offered or in stock)."""
