@@ -14,6 +14,7 @@ st.set_page_config(page_title="vultr-catalog", page_icon=str(ICON), layout="wide
 PAGES = {
     "Find": [
         st.Page("app_pages/finder.py", title="Cheapest plan", icon=":material/search:", default=True),
+        st.Page("app_pages/compare.py", title="Compare plans", icon=":material/compare_arrows:"),
         st.Page("app_pages/availability.py", title="Availability", icon=":material/public:"),
     ],
     "History": [

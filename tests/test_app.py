@@ -22,6 +22,7 @@ from pipeline.service.demo import build_demo_history
 APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
 PAGES = {
     "app_pages/finder.py": "Cheapest plan",
+    "app_pages/compare.py": "Compare plans",
     "app_pages/availability.py": "Availability",
     "app_pages/plan_history.py": "Plan history",
     "app_pages/changes.py": "What changed at Vultr",
@@ -362,3 +363,23 @@ def test_change_feed_counts_the_total_not_the_cap(demo_env):
         total = queries.change_count(con)
     assert texts(at)[0].startswith(f"**{total:,} change")
     assert len(at.dataframe[0].value) == min(total, 1000)
+
+
+def test_compare_shows_plans_side_by_side_against_the_first(demo_env):
+    at = run_app("app_pages/compare.py", plans="VC2-1C-1GB,vc2-2c-4gb,atlantis")
+    assert "Unknown plan 'atlantis'" in at.error[0].value
+    table = at.table[0].value
+    assert list(table.columns) == ["vc2-1c-1gb", "vc2-2c-4gb"]
+    assert table.loc["RAM", "vc2-1c-1gb"] == "1 GB" and table.loc["RAM", "vc2-2c-4gb"] == "4 GB (+300%)"
+    assert table.loc["$/month", "vc2-2c-4gb"].startswith("$") and "%)" in table.loc["$/month", "vc2-2c-4gb"]
+    assert at.query_params["plans"] == "vc2-1c-1gb,vc2-2c-4gb"
+
+
+def test_formatter_is_one_and_consistent():
+    from pipeline.queries.formatting import bandwidth_text, money, per_unit, plural, ram_text
+
+    assert [money(Decimal("5.000000")), money(Decimal("0.007000")), money(None)] == ["$5.00", "$0.007", "—"]
+    assert money(Decimal("0.0089"), estimate=True) == "≈$0.0089"
+    assert [per_unit(Decimal("13.3333")), per_unit(Decimal("0.6250"))] == ["$13.33", "$0.625"]
+    assert [ram_text(512), ram_text(4096), bandwidth_text(10240), bandwidth_text(None)] == ["0.5 GB", "4 GB", "10 TB", "—"]
+    assert [plural(1, "change"), plural(1009, "change"), plural(2, "match", "matches")] == ["1 change", "1,009 changes", "2 matches"]

@@ -15,7 +15,7 @@ from typing import Any
 MISSING = "—"
 ESTIMATE = "≈"
 MB_PER_GB = 1024
-GB_PER_TB = 1000  # Vultr quotes transfer in decimal units: 1000 GB is "1 TB" on its price list
+GB_PER_TB = 1024  # Vultr's API gives 1024 GB for the plans its price list calls "1 TB" (10240 -> 10 TB)
 
 
 def is_missing(value: Any) -> bool:
@@ -66,7 +66,7 @@ def ram_text(ram_mb: Any) -> str:
 
 
 def bandwidth_text(bandwidth_gb: Any) -> str:
-    """Monthly transfer in TB: 10240 GB -> 10.24 TB, 500 GB -> 0.5 TB."""
+    """Monthly transfer in TB: 10240 GB -> 10 TB, 512 GB -> 0.5 TB."""
     return MISSING if is_missing(bandwidth_gb) else f"{number_text(int(bandwidth_gb) / GB_PER_TB)} TB"
 
 
