@@ -28,8 +28,9 @@ DEADLINE_MS = 30_000
 # url path -> (screenshot name, text that shows the page has its data)
 PAGES = {
     "?region=fra&type=vhf": ("finder", "Cheapest vhf plan in stock in Frankfurt"),
+    "compare?plans=vc2-1c-1gb,vhf-1c-1gb,vc2-2c-4gb": ("compare", "each against"),
     "availability?type=vhf": ("availability", "region x plan pairs in stock"),
-    "plan_history?plan=vhf-1c-1gb": ("plan-history", "In stock now in"),
+    "plan_history?plan=vc2-1c-1gb": ("plan-history", "In stock now in"),
     "changes": ("changes", "In stock per region"),
     "regions": ("regions", "regions."),
     "operating_systems": ("operating-systems", "operating systems ("),
@@ -131,6 +132,10 @@ def test_unknown_region_link_lists_regions(server, page):
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_renders_in_the_browser_and_is_screenshotted(server, page, path, tmp_path):
     name, text = PAGES[path]
+    external: list[str] = []  # no page may fetch anything from outside (fonts, icons, map data)
+    page.on("request", lambda r: external.append(r.url)
+            if r.url.startswith(("http:", "https:", "ws:", "wss:")) and not r.url.startswith(
+                (server, server.replace("http", "ws"))) else None)
     page.goto(f"{server}/{path}")
     page.get_by_text(text).first.wait_for(timeout=DEADLINE_MS)
     page.wait_for_function(RENDERED_JS, timeout=DEADLINE_MS)
@@ -144,3 +149,4 @@ def test_every_page_renders_in_the_browser_and_is_screenshotted(server, page, pa
     target = folder / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 20_000
+    assert external == []
