@@ -9,7 +9,13 @@ from pipeline.queries.status import collector_status, read_state, render_status,
 from tests.conftest import run_cli
 
 
+def test_status_of_a_missing_data_dir_fails(data_dir):
+    result = run_cli("status", "--data-dir", str(data_dir))
+    assert result.returncode == 1 and result.stderr.startswith("Error: no data directory at ")
+
+
 def test_status_of_an_empty_data_dir(data_dir):
+    data_dir.mkdir()
     result = run_cli("status", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
     assert "last success    none yet" in result.stdout and "collector       not running" in result.stdout
