@@ -263,9 +263,9 @@ def test_hourly_price_without_the_api_value_is_labelled_an_estimate(tmp_path, mo
     with FakeVultr(rate_limit=False).start() as api:
         collect(fast_settings(api, tmp_path, version="v1", requests_per_second=500))
     monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
-    at = run_app("app_pages/finder.py", region="fra", stock="offered")
-    hourly = ranking(at)["$/hour"].tolist()
-    assert hourly and all(h.endswith(" (estimate)") for h in hourly)
+    at = run_app("app_pages/finder.py", region="fra", stock="offered", per="hour")
+    table = ranking(at)
+    assert len(table) and (table["hourly_source"] == "≈ estimate").all() and table["price"].notna().all()
 
 
 def test_sql_console_runs_and_refuses(demo_env):
