@@ -143,3 +143,14 @@ def test_a_drifted_field_is_named_not_fatal(data_dir, capsys):
     assert f"plan field `{DRIFT_FIELD}` since snapshot {ids[2]}" in render_status(status)
     assert main(["status", "--data-dir", str(data_dir)]) == 0
     assert "schema drift" in capsys.readouterr().out
+
+
+def test_cheapest_prices_agree_with_the_plan_prices_view(catalog_dir):
+    with queries.catalog(catalog_dir) as con:
+        ranked = queries.cheapest(con, queries.PlanFilter("any", in_stock_only=False))
+        view = queries.plan_prices(con)
+    merged = ranked.merge(view, on=["plan_id", "region_id"], suffixes=("", "_view"))
+    assert len(merged) == len(ranked) > 0
+    for column in ("monthly_cost_usd", "hourly_cost_usd", "monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd",
+                   "is_regional_price"):
+        assert merged[column].tolist() == merged[f"{column}_view"].tolist(), column

@@ -1,21 +1,25 @@
 -- grain: one row per (plan, region) in stock (or offered) as of $ts where the plan is deployable on demand,
--- at the region's effective price (its override, else the base price); cheapest first.
+-- at the region's effective price (its override, else the base price, as in plan_prices); cheapest first.
 -- Bound by name: ts, region_id (null = every region), continent (null = any), plan_type, min_vcpu,
 -- min_ram_mb, min_disk_gb, max_monthly_cost_usd, in_stock_only, gpu_type, min_gpu_vram_gb, cpu_vendor.
 with plans_then as (
     select * from plans_at(cast($ts as timestamptz))
 ),
-prices_then as (
-    select * from plan_prices_at(cast($ts as timestamptz))
-),
 regions_then as (
     select region_id, city, country, continent from regions_at(cast($ts as timestamptz))
+    where (cast($region_id as varchar) is null or region_id = $region_id)
+      and (cast($continent as varchar) is null or lower(continent) = lower($continent))
 ),
 in_stock as (
-    select region_id, plan_id from availability_at(cast($ts as timestamptz))
+    select region_id, plan_id from availability_at(cast($ts as timestamptz)) semi join regions_then using (region_id)
 ),
 offered as (
-    select region_id, plan_id from plan_locations_at(cast($ts as timestamptz))
+    select region_id, plan_id from plan_locations_at(cast($ts as timestamptz)) semi join regions_then using (region_id)
+),
+overrides as (
+    -- the plan_prices rules (plan_prices_at), for the chosen regions only
+    select * from plan_prices_history semi join regions_then using (region_id)
+    where valid_from <= cast($ts as timestamptz) and (valid_to is null or valid_to > cast($ts as timestamptz))
 ),
 candidates as (
     select offered.region_id, offered.plan_id, in_stock.plan_id is not null as is_in_stock
@@ -27,16 +31,17 @@ candidates as (
 priced as (
     select
         p.plan_id, p.plan_type, p.vcpu_count, p.ram_mb, p.disk_gb, p.disk_count, p.bandwidth_gb,
-        -- in stock but no longer listed as offered: only the base price is known
-        coalesce(pr.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
-        case when pr.plan_id is null then p.hourly_cost_usd else pr.hourly_cost_usd end as hourly_cost_usd,
+        coalesce(o.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        -- an override's monthly price without its hourly one has no known hourly price (never the base's)
+        case when o.hourly_cost_usd is not null then o.hourly_cost_usd
+             when o.monthly_cost_usd is null then p.hourly_cost_usd end as hourly_cost_usd,
         c.region_id, c.is_in_stock, p.is_bare_metal,
-        coalesce(pr.is_regional_price, false) as is_regional_price,
+        o.plan_id is not null as is_regional_price,
         p.monthly_cost_usd as base_monthly_cost_usd,
-        case when pr.plan_id is null then p.monthly_cost_preemptible_usd else pr.monthly_cost_preemptible_usd end
-            as monthly_cost_preemptible_usd,
-        case when pr.plan_id is null then p.hourly_cost_preemptible_usd else pr.hourly_cost_preemptible_usd end
-            as hourly_cost_preemptible_usd,
+        case when o.monthly_cost_preemptible_usd is not null then o.monthly_cost_preemptible_usd
+             when o.monthly_cost_usd is null then p.monthly_cost_preemptible_usd end as monthly_cost_preemptible_usd,
+        case when o.hourly_cost_preemptible_usd is not null then o.hourly_cost_preemptible_usd
+             when o.monthly_cost_usd is null then p.hourly_cost_preemptible_usd end as hourly_cost_preemptible_usd,
         p.is_deployable_preemptible, p.invoice_type, p.cpu_vendor, p.cpu_model,
         p.gpu_type, p.gpu_count, p.gpu_vram_gb,
         r.city, r.country, r.continent,
@@ -44,7 +49,7 @@ priced as (
     from candidates c
     join plans_then p using (plan_id)
     join regions_then r using (region_id)
-    left join prices_then pr using (plan_id, region_id)
+    left join overrides o using (plan_id, region_id)
 ),
 final as (
     select
@@ -58,8 +63,6 @@ final as (
     from priced
     -- a preemptible-only plan cannot be bought on demand: never an on-demand answer (NULL = older API: yes)
     where coalesce(is_deployable_ondemand, true)
-      and (cast($region_id as varchar) is null or region_id = $region_id)
-      and (cast($continent as varchar) is null or lower(continent) = lower($continent))
       and (cast($plan_type as varchar) is null or plan_type = $plan_type)
       and vcpu_count >= $min_vcpu
       and ram_mb >= $min_ram_mb
