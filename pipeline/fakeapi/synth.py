@@ -1,10 +1,12 @@
 """Synthetic but realistic catalog items, derived from the recorded ones.
 
-Two uses: ``synthetic_variants`` pads a catalog with storage variants of real plans so
-pagination over hundreds of plans can be tested; ``large_plans``/``extra_os`` scale the
-2026 composite up to the size of today's live catalog (~240 plans, ~35 OS) for the
-timeline benchmark. Ids follow Vultr's real naming (``voc-g-2c-8gb-50s-amd``: ``50s`` is
-the storage), field sets follow the 2026 recording.
+Uses: ``synthetic_variants`` pads a catalog with storage variants of real plans so
+pagination over hundreds of plans can be tested; ``families_2026``/``metal_2026`` add a slice
+of each 2026 family (vhp, voc-*, vcg GPU plans with fractional GPUs, GPU bare metal, the
+preemptible-only machines) to the default catalog; ``large_plans``/``extra_os`` scale it up
+to the size of today's live catalog (~215 plans, ~35 OS) for the timeline benchmark. Ids
+follow Vultr's real naming (``voc-g-2c-8gb-50s-amd``: ``50s`` is the storage), objects take
+exactly the 2026 shape (SHAPE-2026.md). All of it is synthetic (see README PROVENANCE).
 """
 
 from __future__ import annotations
