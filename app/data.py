@@ -20,7 +20,7 @@ import streamlit as st
 
 from pipeline import queries
 from pipeline.config import default_data_dir
-from pipeline.errors import CatalogError
+from pipeline.errors import CatalogError, DamagedFileError, looks_damaged
 from pipeline.queries.status import read_state
 from pipeline.paths import catalog_path
 
@@ -43,6 +43,15 @@ def catalog_version(directory: str | None = None) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return stat.st_ino, stat.st_mtime_ns
+
+
+def catalog_damage(exc: BaseException) -> str | None:
+    """The message for a damaged catalog file (the command that recovers included), else None."""
+    if isinstance(exc, DamagedFileError):
+        return str(exc)
+    if isinstance(exc, (duckdb.Error, CatalogError)) and looks_damaged(exc):
+        return str(queries.damaged_catalog(catalog_path(Path(data_dir()))))
+    return None
 
 
 def has_catalog() -> bool:

@@ -35,8 +35,14 @@ if data.fleet_enabled():  # private: shown only when the operator started `serve
     PAGES["Account"] = [st.Page("app_pages/fleet.py", title="Your fleet", icon=":material/dns:")]
 
 page = st.navigation(PAGES)
-ui.sidebar_freshness()
-if data.has_catalog():
-    page.run()
-else:
-    ui.empty_state()
+try:
+    ui.sidebar_freshness()
+    if data.has_catalog():
+        page.run()
+    else:
+        ui.empty_state()
+except Exception as exc:  # only a damaged catalog file is explained here; anything else is a bug
+    damage = data.catalog_damage(exc)
+    if damage is None:
+        raise
+    st.error(damage)

@@ -46,3 +46,23 @@ class WriterBusyError(CatalogError):
 
 class AnomalyError(CatalogError):
     """A snapshot failed the quality gate and was not applied."""
+
+
+class DamagedFileError(CatalogError):
+    """A DuckDB file of the data directory cannot be read: the message names the command that recovers."""
+
+
+# What DuckDB says when a file is truncated, zeroed or otherwise not what it wrote.
+_DAMAGE_MARKERS = ("could not read enough bytes", "not a valid duckdb database file", "checksum",
+                   "corrupt", "internal error", "serialization error", "invalid block", "failed to deserialize")
+
+
+def looks_damaged(exc: BaseException) -> bool:
+    """Whether an error (or what caused it) says a database file is damaged, not busy or mistyped."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen).lower()
+        if any(marker in text for marker in _DAMAGE_MARKERS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -168,7 +168,7 @@ def test_demo_data_is_labelled(demo_dir):
 def test_sql_is_sandboxed(collected, tmp_path):
     target = tmp_path / "written.csv"
     result = run_cli("sql", f"copy (select 1) to '{target}'", "--data-dir", str(collected))
-    assert result.returncode == 1 and result.stderr.startswith("Error: Permission Error")
+    assert result.returncode == 1 and result.stderr.startswith("Error: COPY/EXPORT is refused")
     assert not target.exists()
     result = run_cli("sql", "select * from read_text('/etc/passwd')", "--data-dir", str(collected))
     assert result.returncode == 1 and "root:" not in result.stdout

@@ -54,7 +54,7 @@ NETWORK_CASES = [
     # (path, fault, what the one line says)
     ("/v2/os", Fault("gzip_bomb", size_bytes=64 << 20), "over the 1 MiB limit"),
     ("/v2/plans", Fault("huge", size_bytes=3 << 20), "over the 1 MiB limit"),
-    ("/v2/os", Fault("trickle", delay_s=0.05), "within the 1.5 s deadline"),
+    ("/v2/os", Fault("trickle", delay_s=0.05), "within the 1.5 s request deadline"),
     ("/v2/regions", Fault("hostile_region"), "not a plain identifier: '../../v2/plans'"),
 ]
 
@@ -73,6 +73,18 @@ def test_hostile_response_is_one_line_exit_1_catalog_unchanged(api, data_dir, bo
     lists = {"/v2/regions", "/v2/plans", "/v2/plans-metal", "/v2/os"}
     stray = [r.path for r in api.requests if r.path not in lists and not AVAILABILITY.fullmatch(r.path)]
     assert stray == []  # a hostile region id never made the client fetch outside /regions/<id>/
+
+
+def test_collection_deadline_bounds_the_whole_collection(api, data_dir, bounded_env, capsys):
+    assert collect_cli(api, data_dir) == 0
+    before = file_digest(catalog_path(data_dir))
+    bounded_env.setenv("VULTR_CATALOG_REQUEST_DEADLINE", "10m")
+    bounded_env.setenv("VULTR_CATALOG_COLLECTION_DEADLINE", "2s")
+    api.set_fault("/v2/os", Fault("trickle", delay_s=0.05))
+    capsys.readouterr()
+    assert collect_cli(api, data_dir) == 1
+    assert "within the 2 s collection deadline" in one_error_line(capsys)
+    assert file_digest(catalog_path(data_dir)) == before
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import argparse
 import logging
 import math
 import sys
-from contextlib import closing
 
 import duckdb
 
@@ -15,6 +14,19 @@ from pipeline.cli.args import collect_settings, collect_settings_dir
 from pipeline.queries.output import render
 
 log = logging.getLogger(__name__)
+SQL_ROW_LIMIT = 100_000  # the dashboard console keeps 1,000 by default; a terminal can page more
+SQL_TIME_LIMIT_S = 60.0
+
+
+def load_rules_or_disable(path: str | None, data_dir: object):
+    """A bad rules file disables alerts with one error line; it never stops a collection."""
+    from pipeline.errors import CatalogError
+
+    try:
+        return checked_rules(path, data_dir), False
+    except CatalogError as exc:
+        print(f"Error: {exc}; alerts are disabled for this run", file=sys.stderr)
+        return None, True
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -22,13 +34,15 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     kind = "stock" if args.stock else "full"
     settings = collect_settings(args)
-    result = collect_once(settings, at=args.at, accept_anomalies=args.accept_anomalies,
-                          alerts=checked_rules(args.alerts, settings.data_dir), kind=kind)
+    alerts, rules_failed = load_rules_or_disable(args.alerts, settings.data_dir)
+    result = collect_once(settings, at=args.at, accept_anomalies=args.accept_anomalies, alerts=alerts, kind=kind)
     baseline = " (baseline)" if result.is_baseline else ""
     label = " stock" if args.stock else ""
     print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "
           f"{result.change_count} changes, {result.elapsed_s:.1f}s")
-    return 0
+    for warning in result.warnings:  # on stderr: what staging dropped or resolved
+        print(f"warning: {warning}", file=sys.stderr)
+    return 1 if rules_failed else 0  # collected and published, but the rules need fixing
 
 
 def checked_rules(path: str | None, data_dir: object):
@@ -41,12 +55,14 @@ def checked_rules(path: str | None, data_dir: object):
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    # the console's sandbox: the catalog read-only, no file reads or writes, no ATTACH/INSTALL/LOAD
-    con = queries.open_console(args.data_dir)
-    with closing(con):
-        frame = queries.run_sql(con, args.query)  # a DuckDB error becomes one `Error:` line in main()
+    # the console's one code path: its sandbox, statement check and limits (queries/console.py)
+    result = queries.run_console(args.query, args.data_dir, row_limit=SQL_ROW_LIMIT, time_limit_s=SQL_TIME_LIMIT_S)
+    with queries.catalog(args.data_dir) as con:
         note_demo_data(con)
-    print(render(frame, args.format))
+    if result.is_truncated:
+        print(f"note: only the first {SQL_ROW_LIMIT:,} rows are shown; add a LIMIT or aggregate "
+              "(`vultr-catalog export` writes whole tables)", file=sys.stderr)
+    print(render(result.frame, args.format))
     return 0
 
 
@@ -106,6 +122,18 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_repair(args: argparse.Namespace) -> int:
+    from pipeline.warehouse.repair import repair
+
+    result = repair(collect_settings_dir(args))
+    kept = f"; the damaged file is kept as {result.kept_aside}" if result.kept_aside else ""
+    print(f"repaired: {result.snapshots} snapshots ({result.applied} applied, {result.lost} lost), "
+          f"{result.bodies} raw bodies readable{kept}; "
+          + ("the catalog is republished" if result.applied else
+             "nothing to republish: the last published catalog stays; the next collect starts a new baseline"))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.queries.export import export_catalog
 
@@ -129,7 +157,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                         stock_every_s=parse_duration(args.stock_every) if args.stock_every else None)
     settings = collect_settings(args)
     return run_schedule(settings, spec, accept_anomalies=args.accept_anomalies,
-                        alerts=checked_rules(args.alerts, settings.data_dir))
+                        alerts=load_rules_or_disable(args.alerts, settings.data_dir)[0])
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -15,8 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
     parser.add_argument("--data-dir", help=cli.DATA_DIR_HELP + "; also accepted after the command")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _export, _schedule,
-                _status, _alerts):
+    for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _repair, _export,
+                _schedule, _status, _alerts):
         add(commands)
     return parser
 
@@ -113,6 +113,12 @@ def _rebuild(commands) -> None:
     p = commands.add_parser("rebuild", help="re-derive staging, history and changes from the raw layer alone")
     cli.add_data_dir(p)
     p.set_defaults(handler=handlers.cmd_rebuild)
+
+
+def _repair(commands) -> None:
+    p = commands.add_parser("repair", help="keep a damaged warehouse aside and rebuild it from its readable raw rows")
+    cli.add_data_dir(p)
+    p.set_defaults(handler=handlers.cmd_repair)
 
 
 def _export(commands) -> None:

@@ -15,7 +15,7 @@ from pipeline.errors import AnomalyError, CatalogError, ConfigError, first_line
 from pipeline.collect.http import Call, HttpClient
 from pipeline.lock import collector_lock
 from pipeline.paths import catalog_path
-from pipeline.warehouse.publish import publish
+from pipeline.warehouse.publish import publish, remove_stale_temp_files
 from pipeline.warehouse.scrub import scrub_stored_secrets
 from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.sql import fetch_value
@@ -34,6 +34,7 @@ class CollectResult:
     change_count: int
     is_baseline: bool
     elapsed_s: float
+    warnings: tuple[str, ...] = ()
 
 
 def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False,
@@ -42,11 +43,27 @@ def collect(settings: Settings, at: datetime | None = None, accept_anomalies: bo
     only) into the warehouse and publish the catalog; raise CatalogError on failure.
     Holds the data directory's single-writer lock (WriterBusyError if another collector has it)."""
     with collector_lock(settings.data_dir, "collect"), warehouse.open_warehouse(settings.data_dir) as con:
+        remove_stale_temp_files(settings.data_dir)
         if scrub_stored_secrets(con) and catalog_path(settings.data_dir).exists():
             publish(con, settings.data_dir)  # an older catalog may hold the key too
         result = collect_into(con, settings, at, accept_anomalies, kind=kind)
-        publish(con, settings.data_dir)
+        publish_or_fail(con, settings.data_dir, result.snapshot_id)
     return result
+
+
+def publish_or_fail(con: duckdb.DuckDBPyConnection, data_dir, snapshot_id: int) -> None:
+    """Publish; if that fails, the snapshot is recorded failed (readers never saw it), and the
+    error says so."""
+    try:
+        publish(con, data_dir)
+    except Exception as exc:
+        error = CatalogError(f"publishing the catalog failed: {first_line(exc)}; readers keep the previous one")
+        try:
+            warehouse.finish_snapshot(con, snapshot_id, "failed", str(error))
+        except duckdb.Error as record_exc:  # the same full disk: the error line still says what happened
+            log.warning("snapshot=%d could not be marked failed: %s", snapshot_id, first_line(record_exc))
+        log.info("snapshot=%d status=failed error=%s", snapshot_id, error)
+        raise error from None
 
 
 def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetime | None = None,
@@ -104,7 +121,9 @@ def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapsho
     elapsed = time.perf_counter() - started
     log.info("snapshot=%d kind=%s status=ok requests=%d changes=%d seconds=%.2f",
              snapshot_id, kind, len(client.calls), changes, elapsed)
-    return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes, is_baseline, elapsed)
+    warnings = fetch_value(con, "select warnings from snapshots where snapshot_id = ?", [snapshot_id])
+    return CollectResult(snapshot_id, "ok", started_at, len(client.calls), changes, is_baseline, elapsed,
+                         tuple(warnings.split(" | ")) if warnings else ())
 
 
 def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, calls: list[Call],
@@ -118,7 +137,8 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
         warehouse.finish_snapshot(
             con, snapshot_id, "ok", request_count=len(calls), content_hash=stored.content_hash,
             change_count=applied.change_count, is_baseline=applied.is_baseline,
-            has_accepted_anomalies=bool(applied.anomalies))
+            has_accepted_anomalies=bool(applied.anomalies),
+            warnings=" | ".join(applied.warnings) if applied.warnings else None)
 
     applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies, before_commit=mark_ok,
                              kind=kind, bodies=stored.bodies)

@@ -134,7 +134,10 @@ class HttpClient:
         self.pacer.wait()
         started = time.perf_counter()
         requested_at = datetime.now(timezone.utc)
-        deadline = min(time.monotonic() + self.settings.request_deadline_s, self.collection_deadline)
+        own_deadline = time.monotonic() + self.settings.request_deadline_s
+        deadline = min(own_deadline, self.collection_deadline)
+        which = (f"{self.settings.request_deadline_s:g} s request deadline" if own_deadline <= self.collection_deadline
+                 else f"{self.settings.collection_deadline_s:g} s collection deadline")
         keyed = bool(self.settings.api_key)
         try:
             response = self.session.get(
@@ -149,8 +152,7 @@ class HttpClient:
                 raise FetchError(where, f"HTTP {response.status_code}: redirect to "
                                         f"{_origin(response.headers.get('Location', ''))} refused: "
                                         "the API key is never sent on a redirect")
-            body = scrub_bytes(read_capped(response, self.settings.max_response_bytes, deadline, where,
-                                           self.settings.request_deadline_s))
+            body = scrub_bytes(read_capped(response, self.settings.max_response_bytes, deadline, where, which))
         call = Call(endpoint, path, params, response.status_code, body,
                     (time.perf_counter() - started) * 1000, requested_at,
                     response.headers.get("Content-Type", ""))
@@ -225,7 +227,7 @@ def _describe_status(call: Call) -> str:
 
 
 def read_capped(response: requests.Response, max_bytes: int, deadline: float, where: str,
-                deadline_s: float) -> bytes:
+                which: str) -> bytes:
     """The decoded body, read in bounded steps (read1 returns what one socket read gave, so a
     trickle still comes back to this loop); FetchError past max_bytes (compressed or decoded, so
     no gzip bomb) or past the deadline."""
@@ -240,7 +242,7 @@ def read_capped(response: requests.Response, max_bytes: int, deadline: float, wh
                 raise FetchError(where, f"response over the {_mib(max_bytes)} limit (decoded or compressed); "
                                         "refusing to read more")
             if time.monotonic() > deadline:
-                raise FetchError(where, f"no complete response within the {deadline_s:g} s deadline "
+                raise FetchError(where, f"no complete response within the {which} "
                                         f"({size:,} bytes so far)")
             chunks.append(chunk)
     except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:

@@ -11,7 +11,8 @@ from typing import Optional
 from urllib.parse import quote
 
 KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty",
-         "gzip_bomb", "huge", "trickle", "echo_auth", "redirect", "hostile_region")
+         "gzip_bomb", "huge", "trickle", "echo_auth", "redirect", "hostile_region",
+         "reprice", "unknown_plan", "duplicate_ids")
 
 _JSON = "application/json"
 _REASONS = {
@@ -36,7 +37,8 @@ class Fault:
     times: Optional[int] = None
     delay_s: float = 5.0  # slow: before answering; trickle: between bytes
     size_bytes: int = 64 << 20  # gzip_bomb: decompressed size; huge: body size
-    target: str = ""  # redirect: the base URL the Location points at (the path is kept)
+    target: str = ""  # redirect: the base URL the Location points at; reprice/unknown_plan/duplicate_ids: a plan id
+    factor: float = 1.0  # reprice: the plan's prices are multiplied by this
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -172,5 +174,36 @@ def _hostile_region(_fault: Fault, body: bytes, _headers: dict[str, str], _path:
     return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
 
 
+def _reprice(fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """The listing with one plan's prices multiplied by ``factor`` (negative, zero, x100 ...)."""
+    data = json.loads(body)
+    for items in (v for v in data.values() if isinstance(v, list)):
+        for item in items:
+            if isinstance(item, dict) and item.get("id") == fault.target:
+                for key in ("monthly_cost", "hourly_cost"):
+                    if key in item:
+                        item[key] = round(float(item[key]) * fault.factor, 4)
+    return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
+
+
+def _unknown_plan(fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """Availability that names a plan the catalog does not list."""
+    data = json.loads(body)
+    data["available_plans"] = [*data.get("available_plans", []), fault.target]
+    return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
+
+
+def _duplicate_ids(fault: Fault, body: bytes, _headers: dict[str, str], path: str) -> Response:
+    """On every page after the first (a `cursor` in the query), the page's first item again, under
+    the id ``target`` and at a price of 999: an id repeated across pages."""
+    data = json.loads(body)
+    if "cursor=" in path:
+        for items in (v for v in data.values() if isinstance(v, list) and v):
+            clone = dict(items[0], id=fault.target, monthly_cost=999)
+            items.append(clone)
+    return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
+
+
 _HOSTILE = {"gzip_bomb": _gzip_bomb, "huge": _huge, "trickle": _trickle, "echo_auth": _echo_auth,
-            "redirect": _redirect, "hostile_region": _hostile_region}
+            "redirect": _redirect, "hostile_region": _hostile_region, "reprice": _reprice,
+            "unknown_plan": _unknown_plan, "duplicate_ids": _duplicate_ids}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
@@ -147,6 +148,14 @@ class FakeVultr:
     def set_fault(self, path: str, fault: Fault) -> None:
         """Inject ``fault`` on ``path`` (no query string; ``"*"`` = every path)."""
         self._faults.set(path, fault)
+
+    def launch_regions(self, count: int) -> None:
+        """Add ``count`` new regions (``x001`` ...) to the static v2 catalog, with nothing in stock."""
+        start = len(self._v2.regions)
+        new = tuple({"id": f"x{start + i:03d}", "city": f"City {start + i}", "country": "XX",
+                     "continent": "Nowhere", "options": []} for i in range(count))
+        stock = {**self._v2.in_stock, **{r["id"]: frozenset() for r in new}}
+        self._v2 = dataclasses.replace(self._v2, regions=self._v2.regions + new, in_stock=stock)
 
     def clear_faults(self) -> None:
         self._faults.clear()

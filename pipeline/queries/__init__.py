@@ -4,7 +4,7 @@ Each submodule owns one family of questions; everything public is re-exported he
 write `from pipeline import queries; queries.cheapest(con, ...)`.
 
 The read side: opening the published catalog, named queries, output formatting, export and status
-reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock); never the
+reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock, secrets); never the
 warehouse, HTTP, the service or the CLI. app/ reads only through this package.
 """
 # The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
@@ -33,13 +33,14 @@ from pipeline.queries.core import (
     cheapest,
     history_start,
     plan_types,
+    damaged_catalog,
     frame,
     open_catalog,
     region_ids,
     run_sql,
 )
 
-__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start", "plan_types", "cheapest", "frame", "open_catalog", "region_ids", "run_sql",
+__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start", "plan_types", "cheapest", "damaged_catalog", "frame", "open_catalog", "region_ids", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
            "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
            "stock_history", "stock_summary", "ConsoleError", "ConsoleResult", "open_console", "public_columns",

@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import default_data_dir
-from pipeline.errors import (CatalogError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
-                             UnknownRegionError, first_line)
+from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
+                             UnknownRegionError, first_line, looks_damaged)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate
 from pipeline.sql import load_sql
@@ -45,8 +45,15 @@ def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnectio
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
+        if looks_damaged(exc):
+            raise damaged_catalog(path) from None
         raise CatalogError(f"cannot open {path} ({first_line(exc)}); it must be a catalog "
                            "written by vultr-catalog with DuckDB 2.x") from None
+
+
+def damaged_catalog(path: Path) -> DamagedFileError:
+    return DamagedFileError(f"the catalog file {path} is damaged: run `vultr-catalog repair --data-dir "
+                            f"{path.parent}` (or the next successful `vultr-catalog collect` replaces it)")
 
 
 @contextmanager

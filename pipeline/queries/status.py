@@ -8,6 +8,7 @@ It is written atomically (temp file + os.replace) and only by the lock holder.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from datetime import datetime, timezone
@@ -23,15 +24,43 @@ from pipeline.secrets import scrub
 from pipeline.paths import STATE_FILE, catalog_path, state_path
 from pipeline.sql import load_sql
 
+log = logging.getLogger(__name__)
 _write_guard = threading.Lock()  # the scheduler's threads update the file too
 
 
+_TIMES = ("last_run_at", "last_success_at", "last_failure_at", "next_run_at", "started_at", "stopped_at")
+_NUMBERS = ("interval_s", "jitter_s")
+_INTEGERS = ("pid", "last_snapshot_id", "last_failure_snapshot_id", "consecutive_failures")
+_STRINGS = ("cron", "command", "last_error")
+
+
 def read_state(data_dir: Path | str) -> dict[str, Any]:
+    """The state file; unreadable, or a value of the wrong type (an edited or damaged file), counts
+    as absent (logged once per key), never as a traceback."""
     try:
         state = json.loads(state_path(data_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return state if isinstance(state, dict) else {}
+    if not isinstance(state, dict):
+        return {}
+    bad = [key for key, value in state.items() if value is not None and not _well_typed(key, value)]
+    for key in bad:
+        log.warning("state file %s: ignoring %s=%.40r (wrong type)", state_path(data_dir), key, state.pop(key))
+    return state
+
+
+def _well_typed(key: str, value: Any) -> bool:
+    if key in _TIMES:
+        return isinstance(value, str) and _parse_time(value) is not None
+    if key in _NUMBERS:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
+    if key in _INTEGERS:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if key in _STRINGS:
+        return isinstance(value, str)
+    if key == "alerts":
+        return isinstance(value, dict)
+    return True
 
 
 def update_state(data_dir: Path | str, **changes: Any) -> dict[str, Any]:
@@ -57,9 +86,12 @@ def _stored(value: Any) -> Any:
 def _parse_time(value: Any) -> datetime | None:
     if not value:
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value))
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[str, Any]:

@@ -82,13 +82,23 @@ def collect_once(settings: Settings, at: datetime | None = None, accept_anomalie
         try:
             result = collect(settings, at=at, accept_anomalies=accept_anomalies, kind=kind)
         except Exception as exc:
-            _record_failure(settings, exc)
+            _state_or_warn(_record_failure, settings, exc)
             raise
         finally:
             if alerts is not None:
                 process_alerts(settings.data_dir, alerts)
-        _record_success(settings, result)
+        _state_or_warn(_record_success, settings, result)
     return result
+
+
+def _state_or_warn(record, settings: Settings, outcome: object) -> None:
+    """The state file only feeds `status`: failing to write it (a full disk) after the catalog was
+    published is a warning, never the collection's error (nor a mask over the real one)."""
+    try:
+        record(settings, outcome)
+    except OSError as exc:
+        log.warning("the state file in %s could not be written (%s); `status` may be out of date",
+                    settings.data_dir, exc.strerror or exc)
 
 
 def mark_interrupted(data_dir) -> int:

@@ -21,9 +21,22 @@ PUBLISHED_TABLES = (
 )
 
 
+def remove_stale_temp_files(data_dir: Path) -> int:
+    """Temp catalogs (and their .wal) left by a publish that was killed. Only the lock holder
+    publishes, so under the lock every one of them is stale."""
+    stale = [p for pattern in (f".{CATALOG_FILE}.*.tmp", f".{CATALOG_FILE}.*.tmp.wal")
+             for p in Path(data_dir).glob(pattern) if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        log.info("removed %d stale publish temp file(s)", len(stale))
+    return len(stale)
+
+
 def publish(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
     """Copy the published tables out of the warehouse into a new catalog file and swap it in."""
     target = catalog_path(data_dir)
+    remove_stale_temp_files(data_dir)
     tmp = target.with_name(f".{CATALOG_FILE}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:

@@ -5,6 +5,7 @@ Only the collector opens this file, read-write; readers use the published catalo
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.errors import WriterBusyError
+from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks_damaged
 from pipeline.secrets import scrub
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
@@ -33,13 +34,25 @@ def open_warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     path = warehouse_path(data_dir)
     try:
         con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        raise WriterBusyError(f"the warehouse {path} is in use by another collector ({_holder(exc)})") from None
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            raise WriterBusyError(f"the warehouse {path} is in use by another collector ({_holder(exc)})") from None
+        raise damaged_warehouse(data_dir, exc) from None
     try:
         migrate(con)
         yield con
+    except Exception as exc:
+        if looks_damaged(exc) and not isinstance(exc, DamagedFileError):
+            raise damaged_warehouse(data_dir, exc) from None
+        raise
     finally:
         con.close()
+
+
+def damaged_warehouse(data_dir: Path, exc: BaseException) -> DamagedFileError:
+    return DamagedFileError(f"the warehouse {warehouse_path(data_dir)} is damaged ({first_line(exc)[:160]}): run "
+                            f"`vultr-catalog repair --data-dir {data_dir}` to keep it aside and rebuild it "
+                            "from its readable raw rows")
 
 
 def _holder(exc: Exception) -> str:
@@ -111,15 +124,46 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
 
 
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
-    """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw."""
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw, pages of
+    one list in the order the API chained them."""
     rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
     store = store_key(con)
+    decoded = [get_body(con, r[3], store) for r in rows]
+    order = page_order([(r[0], r[4], r[5]) for r in rows], decoded)
     bodies = pa.table({
-        "endpoint": pa.array([r[0] for r in rows], pa.string()),
-        "region_key": pa.array([r[1] for r in rows], pa.string()),
-        "page": pa.array([r[2] for r in rows], pa.int32()),
-        "body": pa.array([get_body(con, r[3], store).decode("utf-8") for r in rows], pa.string()),
+        "endpoint": pa.array([rows[i][0] for i in order], pa.string()),
+        "region_key": pa.array([rows[i][1] for i in order], pa.string()),
+        "page": pa.array(range(len(order)), pa.int32()),
+        "body": pa.array([decoded[i].decode("utf-8") for i in order], pa.string()),
     })
     execute_with(con, "_decoded_bodies", bodies,
                  "create or replace temp table _snapshot_bodies as select * from _decoded_bodies")
     return len(rows)
+
+
+def page_order(requests: list[tuple[str, str, str]], bodies: list[bytes]) -> list[int]:
+    """Indexes of (endpoint, path, params-json) requests with the pages of each list in chain order:
+    the page without a cursor, then the page its `meta.links.next` names, and so on. (Sorting by the
+    parameters would put a cursor page before the first page, and a repeated id on a later page would
+    win.) Pages off the chain follow, in parameter order: deterministic either way."""
+    lists: dict[tuple[str, str, str], dict[str, int]] = {}
+    for index, (endpoint, path, params_json) in enumerate(requests):
+        params = json.loads(params_json)
+        cursor = str(params.pop("cursor", ""))
+        lists.setdefault((endpoint, path, json.dumps(params, sort_keys=True)), {})[cursor] = index
+    order: list[int] = []
+    for key in sorted(lists):
+        pages, cursor, chained = lists[key], "", []
+        while cursor in pages and pages[cursor] not in chained:
+            chained.append(pages[cursor])
+            cursor = _next_cursor(bodies[pages[cursor]]) if len(pages) > 1 else ""
+        order += chained + sorted(i for i in pages.values() if i not in chained)
+    return order
+
+
+def _next_cursor(body: bytes) -> str:
+    try:
+        links = (json.loads(body).get("meta") or {}).get("links") or {}
+    except (ValueError, AttributeError):
+        return ""
+    return str(links.get("next") or "") if isinstance(links, dict) else ""

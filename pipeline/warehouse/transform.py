@@ -36,6 +36,7 @@ class ApplyResult:
     is_baseline: bool = False
     change_count: int = 0
     anomalies: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what staging dropped or resolved, reported
 
 
 def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], api_version: str,
@@ -90,6 +91,23 @@ def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: 
         raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
 
+def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
+    """Drop availability that names a plan absent from the catalog (never shown as in stock) and
+    report ids repeated within a listing (staging kept the first page's item); one line per kind."""
+    warnings = []
+    unknown = con.execute("delete from stg_availability where plan_id not in (select plan_id from stg_plans)"
+                          " returning plan_id").fetchall()
+    if unknown:
+        names = sorted({r[0] for r in unknown})
+        warnings.append(f"availability: {len(unknown)} region-plan pair(s) name a plan absent from the catalog "
+                        f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); dropped")
+    if api_version == "v2":
+        warnings += [r[0] for r in con.execute(load_sql("warehouse/sql/checks/duplicate_ids.sql")).fetchall()]
+    for warning in warnings:
+        log.warning("staging: %s", warning)
+    return warnings
+
+
 def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Reasons this snapshot looks implausible next to the current catalog (empty list = fine)."""
     return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
@@ -129,7 +147,8 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
         return ApplyResult()
     load_snapshot_bodies(con, snapshot_id)
     build_staging(con, api_version, entities, kind)
-    result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con))
+    result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con),
+                         warnings=tidy_staging(con, api_version))
     result.anomalies = [] if result.is_baseline else find_anomalies(con)
     if result.anomalies and not accept_anomalies:
         raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)

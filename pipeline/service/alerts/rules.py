@@ -19,6 +19,7 @@ LIST_KEYS = {"entity": "entities", "change_type": "change_types", "field": "fiel
              "plan_id": "plan_ids", "plan_type": "plan_types", "regions": "regions"}
 NUMBER_KEYS = ("min_vcpu", "min_ram_mb")
 CATALOG_ID_KEYS = ("plan_id", "plan_type", "regions")
+MAX_DELIVERY_VALUE = 366 * 86400  # seconds or attempts: past a year is a typo (nan and inf fail too)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def load_rules(path: str | Path | None) -> AlertConfig | None:
         raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the alert rules {resolved}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the alert rules {resolved} are not UTF-8 text (a binary file?)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"the alert rules {resolved} are not valid TOML: {exc}") from None
     unknown = set(raw) - {"rule", "delivery"}
@@ -136,7 +139,7 @@ def _money(value: Any, where: str) -> Decimal:
         amount = Decimal(str(value)) if not isinstance(value, bool) else None
     except InvalidOperation:
         amount = None
-    if amount is None or amount < 0:
+    if amount is None or not amount.is_finite() or amount < 0:
         raise ConfigError(f"{where}: max_monthly_cost_usd must be a number >= 0, e.g. \"20.00\"")
     return amount
 
@@ -166,7 +169,8 @@ def _delivery(raw: Any, path: Path) -> Delivery:
     if unknown:
         raise ConfigError(f"{path}: unknown [delivery] key(s) {', '.join(unknown)}; known: {', '.join(names)}")
     for key, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(f"{path}: [delivery] {key} must be a positive number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_DELIVERY_VALUE:
+            raise ConfigError(f"{path}: [delivery] {key} must be a positive number up to {MAX_DELIVERY_VALUE:g}"
+                              " (not nan or inf)")
     values = {k: (int(v) if k == "max_attempts" else float(v)) for k, v in raw.items()}
     return Delivery(**values)

@@ -12,9 +12,11 @@ final as (
             nullif(regexp_extract(requests.path, '^/regions/([^/]+)/availability$', 1), ''),
             json_extract_string(requests.params, '$.DCID')
         ) as region_key,
-        -- the request order within the snapshot (pages of one list are told apart by it)
+        -- the request order within the snapshot; store.py puts pages of one list in cursor-chain order
         cast(row_number() over (order by requests.endpoint, requests.path, requests.params) - 1 as integer) as page,
-        requests.body_id
+        requests.body_id,
+        requests.path,
+        requests.params
     from requests
     order by page
 )
