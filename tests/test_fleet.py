@@ -201,6 +201,13 @@ def test_fleet_without_a_key_is_one_line_and_exit_1(api, data_dir, capsys, monke
     assert len(api.requests) == before  # no account call was even tried
 
 
+def test_fleet_without_a_catalog_says_which_command_to_run(api, data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("VULTR_API_KEY", KEY)
+    code, out, err = run_fleet(capsys, api, data_dir)
+    assert code == 1 and out == "" and "vultr-catalog collect" in err and err.count("\n") == 1
+    assert not [r for r in api.requests if r.path.startswith("/v2/instances")]  # no account read for nothing
+
+
 def test_fleet_with_a_wrong_key_says_so(api, data_dir, capsys, monkeypatch):
     monkeypatch.setenv("VULTR_API_KEY", "WRONGKEY")
     collect(fast_settings(api, data_dir, requests_per_second=500))

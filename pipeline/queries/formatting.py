@@ -35,10 +35,12 @@ def money_text(value: Decimal) -> str:
 
 
 def money(value: Any, estimate: bool = False) -> str:
-    """$6.00, $0.007 (exact, at least two places); `≈$0.0089` for an estimate; — when missing."""
+    """$6.00, $0.007, -$1.00 (exact, at least two places); `≈$0.0089` for an estimate; — when missing."""
     if is_missing(value):
         return MISSING
-    return (ESTIMATE if estimate else "") + "$" + money_text(Decimal(str(value)))
+    amount = Decimal(str(value))
+    sign = "-" if amount < 0 else ""  # -$1.00, never $-1.00 (a fleet's negative saving)
+    return (ESTIMATE if estimate else "") + sign + "$" + money_text(abs(amount))
 
 
 def per_unit(value: Any) -> str:
