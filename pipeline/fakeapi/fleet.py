@@ -81,8 +81,8 @@ class Fleet:
             return server
 
     def _new_id(self, number: int) -> str:
-        if self.api == "v1":  # SUBIDs were decimal strings, e.g. "576965"
-            return str(500000 + mix64(key64("subid", self._seed), number) % 400000 * 10 + number % 10)
+        if self.api == "v1":  # SUBIDs were increasing decimal strings, e.g. "576965"; unique per fleet
+            return str(576964 + (self._seed % 1000) * 100000 + number)
         return str(uuid.UUID(int=mix64(key64("instance", self._seed), number) << 64
                              | mix64(key64("instance2", self._seed), number), version=4))
 
