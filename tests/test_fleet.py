@@ -47,7 +47,8 @@ def region_price(plan: dict, region_id: str) -> Decimal:
 
 def cheapest_v2(catalog: V2Catalog, region_id: str, plan: dict) -> tuple[str, Decimal]:
     stock = catalog.in_stock[region_id]
-    fits = [p for p in catalog.plans if p["id"] in stock and p["vcpu_count"] >= plan["vcpu_count"]
+    fits = [p for p in catalog.plans if p["id"] in stock and p.get("deploy_ondemand", True)
+            and p["vcpu_count"] >= plan["vcpu_count"]
             and p["ram"] >= plan["ram"] and p["disk"] >= plan["disk"]]
     best = min(fits, key=lambda p: (region_price(p, region_id), -p["vcpu_count"], -p["ram"], p["id"]))
     return best["id"], region_price(best, region_id)
@@ -297,3 +298,34 @@ def test_your_fleet_page_lists_the_servers_live(api, data_dir, monkeypatch):
     assert "build-box" in text and "vdc-2c-8gb" in text and "$60.00" in text
     assert server.default_password not in text and server.kvm_token not in text
     assert [m.value for m in at.metric][:2] == ["1", "$60.00"]
+
+
+def test_fleet_prices_a_server_at_its_region_s_price(api, data_dir, capsys, monkeypatch):
+    """A plan with a regional override (v2 location_cost, e.g. São Paulo): the region's price, not the base."""
+    monkeypatch.setenv("VULTR_API_KEY", KEY)
+    collect(fast_settings(api, data_dir, requests_per_second=500))
+    catalog = api.v2_catalog()
+    plan, region_id = next((p, rid) for p in catalog.plans for rid in (p.get("location_cost") or {})
+                           if p["id"] in catalog.in_stock.get(rid, ()))
+    region = next(r for r in catalog.regions if r["id"] == region_id)
+    api.fleets["v2"].add("regional", region, plan, catalog.os[-1])
+    code, out, err = run_fleet(capsys, api, data_dir)
+    row = by_label(out)["regional"]
+    expected_id, expected_price = cheapest_v2(catalog, region_id, plan)
+    assert code == 0, err
+    assert Decimal(str(row["monthly_cost_usd"])) == region_price(plan, region_id) != Decimal(str(plan["monthly_cost"]))
+    assert row["is_regional_price"] is True
+    assert (row["cheapest_plan_id"], Decimal(str(row["cheapest_monthly_cost_usd"]))) == (expected_id, expected_price)
+    assert Decimal(str(row["monthly_saving_usd"])) == region_price(plan, region_id) - expected_price
+
+
+def test_the_seed_fleet_shows_every_case(data_dir, capsys, monkeypatch):
+    with FakeVultr(rate_limit=False, seed_fleet=True).start() as api:
+        collect(fast_settings(api, data_dir, requests_per_second=500))
+        monkeypatch.setenv("VULTR_API_KEY", "demo")
+        code, out, _ = run_fleet(capsys, api, data_dir)
+    rows = by_label(out)
+    assert code == 0 and set(rows) == {"web-1", "build-1", "db-1", "legacy-1", "sp-1", "metal-1"}
+    assert rows["sp-1"]["is_regional_price"] is True and rows["web-1"]["is_regional_price"] is False
+    assert rows["build-1"]["monthly_saving_usd"] > 0 and rows["db-1"]["is_plan_in_stock"] is False
+    assert rows["legacy-1"]["is_plan_retired"] is True and rows["metal-1"]["is_bare_metal"] is True

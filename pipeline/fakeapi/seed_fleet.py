@@ -1,10 +1,11 @@
 """The demo's seed fleet (``FakeVultr(seed_fleet=True)``, ``fake-api --seed-fleet``).
 
 A handful of servers that show every case of ``vultr-catalog fleet``: a plan in stock at its
-cheapest, a plan with a cheaper equivalent, a plan sold out in its region, a retired plan and
-(v2) a bare-metal machine. Picked from whatever catalog is served, so any catalog or timeline
-works; a case whose ingredients are missing is skipped. The retired plans are SYNTHETIC items
-(old-style ids that no served catalog lists), marked as such here.
+cheapest, a plan with a cheaper equivalent, a plan sold out in its region, a retired plan and,
+on v2, a plan at a regional price (where the catalog has ``location_cost``) and a bare-metal
+machine. Picked from whatever catalog is served, so any catalog or timeline works; a case whose
+ingredients are missing is skipped. The retired plans are SYNTHETIC items (old-style ids that no
+served catalog lists), marked as such here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def seed_v2(fleet: Fleet, catalog: V2Catalog, now: datetime, region_id: str = "e
     retired = [p for p in load_json("v2/libcloud_v2_plans.json")["plans"] if p["id"] not in plans]
     if retired:  # a 2021 plan id the served catalog no longer lists
         fleet.add("legacy-1", region, retired[0], os_item, now - 700 * DAY, tag="demo")
+    regional = next(((rid, p) for p in catalog.plans for rid in (p.get("location_cost") or {})
+                     if rid in regions and p["id"] in catalog.in_stock.get(rid, frozenset())), None)
+    if regional is not None:  # a plan that costs more in its region (São Paulo) than its base price
+        fleet.add("sp-1", regions[regional[0]], regional[1], os_item, now - 45 * DAY, tag="demo")
     metal = next(((rid, p) for p in catalog.plans_metal for rid in p.get("locations", [])
                   if rid in regions and p["id"] in catalog.in_stock.get(rid, frozenset())), None)
     if metal is not None:

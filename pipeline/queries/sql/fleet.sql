@@ -4,16 +4,16 @@ with servers as (
     select * from fleet_servers
 ),
 region_prices as (
-    -- a plan's monthly price in each region where it is offered: the catalog's base price
-    -- (regional overrides join here once the catalog carries them)
-    select l.region_id, p.plan_id, p.monthly_cost_usd
-    from plan_locations l
-    join plans p using (plan_id)
+    -- a plan's monthly price in each region where it is offered: the region's override
+    -- (v2 location_cost), else the base price
+    select region_id, plan_id, monthly_cost_usd, is_regional_price from plan_prices
 ),
 priced as (
     select
         s.*,
+        -- a plan no longer offered in the server's region: only its base price is known
         coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        coalesce(rp.is_regional_price, false) as is_regional_price,
         p.plan_id is null as is_plan_retired,
         exists (select 1 from availability a
                 where a.region_id = s.region_id and a.plan_id = s.plan_id) as is_plan_in_stock
@@ -31,6 +31,7 @@ equivalents as (
     join plans p on p.plan_id = a.plan_id
     left join region_prices rp on rp.plan_id = p.plan_id and rp.region_id = a.region_id
     where p.is_bare_metal = s.is_bare_metal
+      and coalesce(p.is_deployable_ondemand, true)  -- a preemptible-only plan is no on-demand answer
       and p.vcpu_count >= coalesce(s.vcpu_count, 0)
       and p.ram_mb >= coalesce(s.ram_mb, 0)
       and coalesce(p.disk_gb, 0) >= coalesce(s.disk_gb, 0)
@@ -48,20 +49,26 @@ cheapest as (
     where price_rank = 1
 ),
 at_creation as (
-    -- what the plan cost when the server was created: v1 says it (cost_per_month); for v2 the
-    -- catalog's history answers, when it reaches back that far
-    select s.server_id, coalesce(s.created_monthly_cost_usd, h.monthly_cost_usd) as created_monthly_cost_usd
+    -- what the plan cost in its region when the server was created: v1 says it (cost_per_month);
+    -- for v2 the catalog's history answers (the region's override then, else the base price then),
+    -- when it reaches back that far
+    select
+        s.server_id,
+        coalesce(s.created_monthly_cost_usd, r.monthly_cost_usd, h.monthly_cost_usd) as created_monthly_cost_usd
     from servers s
     left join plans_history h
       on h.plan_id = s.plan_id and h.valid_from <= s.created_at
      and (h.valid_to is null or h.valid_to > s.created_at)
+    left join plan_prices_history r
+      on r.plan_id = s.plan_id and r.region_id = s.region_id and r.valid_from <= s.created_at
+     and (r.valid_to is null or r.valid_to > s.created_at)
 ),
 final as (
     select
         p.server_id, p.label, p.region_id, p.plan_id, p.vcpu_count, p.ram_mb, p.disk_gb,
         p.monthly_cost_usd, c.cheapest_plan_id, c.cheapest_monthly_cost_usd,
         p.monthly_cost_usd - c.cheapest_monthly_cost_usd as monthly_saving_usd,
-        p.is_plan_in_stock, p.is_plan_retired,
+        p.is_plan_in_stock, p.is_plan_retired, p.is_regional_price,
         k.created_monthly_cost_usd <> p.monthly_cost_usd as price_changed_since_created,
         k.created_monthly_cost_usd, p.created_at, p.is_bare_metal
     from priced p
