@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.queries.core import frame
-from pipeline.queries.output import money_text, render
+from pipeline.queries.formatting import money
+from pipeline.queries.output import render
 from pipeline.sql import fetch_value, load_sql
 
 MONEY = pa.decimal128(18, 6)
@@ -70,9 +71,9 @@ TABLE_COLUMNS = ["server_id", "label", "region_id", "plan_id", "monthly_cost_usd
 def total_line(totals: dict[str, Any]) -> str:
     """The table's last line: what the fleet costs now, at its cheapest equivalents, and the saving."""
     count = totals["server_count"]
-    line = (f"total: {count} server{'s' if count != 1 else ''}, ${money_text(totals['monthly_cost_usd'])}/mo now, "
-            f"${money_text(totals['cheapest_monthly_cost_usd'])}/mo at the cheapest equivalents in stock, "
-            f"saving ${money_text(totals['monthly_saving_usd'])}/mo")
+    line = (f"total: {count} server{'s' if count != 1 else ''}, {money(totals['monthly_cost_usd'])}/mo now, "
+            f"{money(totals['cheapest_monthly_cost_usd'])}/mo at the cheapest equivalents in stock, "
+            f"saving {money(totals['monthly_saving_usd'])}/mo")
     if totals["unpriced_count"]:
         line += f" ({totals['unpriced_count']} without a current price: retired or unknown plan)"
     return line
