@@ -66,7 +66,7 @@ def side_by_side(plans: pd.DataFrame, plan_ids: list[str]) -> pd.DataFrame:
     first = chosen.iloc[0]
     for position, plan in chosen.iterrows():
         cells = []
-        for label, cell in ROWS.items():
+        for cell in ROWS.values():
             value, text = cell(plan)
             delta = delta_text(value, cell(first)[0]) if position and value is not None else ""
             cells.append(f"{text} ({delta})" if delta else text)

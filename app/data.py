@@ -1,8 +1,9 @@
 """Cached, read-only access to the published catalog for the dashboard.
 
 Every read opens a short-lived read-only connection, runs one pipeline.queries function and closes it:
-the app never holds a connection, so it never blocks a collection. Results are cached with a TTL and
-keyed on the catalog file's identity (inode + mtime), so a newly published catalog is seen at once.
+the app never holds a connection, so it never blocks a collection, and each connection attaches the
+file as published now. Results are cached with a TTL and keyed on the catalog file's identity
+(queries.catalog_version: inode + mtime), so a newly published catalog is seen at once.
 Opening is retried once: a catalog swapped in by a publish at that instant must never show an error.
 """
 from __future__ import annotations
@@ -19,38 +20,29 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import queries
-from pipeline.config import default_data_dir
-from pipeline.errors import CatalogError, DamagedFileError, looks_damaged
-from pipeline.queries.status import read_state
-from pipeline.paths import catalog_path
 
 log = logging.getLogger(__name__)
 TTL_S = 300
-STALE_AFTER_S = 3 * 3600  # without a schedule's interval: three missed hourly runs is stale
 RETRY_PAUSE_S = 0.05
 COORDINATES_CSV = Path(__file__).resolve().parent / "region_coordinates.csv"
 
 
 def data_dir() -> str:
     """The data directory the app reads (VULTR_CATALOG_DATA_DIR, set by `vultr-catalog serve`)."""
-    return str(default_data_dir().resolve())
+    return str(queries.default_data_dir().resolve())
 
 
 def catalog_version(directory: str | None = None) -> tuple[int, int] | None:
     """(inode, mtime_ns) of the published catalog, or None when there is none yet."""
-    try:
-        stat = catalog_path(Path(directory or data_dir())).stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
+    return queries.catalog_version(directory or data_dir())
 
 
 def catalog_damage(exc: BaseException) -> str | None:
     """The message for a damaged catalog file (the command that recovers included), else None."""
-    if isinstance(exc, DamagedFileError):
+    if isinstance(exc, queries.DamagedFileError):
         return str(exc)
-    if isinstance(exc, (duckdb.Error, CatalogError)) and looks_damaged(exc):
-        return str(queries.damaged_catalog(catalog_path(Path(data_dir()))))
+    if isinstance(exc, (duckdb.Error, queries.CatalogError)) and queries.looks_damaged(exc):
+        return str(queries.damaged_catalog(queries.catalog_path(Path(data_dir()))))
     return None
 
 
@@ -68,7 +60,7 @@ def _read_with_retry(name: str, directory: str, args: tuple, kwargs: dict) -> An
         try:
             with queries.catalog(directory) as con:
                 return getattr(queries, name)(con, *args, **kwargs)
-        except (duckdb.Error, CatalogError) as exc:  # e.g. the file replaced while opening: one quiet retry
+        except (duckdb.Error, queries.CatalogError) as exc:  # e.g. the file replaced while opening: one quiet retry
             if attempt == 2:
                 raise
             log.info("retrying %s after %s", name, type(exc).__name__)
@@ -106,18 +98,13 @@ def snapshots(limit: int = 50) -> pd.DataFrame:
 
 
 def freshness() -> dict[str, Any]:
-    """queries.freshness with age_s recomputed now (the cached value would age)."""
+    """queries.freshness with the staleness rule applied now (the cached age would age): age_s,
+    is_stale, stale_after_s and stale_after_is_default, exactly as `vultr-catalog status` decides."""
     fresh = dict(read("freshness"))
-    last_ok_at = fresh.get("last_ok_at")
-    fresh["age_s"] = None if last_ok_at is None else (datetime.now(timezone.utc) - last_ok_at).total_seconds()
-    fresh["is_stale"] = fresh["age_s"] is None or fresh["age_s"] > stale_after_s()
+    rule = queries.staleness(data_dir(), fresh.get("last_ok_at"), datetime.now(timezone.utc))
+    fresh.update(age_s=rule.age_s, is_stale=rule.is_stale, stale_after_s=rule.stale_after_s,
+                 stale_after_is_default=rule.is_default)
     return fresh
-
-
-def stale_after_s() -> float:
-    """The same rule as `vultr-catalog status`: twice the scheduler's interval when one is known."""
-    interval = read_state(data_dir()).get("interval_s")
-    return 2 * float(interval) if isinstance(interval, (int, float)) and interval > 0 else STALE_AFTER_S
 
 
 def schema_drift() -> pd.DataFrame:

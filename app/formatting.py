@@ -6,11 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import queries
 from pipeline.queries.formatting import (MISSING, bandwidth_text, disk_text, is_missing, money, per_unit,
                                          plural, ram_text, ratio_text, vcpu_text)
 
-__all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe_change", "disk_text", "money",
-           "per_unit", "plural", "ram_text", "ratio_text", "vcpu_text"]
+__all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe_change", "disk_text",
+           "duration_text", "money", "per_unit", "plural", "ram_text", "ratio_text", "vcpu_text"]
 
 
 def answer_sentence(ranked: pd.DataFrame, place: str, plan_type: str | None, in_stock_only: bool) -> str:
@@ -50,14 +51,14 @@ def value_text(field: Any, value: Any) -> str:
     return str(value)
 
 
+def duration_text(seconds: float) -> str:
+    """A threshold as `status` prints it: `3h`, `2h 30m`."""
+    return queries.format_duration(seconds)
+
+
 def describe_change(entity: str, entity_id: str, region_id: Any, change_type: str, field: Any,
                     old_value: Any, new_value: Any) -> str:
-    """One readable line per catalog_changes row ('vhf-1c-1gb sold out in fra')."""
-    where = "" if is_missing(region_id) else f" in {region_id}"
-    if entity == "availability":
-        return f"{entity_id} {'in stock' if change_type == 'added' else 'sold out'}{where}"
-    if entity == "plan_location":
-        return f"{entity_id} {'now offered' if change_type == 'added' else 'no longer offered'}{where}"
-    if change_type == "changed":
-        return f"{entity} {entity_id}: {field} {value_text(field, old_value)} -> {value_text(field, new_value)}"
-    return f"{entity} {entity_id} {change_type}{where}"
+    """One readable line per catalog_changes row ('vhf-1c-1gb sold out in fra'): the registry's wording
+    (pipeline.entities, the same as the alerts'), money values as money."""
+    return queries.describe_change(entity, entity_id, region_id, change_type, field, value_text(field, old_value),
+                                   value_text(field, new_value))

@@ -11,6 +11,11 @@ class CatalogError(Exception):
     """Base class: the CLI prints `Error: <message>` and exits 1."""
 
 
+class UnexpectedError(CatalogError):
+    """Something no code path foresaw (a bug), reported as one line by the CLI; the original exception
+    is its __cause__, and the service logs it with the traceback."""
+
+
 class ConfigError(CatalogError):
     """Bad settings or arguments (an unknown API version, a bad duration, ...)."""
 

@@ -1,15 +1,25 @@
-"""Shared fixtures: the emulator on 127.0.0.1 (real loopback HTTP) and a fresh data directory."""
+"""Shared fixtures and helpers: the emulator on 127.0.0.1 (real loopback HTTP), its living timeline on a
+fast simulated clock, a fresh data directory, the CLI in-process, the scheduler as a real process."""
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from pipeline import queries
 from pipeline.config import Settings
-from pipeline.fakeapi import FakeVultr
+from pipeline.fakeapi import FakeVultr, Timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +49,24 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
                           timeout=timeout, env=env, cwd=ROOT)
 
 
+@pytest.fixture
+def cli(capsys):
+    """Run `vultr-catalog ARGS` in-process through pipeline.cli.main, as run_cli does in a subprocess:
+    a CompletedProcess with returncode, stdout and stderr."""
+    from pipeline.cli import main
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()  # drop what came before
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help exits 0, usage errors exit 2
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["vultr-catalog", *args], code, out, err)
+
+    return run
+
+
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -54,3 +82,136 @@ def demo_dir(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("demo") / "data"
     build_demo_history(target, days=2, end_at=DEMO_END_AT)
     return target
+
+
+# --- the scheduler as users run it (test_schedule, test_alerts) ---
+
+SIM_START = datetime(2026, 3, 1, tzinfo=timezone.utc)
+SIM_HOURS_PER_S = 2.0  # the living catalog moves two simulated hours per real second
+
+
+def fast_clock(hours_per_s: float = SIM_HOURS_PER_S) -> Callable[[], datetime]:
+    origin = time.monotonic()
+    return lambda: SIM_START + timedelta(hours=(time.monotonic() - origin) * hours_per_s)
+
+
+def _living_emulator() -> Iterator[FakeVultr]:
+    with FakeVultr(timeline=Timeline(seed=3, start_at=SIM_START), clock=fast_clock(), rate_limit=False).start() as api:
+        yield api
+
+
+@pytest.fixture
+def living_api() -> Iterator[FakeVultr]:
+    """The emulator's living timeline on a fast simulated clock (the catalog moves while a test waits)."""
+    yield from _living_emulator()
+
+
+@pytest.fixture
+def fast_api() -> Iterator[FakeVultr]:
+    """The same, for modules whose own `living_api` runs on a clock they set (test_stock)."""
+    yield from _living_emulator()
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float = 30, what: str = "condition") -> object:
+    """Poll until condition() is truthy; fail with `what` after the deadline (never sleep-and-hope)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s") -> subprocess.Popen:
+    """`vultr-catalog schedule` as a real process; its log goes to data_dir/../schedule-<n>.log."""
+    logs = sorted(data_dir.parent.glob("schedule-*.log"))
+    log_path = data_dir.parent / f"schedule-{len(logs)}.log"
+    command = [sys.executable, "-m", "pipeline", "schedule", "--every", every, "--data-dir", str(data_dir),
+               "--base-url", f"{api.base_url}/v2", "--rate-limit", "1000", *extra]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 30) -> int:
+    process.send_signal(sig)
+    return process.wait(timeout=timeout_s)
+
+
+def published_snapshots(data_dir: Path) -> list[tuple]:
+    """(snapshot_id, status, started_at, finished_at) from the published catalog, read-only and brief."""
+    path = data_dir / "catalog.duckdb"
+    if not path.exists():
+        return []
+    with queries.catalog(data_dir) as con:
+        return con.execute("select snapshot_id, status, started_at, finished_at from snapshots"
+                           " order by snapshot_id").fetchall()
+
+
+def ok_count(data_dir: Path) -> int:
+    return sum(1 for row in published_snapshots(data_dir) if row[1] == "ok")
+
+
+def status_json(data_dir: Path) -> dict:
+    """What `status --format json` prints (the library call behind it, in-process)."""
+    from pipeline.queries.status import collector_status
+
+    if not data_dir.is_dir():  # the scheduler has not created it yet (status on a missing directory fails)
+        return {}
+    return collector_status(data_dir)
+
+
+def log_text(data_dir: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(data_dir.parent.glob("schedule-*.log")))
+
+
+# --- alerts: a real local webhook receiver and rules files (test_alerts, test_stock) ---
+
+
+class Receiver:
+    """A generic webhook receiver: records every JSON POST and answers 204."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.bodies: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers["Content-Length"])
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secret-token"
+
+    def ids(self) -> list[str]:
+        return [b["alert_id"] for b in self.bodies]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def write_rules(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def stock_rule(webhook: str, delivery: str = "") -> str:
+    return f'[[rule]]\nname = "any stock change"\nentity = "availability"\nwebhook = "{webhook}"\n{delivery}'

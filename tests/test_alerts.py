@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -14,57 +12,18 @@ import pytest
 
 from pipeline.service.alerts import build_payload, load_rules, test_rules as match_history
 from pipeline.errors import ConfigError
-from tests.conftest import run_cli
-from tests.test_schedule import living_api, log_text, ok_count, start_schedule, status_json, stop, wait_for  # noqa: F401
-
-
-class Receiver:
-    """A generic webhook receiver: records every JSON POST and answers 204."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers["Content-Length"])
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secret-token"
-
-    def ids(self) -> list[str]:
-        return [b["alert_id"] for b in self.bodies]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-def write_rules(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def stock_rule(webhook: str, delivery: str = "") -> str:
-    return f'[[rule]]\nname = "any stock change"\nentity = "availability"\nwebhook = "{webhook}"\n{delivery}'
+from tests.conftest import (
+    Receiver,
+    log_text,
+    ok_count,
+    run_cli,
+    start_schedule,
+    status_json,
+    stock_rule,
+    stop,
+    wait_for,
+    write_rules,
+)
 
 
 @pytest.mark.parametrize("text, message", [

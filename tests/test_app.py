@@ -382,4 +382,5 @@ def test_formatter_is_one_and_consistent():
     assert money(Decimal("0.0089"), estimate=True) == "≈$0.0089"
     assert [per_unit(Decimal("13.3333")), per_unit(Decimal("0.6250"))] == ["$13.33", "$0.625"]
     assert [ram_text(512), ram_text(4096), bandwidth_text(10240), bandwidth_text(None)] == ["0.5 GB", "4 GB", "10 TB", "—"]
-    assert [plural(1, "change"), plural(1009, "change"), plural(2, "match", "matches")] == ["1 change", "1,009 changes", "2 matches"]
+    assert [plural(1, "change"), plural(1009, "change"), plural(2, "match", "matches")] == \
+        ["1 change", "1,009 changes", "2 matches"]

@@ -1,8 +1,8 @@
-"""The CLI contract, through the real entry point in a subprocess: exit codes, one-line errors, formats."""
+"""The CLI contract: exit codes, one-line errors, formats. In-process through pipeline.cli.main (the
+`cli` fixture); a few smoke tests run the real entry point in a subprocess, as a user would."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from pipeline.errors import CatalogError
 from pipeline.fakeapi import Fault
 from pipeline.paths import catalog_path
 from tests.conftest import ROOT, file_digest, run_cli
@@ -20,32 +21,39 @@ COMMANDS = ["collect", "sql", "cheapest", "fake-api", "serve", "demo"]
 
 
 @pytest.fixture
-def collected(api, data_dir):
-    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+def collected(api, data_dir, cli):
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stderr
     return data_dir
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_help_for_every_command(command):
-    result = run_cli(command, "--help")
+def test_help_for_every_command(command, cli):
+    result = cli(command, "--help")
     assert result.returncode == 0
     assert "usage: vultr-catalog" in result.stdout
 
 
-def test_usage_error_exits_2():
-    assert run_cli("cheapest").returncode == 2  # --region is required
-    assert run_cli("collect", "--api-version", "v3").returncode == 2
-    assert run_cli("no-such-command").returncode == 2
+def test_entry_point_runs_in_a_subprocess():
+    """Smoke: `python -m pipeline` is the installed entry point's code."""
+    result = run_cli("cheapest", "--help")
+    assert result.returncode == 0 and "usage: vultr-catalog cheapest" in result.stdout
 
 
-def test_collect_prints_snapshot_and_exits_0(api, data_dir):
-    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+def test_usage_error_exits_2(cli):
+    assert cli("cheapest").returncode == 2  # --region is required
+    assert cli("collect", "--api-version", "v3").returncode == 2
+    assert cli("no-such-command").returncode == 2
+
+
+def test_collect_prints_snapshot_and_exits_0(api, data_dir, cli):
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
     assert result.returncode == 0
     assert "snapshot 1 ok" in result.stdout
 
 
 def test_collect_failure_is_one_line_and_catalog_untouched(api, collected):
+    """Smoke, in a subprocess: exactly one stderr line, whatever the libraries log."""
     before = file_digest(catalog_path(collected))
     api.set_fault("/v2/plans", Fault("500"))
     result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
@@ -56,50 +64,50 @@ def test_collect_failure_is_one_line_and_catalog_untouched(api, collected):
     assert file_digest(catalog_path(collected)) == before
 
 
-def test_debug_shows_traceback(api, collected):
+def test_debug_shows_traceback(api, collected, cli):
     api.set_fault("/v2/os", Fault("html"))
-    result = run_cli("--debug", "collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
-    assert result.returncode == 1 and "Traceback" in result.stderr
+    with pytest.raises(CatalogError):  # --debug lets the exception (and its traceback) through
+        cli("--debug", "collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
 
 
-def test_unreachable_api_is_an_error(data_dir):
+def test_unreachable_api_is_an_error(data_dir, cli):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    result = run_cli("collect", "--base-url", f"http://127.0.0.1:{port}/v2", "--data-dir", str(data_dir))
+    result = cli("collect", "--base-url", f"http://127.0.0.1:{port}/v2", "--data-dir", str(data_dir))
     assert result.returncode == 1 and result.stderr.startswith("Error: GET /regions: connection failed")
     line, = result.stderr.strip().splitlines()  # the whole cause, on one line, not cut at "Failed to"
     assert line.endswith("Failed to establish a new connection: [Errno 111] Connection refused"), line
     assert not catalog_path(data_dir).exists()
 
 
-def test_sql_formats(collected):
+def test_sql_formats(collected, cli):
     query = "select plan_id, monthly_cost_usd, hourly_cost_usd from plans where plan_id = 'vc2-1c-0.5gb-v6'"
-    as_json = run_cli("sql", query, "--data-dir", str(collected), "--format", "json")
+    as_json = cli("sql", query, "--data-dir", str(collected), "--format", "json")
     assert as_json.returncode == 0
     rows = json.loads(as_json.stdout, parse_float=Decimal)
     assert rows == [{"plan_id": "vc2-1c-0.5gb-v6", "monthly_cost_usd": Decimal("2.50"),
                      "hourly_cost_usd": Decimal("0.003")}]
     assert '"hourly_cost_usd": 0.003' in as_json.stdout
-    as_csv = run_cli("sql", query, "--data-dir", str(collected), "--format", "csv")
+    as_csv = cli("sql", query, "--data-dir", str(collected), "--format", "csv")
     assert as_csv.stdout.strip().splitlines() == ["plan_id,monthly_cost_usd,hourly_cost_usd", "vc2-1c-0.5gb-v6,2.50,0.003"]
-    table = run_cli("sql", query, "--data-dir", str(collected))
+    table = cli("sql", query, "--data-dir", str(collected))
     assert "vc2-1c-0.5gb-v6" in table.stdout and "2.50" in table.stdout
 
 
-def test_sql_error_is_one_line(collected):
-    result = run_cli("sql", "select * from no_such_table", "--data-dir", str(collected))
+def test_sql_error_is_one_line(collected, cli):
+    result = cli("sql", "select * from no_such_table", "--data-dir", str(collected))
     assert result.returncode == 1 and result.stderr.startswith("Error: Catalog Error")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_sql_without_catalog(data_dir):
-    result = run_cli("sql", "select 1", "--data-dir", str(data_dir))
+def test_sql_without_catalog(data_dir, cli):
+    result = cli("sql", "select 1", "--data-dir", str(data_dir))
     assert result.returncode == 1 and "run `vultr-catalog collect`" in result.stderr
 
 
-def test_cheapest_json_contract_and_order(collected):
-    result = run_cli("cheapest", "--region", "fra", "--type", "vhf", "--data-dir", str(collected), "--format", "json")
+def test_cheapest_json_contract_and_order(collected, cli):
+    result = cli("cheapest", "--region", "fra", "--type", "vhf", "--data-dir", str(collected), "--format", "json")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout, parse_float=Decimal)
     assert rows, "expected vhf plans in stock in fra"
@@ -112,15 +120,15 @@ def test_cheapest_json_contract_and_order(collected):
     assert all(r["is_in_stock"] for r in rows)
 
 
-def test_cheapest_filters(collected):
-    result = run_cli("cheapest", "--region", "fra", "--min-vcpu", "2", "--min-ram-mb", "4096",
+def test_cheapest_filters(collected, cli):
+    result = cli("cheapest", "--region", "fra", "--min-vcpu", "2", "--min-ram-mb", "4096",
                      "--data-dir", str(collected), "--format", "json")
     rows = json.loads(result.stdout)
     assert rows and all(r["vcpu_count"] >= 2 and r["ram_mb"] >= 4096 for r in rows)
 
 
-def test_cheapest_unknown_region_lists_regions(collected):
-    result = run_cli("cheapest", "--region", "xyz", "--data-dir", str(collected))
+def test_cheapest_unknown_region_lists_regions(collected, cli):
+    result = cli("cheapest", "--region", "xyz", "--data-dir", str(collected))
     assert result.returncode == 1
     assert result.stderr.startswith("Error: unknown region 'xyz'") and "fra" in result.stderr
 
@@ -148,65 +156,65 @@ def test_fake_api_runs_in_foreground():
         process.wait(timeout=10)
 
 
-def test_rebuild_and_cheapest_at(api, collected):
-    first_at = run_cli("sql", "select min(started_at) from snapshots", "--data-dir", str(collected), "--format", "csv")
+def test_rebuild_and_cheapest_at(api, collected, cli):
+    first_at = cli("sql", "select min(started_at) from snapshots", "--data-dir", str(collected), "--format", "csv")
     assert first_at.returncode == 0
-    result = run_cli("rebuild", "--data-dir", str(collected))
+    result = cli("rebuild", "--data-dir", str(collected))
     assert result.returncode == 0 and result.stdout.startswith("rebuilt from raw: 1 snapshots")
-    before = run_cli("cheapest", "--region", "fra", "--at", "2000-01-01T00:00:00Z", "--data-dir", str(collected))
+    before = cli("cheapest", "--region", "fra", "--at", "2000-01-01T00:00:00Z", "--data-dir", str(collected))
     assert before.returncode == 1 and "the history starts at" in before.stderr  # nothing was known in 2000
-    bad = run_cli("cheapest", "--region", "fra", "--at", "yesterday", "--data-dir", str(collected))
+    bad = cli("cheapest", "--region", "fra", "--at", "yesterday", "--data-dir", str(collected))
     assert bad.returncode == 2 and "not an ISO-8601 timestamp" in bad.stderr
 
 
-def test_demo_data_is_labelled(demo_dir):
-    result = run_cli("cheapest", "--region", "fra", "--data-dir", str(demo_dir), "--format", "json")
+def test_demo_data_is_labelled(demo_dir, cli):
+    result = cli("cheapest", "--region", "fra", "--data-dir", str(demo_dir), "--format", "json")
     assert result.returncode == 0 and json.loads(result.stdout)
     assert "demo data" in result.stderr
 
 
-def test_sql_is_sandboxed(collected, tmp_path):
+def test_sql_is_sandboxed(collected, tmp_path, cli):
     target = tmp_path / "written.csv"
-    result = run_cli("sql", f"copy (select 1) to '{target}'", "--data-dir", str(collected))
+    result = cli("sql", f"copy (select 1) to '{target}'", "--data-dir", str(collected))
     assert result.returncode == 1 and result.stderr.startswith("Error: COPY/EXPORT is refused")
     assert not target.exists()
-    result = run_cli("sql", "select * from read_text('/etc/passwd')", "--data-dir", str(collected))
+    result = cli("sql", "select * from read_text('/etc/passwd')", "--data-dir", str(collected))
     assert result.returncode == 1 and "root:" not in result.stdout
 
 
-def test_integer_sums_stay_integers(collected):
-    result = run_cli("sql", "select sum(vcpu_count) as vcpus, sum(monthly_cost_usd) as usd from plans",
+def test_integer_sums_stay_integers(collected, cli):
+    result = cli("sql", "select sum(vcpu_count) as vcpus, sum(monthly_cost_usd) as usd from plans",
                      "--data-dir", str(collected), "--format", "json")
     row = json.loads(result.stdout, parse_float=Decimal)[0]
     assert isinstance(row["vcpus"], int) and isinstance(row["usd"], Decimal)
 
 
-def test_broken_catalog_file_is_one_line(tmp_path):
+def test_broken_catalog_file_is_one_line(tmp_path, cli):
     (tmp_path / "catalog.duckdb").write_bytes(b"not a database")
     for args in (["sql", "select 1"], ["cheapest", "--region", "fra"]):
-        result = run_cli(*args, "--data-dir", str(tmp_path))
+        result = cli(*args, "--data-dir", str(tmp_path))
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("Error: ")
 
 
-def test_malformed_api_key_is_refused_without_echo(api, data_dir):
+def test_malformed_api_key_is_refused_without_echo(api, data_dir, cli, monkeypatch):
     secret = "abc def-secret"
-    env = {**os.environ, "VULTR_API_KEY": secret}
-    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), env=env)
+    monkeypatch.setenv("VULTR_API_KEY", secret)
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
     assert result.returncode == 1 and "VULTR_API_KEY" in result.stderr and secret not in result.stderr
-    trimmed = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir),
-                      env={**os.environ, "VULTR_API_KEY": "good-key\n"})
+    monkeypatch.setenv("VULTR_API_KEY", "good-key\n")
+    trimmed = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
     assert trimmed.returncode == 0
     assert {r[4].get("Authorization") for r in api.requests} == {"Bearer good-key"}
 
 
-def test_demo_refuses_a_real_data_directory(collected):
+def test_demo_refuses_a_real_data_directory(collected, cli):
     before = file_digest(catalog_path(collected))
-    result = run_cli("demo", "--days", "0", "--no-serve", "--data-dir", str(collected))
+    result = cli("demo", "--days", "0", "--no-serve", "--data-dir", str(collected))
     assert result.returncode == 1 and "holds collected (not demo) data" in result.stderr
     assert file_digest(catalog_path(collected)) == before
 
 
-def test_rebuild_without_warehouse(data_dir):
-    result = run_cli("rebuild", "--data-dir", str(data_dir))
+def test_rebuild_without_warehouse(data_dir, cli):
+    result = cli("rebuild", "--data-dir", str(data_dir))
     assert result.returncode == 1 and result.stderr.startswith("Error: no warehouse in")

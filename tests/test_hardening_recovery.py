@@ -4,7 +4,6 @@ marks the snapshot failed, the state file is a warning, input files (state, rule
 line, a bad rules file never stops a collection, and the dashboard explains a damaged catalog."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

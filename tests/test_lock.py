@@ -13,7 +13,8 @@ import pytest
 from pipeline.warehouse import store as warehouse
 from pipeline.errors import WriterBusyError
 from pipeline.lock import collector_lock, is_locked, lock_path, read_holder
-from pipeline.service.schedule import INTERRUPTED, collect_once
+from pipeline.collect.collector import collect as collect_once
+from pipeline.warehouse.store import INTERRUPTED
 from tests.conftest import ROOT, fast_settings, run_cli
 
 HOLDER = """

@@ -5,22 +5,27 @@ import json
 import shutil
 from datetime import datetime, timedelta, timezone
 
-from pipeline.queries.status import collector_status, read_state, render_status, state_path, update_state
-from tests.conftest import run_cli
+from pipeline.paths import state_path
+from pipeline.queries.status import collector_status, render_status
+from pipeline.state import read_state, update_state
+from pipeline.queries import DEFAULT_STALE_AFTER_S
 
 
-def test_status_of_a_missing_data_dir_fails(data_dir):
-    result = run_cli("status", "--data-dir", str(data_dir))
+def test_status_of_a_missing_data_dir_fails(data_dir, cli):
+    result = cli("status", "--data-dir", str(data_dir))
     assert result.returncode == 1 and result.stderr.startswith("Error: no data directory at ")
 
 
-def test_status_of_an_empty_data_dir(data_dir):
+def test_status_of_an_empty_data_dir(data_dir, cli):
     data_dir.mkdir()
-    result = run_cli("status", "--data-dir", str(data_dir))
+    result = cli("status", "--data-dir", str(data_dir))
+    out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "last success    none yet" in result.stdout and "collector       not running" in result.stdout
-    status = json.loads(run_cli("status", "--format", "json", "--data-dir", str(data_dir)).stdout)
-    assert status["last_success"] is None and status["counts"] is None and status["is_stale"] is None
+    assert "last success    none yet" in out and "collector       not running" in out
+    assert "stale           YES (stale after 3h without a successful snapshot; the default" in out
+    status = json.loads(cli("status", "--format", "json", "--data-dir", str(data_dir)).stdout)
+    assert status["last_success"] is None and status["counts"] is None
+    assert status["is_stale"] is True and status["stale_after_s"] == DEFAULT_STALE_AFTER_S
 
 
 def test_status_reads_demo_catalog_and_labels_it(demo_dir):
@@ -35,12 +40,12 @@ def test_stale_after_twice_the_interval_and_last_failure(demo_dir, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(demo_dir / "catalog.duckdb", data_dir / "catalog.duckdb")
-    finished = datetime.fromisoformat(collector_status(data_dir)["last_success"]["finished_at"])
-    failed_at = finished + timedelta(minutes=30)
+    observed = datetime.fromisoformat(collector_status(data_dir)["last_success"]["observed_at"])
+    failed_at = observed + timedelta(minutes=30)
     update_state(data_dir, interval_s=3600, last_failure_at=failed_at, last_error="plans: HTTP 503",
                  consecutive_failures=2)
-    fresh = collector_status(data_dir, now=finished + timedelta(hours=1, minutes=59))
-    stale = collector_status(data_dir, now=finished + timedelta(hours=2, minutes=1))
+    fresh = collector_status(data_dir, now=observed + timedelta(hours=1, minutes=59))
+    stale = collector_status(data_dir, now=observed + timedelta(hours=2, minutes=1))
     assert fresh["is_stale"] is False and stale["is_stale"] is True and stale["stale_after_s"] == 7200
     assert stale["last_failure"]["error"] == "plans: HTTP 503"
     assert stale["last_failure"]["at"] == failed_at.astimezone(timezone.utc).isoformat()

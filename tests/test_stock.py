@@ -17,10 +17,7 @@ from pipeline.service.alerts import load_rules, test_rules as match_history
 from pipeline.sql import sql_files
 from pipeline.warehouse import store
 from pipeline.warehouse.rebuild import rebuild
-from tests.conftest import fast_settings
-from tests.test_alerts import receiver, stock_rule, write_rules  # noqa: F401 - fixture
-from tests.test_schedule import living_api as fast_api  # noqa: F401 - fixture
-from tests.test_schedule import published_snapshots, start_schedule, stop, wait_for
+from tests.conftest import fast_settings, published_snapshots, start_schedule, stock_rule, stop, wait_for, write_rules
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)

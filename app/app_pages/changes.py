@@ -8,9 +8,10 @@ import streamlit as st
 
 from app import data, ui
 from app.formatting import describe_change, plural
+from pipeline import queries
 
 ANY = "any"
-ENTITIES = ("availability", "plan_location", "plan", "region", "operating_system")
+ENTITIES = tuple(sorted(queries.ENTITY_NAMES))
 DEFAULTS = {"entity": ANY, "region": ANY, "since": None, "until": None}
 FEED_LIMIT = 1000  # rows drawn; the count above the feed is the total
 FEED_COLUMNS = {"changed_at": st.column_config.DatetimeColumn("changed at (UTC)", format="YYYY-MM-DD HH:mm"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import data, ui
-from app.formatting import age_text
+from app.formatting import age_text, duration_text
 
 st.title("Data health")
 fresh = data.freshness()
@@ -13,11 +13,14 @@ cols[0].metric("Last successful snapshot", f"#{fresh['last_ok_snapshot_id']}" if
 cols[1].metric("Age", age_text(fresh["age_s"]))
 cols[2].metric("Snapshots published", fresh["snapshot_count"])
 cols[3].metric("Data", "demo data" if fresh["is_demo"] else "live")
+threshold_text = duration_text(fresh["stale_after_s"]) + (
+    " by default: no schedule interval recorded" if fresh["stale_after_is_default"] else
+    ": twice the schedule's interval")
 if fresh["is_stale"]:
     st.warning(f"The catalog is stale (last successful snapshot {age_text(fresh['age_s'])}, threshold "
-               f"{data.STALE_AFTER_S // 3600} h): run `vultr-catalog collect` or check the scheduler.")
+               f"{threshold_text}): run `vultr-catalog collect` or check the scheduler.")
 else:
-    st.success(f"Fresh: last successful snapshot {age_text(fresh['age_s'])}.")
+    st.success(f"Fresh: last successful snapshot {age_text(fresh['age_s'])} (stale after {threshold_text}).")
 if fresh["is_demo"]:
     st.info("This is **demo data**: hourly snapshots of the bundled emulator on a simulated clock.")
 

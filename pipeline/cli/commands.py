@@ -30,12 +30,14 @@ def load_rules_or_disable(path: str | None, data_dir: object):
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from pipeline.service.schedule import collect_once
+    from pipeline.collect.collector import collect
+    from pipeline.service.alerts import alert_hooks
 
     kind = "stock" if args.stock else "full"
     settings = collect_settings(args)
     alerts, rules_failed = load_rules_or_disable(args.alerts, settings.data_dir)
-    result = collect_once(settings, at=args.at, accept_anomalies=args.accept_anomalies, alerts=alerts, kind=kind)
+    result = collect(settings, at=args.at, accept_anomalies=args.accept_anomalies, hooks=alert_hooks(alerts),
+                     kind=kind)
     baseline = " (baseline)" if result.is_baseline else ""
     label = " stock" if args.stock else ""
     print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "

@@ -213,8 +213,8 @@ class Timeline:
                 stock[rid].add(lives[index].item["id"])
         return V2Catalog(
             regions=tuple(r for r in self.regions if r["id"] in launched),
-            plans=tuple(self._item_at(l, h, launched) for l in self._plans if l.active(h)),
-            plans_metal=tuple(self._item_at(l, h, launched) for l in self._metal if l.active(h)),
+            plans=tuple(self._item_at(life, h, launched) for life in self._plans if life.active(h)),
+            plans_metal=tuple(self._item_at(life, h, launched) for life in self._metal if life.active(h)),
             os=self.os,
             in_stock={rid: frozenset(ids) for rid, ids in stock.items()},
         )
@@ -283,17 +283,17 @@ class Timeline:
                         {"monthly_cost": money(life.price(life.added_h))}))
         if h0 < life.retired_h <= h1:
             out.append((life.retired_h, "plan_retired", None, pid, {}))
-        h = life.price_phase_h
-        if h <= h0:
-            h += ((h0 - h) // life.price_period_h + 1) * life.price_period_h
-        for h in range(h, h1 + 1, life.price_period_h):
+        first = life.price_phase_h
+        if first <= h0:
+            first += ((h0 - first) // life.price_period_h + 1) * life.price_period_h
+        for h in range(first, h1 + 1, life.price_period_h):
             old, new = life.price(h - 1), life.price(h)
             if old != new and life.active(h - 1) and life.active(h):
                 out.append((h, "price_changed", None, pid,
                             {"old_monthly_cost": money(old), "new_monthly_cost": money(new)}))
         for index, (rid, _, period, phase) in enumerate(life.regional):
-            h = phase if phase > h0 else phase + ((h0 - phase) // period + 1) * period
-            for h in range(h, h1 + 1, period):
+            first = phase if phase > h0 else phase + ((h0 - phase) // period + 1) * period
+            for h in range(first, h1 + 1, period):
                 old, new = life.regional_price(index, h - 1), life.regional_price(index, h)
                 if old != new and life.active(h - 1) and life.active(h):
                     out.append((h, "regional_price_changed", rid, pid,

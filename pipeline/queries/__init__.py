@@ -4,8 +4,10 @@ Each submodule owns one family of questions; everything public is re-exported he
 write `from pipeline import queries; queries.cheapest(con, ...)`.
 
 The read side: opening the published catalog, named queries, output formatting, export and status
-reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock, secrets); never the
-warehouse, HTTP, the service or the CLI. app/ reads only through this package.
+reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock, secrets, state,
+entities); never the warehouse, collect, HTTP, the service or the CLI (an import-linter contract in
+pyproject.toml holds this). app/ imports only this package: what it needs from the leaves is
+re-exported here.
 """
 # The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
 # attribute `catalog`, which the core import below then rebinds to the catalog() context manager.
@@ -28,6 +30,7 @@ from pipeline.queries.core import (
     PlanFilter,
     catalog,
     check_continent,
+    catalog_version,
     check_plan_type,
     check_region,
     cheapest,
@@ -39,9 +42,22 @@ from pipeline.queries.core import (
     region_ids,
     run_sql,
 )
+from pipeline.queries.output import money_text
+from pipeline.queries.staleness import DEFAULT_STALE_AFTER_S, Staleness, staleness
+from pipeline.config import default_data_dir
+from pipeline.durations import format_duration
+from pipeline.entities import ENTITY_NAMES, describe_change
+from pipeline.errors import CatalogError
+from pipeline.paths import catalog_path
+from pipeline.state import read_state
 
-__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start", "plan_types", "cheapest", "damaged_catalog", "frame", "open_catalog", "region_ids", "run_sql",
+__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start",
+           "plan_types", "cheapest", "damaged_catalog", "frame", "open_catalog", "region_ids", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
            "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
            "stock_history", "stock_summary", "ConsoleError", "ConsoleResult", "open_console", "public_columns",
-           "run_console", "fleet_costs", "fleet_totals", "fleet_total_line"]
+           "run_console", "fleet_costs", "fleet_totals", "fleet_total_line",
+           "catalog_version", "money_text", "DEFAULT_STALE_AFTER_S", "Staleness", "staleness",
+           # leaves re-exported for app/, which imports only this package
+           "default_data_dir", "format_duration", "ENTITY_NAMES", "describe_change", "CatalogError", "catalog_path",
+           "read_state"]

@@ -19,7 +19,7 @@ STOCK_STATUSES = ("in_stock", "sold_out", "not_offered")
 
 def plans(con: duckdb.DuckDBPyConnection, plan_type: str | None = None, at: datetime | None = None) -> pd.DataFrame:
     """Plans current now (at=None) or as of `at`, optionally of one type; cheapest first."""
-    return frame(con, load_sql("queries/sql/plans.sql"), [at, at, plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/plans.sql"), {"at": at, "plan_type": plan_type})
 
 
 def regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -35,12 +35,12 @@ def operating_systems(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def availability_matrix(con: duckdb.DuckDBPyConnection, plan_type: str | None = None) -> pd.DataFrame:
     """Long frame, one row per current region x current plan (of the type): region_id, plan_id,
     plan_type, monthly_cost_usd, status in STOCK_STATUSES (sold_out = offered but not in stock)."""
-    return frame(con, load_sql("queries/sql/availability_matrix.sql"), [plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/availability_matrix.sql"), {"plan_type": plan_type})
 
 
 def cheapest_per_region(con: duckdb.DuckDBPyConnection, plan_type: str | None = None) -> pd.DataFrame:
     """One row per region with something in stock now: its cheapest in-stock plan (of the type)."""
-    return frame(con, load_sql("queries/sql/cheapest_per_region.sql"), [plan_type, plan_type])
+    return frame(con, load_sql("queries/sql/cheapest_per_region.sql"), {"plan_type": plan_type})
 
 
 def snapshots(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:

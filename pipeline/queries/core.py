@@ -1,4 +1,10 @@
-"""Core reads: opening the published catalog read-only, DataFrames with exact money, the cheapest finder."""
+"""Core reads: opening the published catalog read-only, DataFrames with exact money, the cheapest finder.
+
+Every reader opens the catalog the same way: a private in-memory database with the file ATTACHed
+read-only. `duckdb.connect(path)` would share one cached database instance per path per process, and
+an instance opened before a publish keeps answering from the file that `os.replace` swapped out; an
+attach opens the file as it is now, so each new connection sees the latest publish.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -17,7 +23,9 @@ from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, 
                              UnknownRegionError, first_line, looks_damaged)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate
-from pipeline.sql import load_sql
+from pipeline.sql import load_sql, quote_literal
+
+CATALOG_ALIAS = "catalog"  # the attached catalog's database name (current_database() in every reader)
 
 
 NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
@@ -39,16 +47,34 @@ def published_catalog(data_dir: Path | str | None = None) -> Path:
     return path
 
 
-def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published catalog (close it soon: readers should be brief)."""
-    path = published_catalog(data_dir)
+def catalog_version(data_dir: Path | str | None = None) -> tuple[int, int] | None:
+    """(inode, mtime_ns) of the published catalog, None when there is none: every publish replaces the
+    file, so this changes with each publish (a cache key that never pins an old answer)."""
     try:
-        return duckdb.connect(str(path), read_only=True)
+        stat = catalog_path(Path(data_dir) if data_dir else default_data_dir()).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published catalog as published now (close it soon: readers
+    should be brief; a connection keeps reading the file it attached)."""
+    path = published_catalog(data_dir)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach {quote_literal(str(path))} as {CATALOG_ALIAS} (read_only)")
+        con.execute(f"use {CATALOG_ALIAS}")
     except duckdb.Error as exc:
+        con.close()
         if looks_damaged(exc):
             raise damaged_catalog(path) from None
         raise CatalogError(f"cannot open {path} ({first_line(exc)}); it must be a catalog "
                            "written by vultr-catalog with DuckDB 2.x") from None
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def damaged_catalog(path: Path) -> DamagedFileError:

@@ -23,13 +23,13 @@ def price_history(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
 def stock_history(con: duckdb.DuckDBPyConnection, plan_id: str, region_id: str | None = None) -> pd.DataFrame:
     """In-stock intervals of a plan (in one region, or all): region_id, plan_id, valid_from, valid_to
     (NULL = still in stock)."""
-    return frame(con, load_sql("queries/sql/stock_history.sql"), [plan_id, region_id, region_id])
+    return frame(con, load_sql("queries/sql/stock_history.sql"), {"plan_id": plan_id, "region_id": region_id})
 
 
 def changes(con: duckdb.DuckDBPyConnection, entity: str | None = None, region_id: str | None = None,
             since: datetime | None = None, until: datetime | None = None, limit: int = 1000) -> pd.DataFrame:
     """catalog_changes rows, newest first; since is inclusive, until exclusive."""
-    params = [entity, entity, region_id, region_id, since, since, until, until, int(limit)]
+    params = {"entity": entity, "region_id": region_id, "since": since, "until": until, "limit": int(limit)}
     return frame(con, load_sql("queries/sql/changes.sql"), params)
 
 
@@ -43,4 +43,4 @@ def change_count(con: duckdb.DuckDBPyConnection, entity: str | None = None, regi
 def stock_summary(con: duckdb.DuckDBPyConnection, region_id: str | None = None,
                   plan_id: str | None = None) -> pd.DataFrame:
     """Rows of the stock_summary view (one per region x plan ever offered or in stock)."""
-    return frame(con, load_sql("queries/sql/stock_summary.sql"), [region_id, region_id, plan_id, plan_id])
+    return frame(con, load_sql("queries/sql/stock_summary.sql"), {"region_id": region_id, "plan_id": plan_id})

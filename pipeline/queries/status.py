@@ -1,16 +1,9 @@
-"""Collector health: a small state file the collector writes, and `status`, which reads it with the
-published catalog (read-only, briefly; never the warehouse, which a running scheduler holds).
-
-`<data-dir>/collector-state.json` holds what the catalog cannot: the last failure (failed snapshots
-are published only with the next success), the schedule and its next run, alert delivery counts.
-It is written atomically (temp file + os.replace) and only by the lock holder.
+"""Collector health: `status` reads the state file (pipeline.state) with the published catalog,
+through the read API (read-only, briefly; never the warehouse, which a running scheduler holds).
+Staleness follows the one rule in pipeline.queries.staleness, as the dashboard does.
 """
 from __future__ import annotations
 
-import json
-import logging
-import os
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,78 +13,11 @@ import duckdb
 from pipeline.durations import format_duration
 from pipeline.errors import NoCatalogError
 from pipeline.lock import is_locked, read_holder
-from pipeline.secrets import scrub
-from pipeline.paths import STATE_FILE, catalog_path, state_path
+from pipeline.paths import catalog_path
+from pipeline.queries.core import catalog
+from pipeline.queries.staleness import staleness
 from pipeline.sql import load_sql
-
-log = logging.getLogger(__name__)
-_write_guard = threading.Lock()  # the scheduler's threads update the file too
-
-
-_TIMES = ("last_run_at", "last_success_at", "last_failure_at", "next_run_at", "started_at", "stopped_at")
-_NUMBERS = ("interval_s", "jitter_s")
-_INTEGERS = ("pid", "last_snapshot_id", "last_failure_snapshot_id", "consecutive_failures")
-_STRINGS = ("cron", "command", "last_error")
-
-
-def read_state(data_dir: Path | str) -> dict[str, Any]:
-    """The state file; unreadable, or a value of the wrong type (an edited or damaged file), counts
-    as absent (logged once per key), never as a traceback."""
-    try:
-        state = json.loads(state_path(data_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(state, dict):
-        return {}
-    bad = [key for key, value in state.items() if value is not None and not _well_typed(key, value)]
-    for key in bad:
-        log.warning("state file %s: ignoring %s=%.40r (wrong type)", state_path(data_dir), key, state.pop(key))
-    return state
-
-
-def _well_typed(key: str, value: Any) -> bool:
-    if key in _TIMES:
-        return isinstance(value, str) and _parse_time(value) is not None
-    if key in _NUMBERS:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
-    if key in _INTEGERS:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if key in _STRINGS:
-        return isinstance(value, str)
-    if key == "alerts":
-        return isinstance(value, dict)
-    return True
-
-
-def update_state(data_dir: Path | str, **changes: Any) -> dict[str, Any]:
-    """Merge changes (datetimes become ISO strings) into the state file, atomically."""
-    with _write_guard:
-        state = read_state(data_dir)
-        state.update({k: _stored(v) for k, v in changes.items()})
-        path = state_path(data_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    return state
-
-
-def _stored(value: Any) -> Any:
-    """JSON-ready, and never the API key (an error text may quote it)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return scrub(value) if isinstance(value, str) else value
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    if not isinstance(value, datetime):
-        try:
-            value = datetime.fromisoformat(str(value))
-        except ValueError:
-            return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+from pipeline.state import parse_time, read_state
 
 
 def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[str, Any]:
@@ -104,19 +30,19 @@ def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[
     catalog = _catalog_facts(data_dir)
     success = catalog.pop("last_success")
     interval_s = state.get("interval_s")
-    age_s = (now - success["finished_at"]).total_seconds() if success else None
-    stale = None if not interval_s else (age_s is None or age_s > 2 * interval_s)
-    next_run = _parse_time(state.get("next_run_at"))
+    rule = staleness(data_dir, success["observed_at"] if success else None, now)
+    next_run = parse_time(state.get("next_run_at"))
     running = is_locked(data_dir)
     return _jsonable({
         "data_dir": str(data_dir), "checked_at": now,
         "collector": _collector(data_dir, running, state),
         "schedule": {"interval_s": interval_s, "cron": state.get("cron"),
                      "next_run_at": next_run if running else None},
-        "last_success": success and {**success, "age_s": round(age_s, 1)},
+        "last_success": success and {**success, "age_s": round(rule.age_s, 1)},
         "last_failure": _last_failure(state, catalog.pop("last_failure")),
         "consecutive_failures": state.get("consecutive_failures", 0),
-        "is_stale": stale, "stale_after_s": 2 * interval_s if interval_s else None,
+        "is_stale": rule.is_stale, "stale_after_s": rule.stale_after_s,
+        "stale_after_is_default": rule.is_default,
         "counts": catalog["counts"], "alerts": state.get("alerts"),
         "schema_drift": catalog["schema_drift"],
     })
@@ -134,7 +60,7 @@ def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> di
     recorded = None
     if state.get("last_failure_at"):
         recorded = {"snapshot_id": state.get("last_failure_snapshot_id"),
-                    "at": _parse_time(state["last_failure_at"]), "error": state.get("last_error")}
+                    "at": parse_time(state["last_failure_at"]), "error": state.get("last_error")}
     candidates = [f for f in (recorded, published) if f]
     return max(candidates, key=lambda f: f["at"]) if candidates else None
 
@@ -144,14 +70,10 @@ def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
     empty = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": []}
     if not path.exists():
         return empty
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with catalog(data_dir) as con:
         row = con.execute(load_sql("queries/sql/catalog_facts.sql")).fetchall()[0]
-        columns = [d[0] for d in con.description]
+        facts = dict(zip([d[0] for d in con.description], row))
         drift = _schema_drift(con)
-    finally:
-        con.close()
-    facts = dict(zip(columns, row))
     success = None
     if facts["last_ok_snapshot_id"] is not None:
         success = {"snapshot_id": facts["last_ok_snapshot_id"], "observed_at": facts["last_ok_started_at"],
@@ -238,10 +160,9 @@ def _next_text(status: dict[str, Any], now: datetime) -> str:
 
 
 def _stale_text(status: dict[str, Any]) -> str:
-    if status["is_stale"] is None:
-        return "unknown (no schedule interval recorded: run `vultr-catalog schedule`)"
     word = "YES" if status["is_stale"] else "no"
-    return f"{word} (stale after {format_duration(status['stale_after_s'])} without a successful snapshot)"
+    default = "; the default: no schedule interval recorded" if status.get("stale_after_is_default") else ""
+    return f"{word} (stale after {format_duration(status['stale_after_s'])} without a successful snapshot{default})"
 
 
 def _counts_text(counts: dict[str, Any] | None) -> str:

@@ -2,7 +2,8 @@
 
 The emulator's living timeline evolves the recorded catalog over simulated time; the collector
 visits it on a simulated clock (`X-Fake-Now`), hourly over the last day and every few hours
-before, so a month of history takes seconds, not a month. Everything it writes is demo data and is labelled so (snapshots.is_simulated).
+before, so a month of history takes seconds, not a month. Everything it writes is demo data and is
+labelled so (snapshots.is_simulated).
 """
 from __future__ import annotations
 

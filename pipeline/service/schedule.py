@@ -1,7 +1,7 @@
-"""The scheduled collector service (APScheduler 3.11) and the one-collection step it repeats.
+"""The scheduled collector service (APScheduler 3.11).
 
-`collect_once` = the single-writer lock, collect (publish), the state file for `status`, alerts.
-`run_schedule` holds the lock for its whole life and runs `collect_once` on an interval or a cron
+`run_schedule` holds the writer lock for its whole life and runs the collector's `collect` (the same
+step as the `collect` command: lock, collect, publish, state file, alerts) on an interval or a cron
 expression: the first run at once, never two at a time (max_instances=1), missed runs coalesced
 into one; SIGTERM/SIGINT let a running snapshot finish, then it exits 0. With a stock cadence a
 second job polls only availability in between; both jobs take one writer mutex, so they never
@@ -10,7 +10,6 @@ overlap (a stock poll due while a full collection runs is skipped: the full one 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -24,18 +23,16 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pipeline.warehouse import store as warehouse
-from pipeline.service.alerts import AlertConfig, prepare_alerts, process_alerts
-from pipeline.collect.collector import CollectResult, collect
+from pipeline.collect.collector import collect
 from pipeline.config import Settings
-from pipeline.errors import CatalogError, ConfigError
+from pipeline.errors import CatalogError, ConfigError, UnexpectedError
 from pipeline.lock import collector_lock
-from pipeline.queries.status import read_state, update_state
+from pipeline.service.alerts import AlertConfig, alert_hooks
+from pipeline.state import update_state
 
 log = logging.getLogger(__name__)
 JOB_ID = "collect"
 STOCK_JOB_ID = "stock"
-INTERRUPTED = "interrupted: the collector stopped before this snapshot finished"
 
 
 @dataclass(frozen=True)
@@ -72,59 +69,6 @@ def _crontab(expr: str) -> CronTrigger:
         raise ConfigError(f"not a crontab expression {expr!r} (minute hour day month weekday, UTC): {exc}") from None
 
 
-def collect_once(settings: Settings, at: datetime | None = None, accept_anomalies: bool = False,
-                 alerts: AlertConfig | None = None, command: str = "collect", kind: str = "full") -> CollectResult:
-    """One collection (full, or a stock poll) under the writer lock, recorded in the state file, then
-    one alert pass."""
-    with collector_lock(settings.data_dir, command):
-        mark_interrupted(settings.data_dir)
-        prepare_alerts(settings.data_dir, alerts)
-        try:
-            result = collect(settings, at=at, accept_anomalies=accept_anomalies, kind=kind)
-        except Exception as exc:
-            _state_or_warn(_record_failure, settings, exc)
-            raise
-        finally:
-            if alerts is not None:
-                process_alerts(settings.data_dir, alerts)
-        _state_or_warn(_record_success, settings, result)
-    return result
-
-
-def _state_or_warn(record, settings: Settings, outcome: object) -> None:
-    """The state file only feeds `status`: failing to write it (a full disk) after the catalog was
-    published is a warning, never the collection's error (nor a mask over the real one)."""
-    try:
-        record(settings, outcome)
-    except OSError as exc:
-        log.warning("the state file in %s could not be written (%s); `status` may be out of date",
-                    settings.data_dir, exc.strerror or exc)
-
-
-def mark_interrupted(data_dir) -> int:
-    """Snapshots left `running` by a process that was killed become `failed` (we hold the lock)."""
-    with warehouse.open_warehouse(data_dir) as con:
-        rows = con.execute("update snapshots set status = 'failed', error = ?, finished_at = ?"
-                           " where status = 'running' returning snapshot_id",
-                           [INTERRUPTED, datetime.now(timezone.utc)]).fetchall()
-    for (snapshot_id,) in rows:
-        log.warning("snapshot=%d status=failed error=%s", snapshot_id, INTERRUPTED)
-    return len(rows)
-
-
-def _record_success(settings: Settings, result: CollectResult) -> None:
-    update_state(settings.data_dir, pid=os.getpid(), last_run_at=datetime.now(timezone.utc),
-                 last_success_at=datetime.now(timezone.utc), last_snapshot_id=result.snapshot_id,
-                 consecutive_failures=0)
-
-
-def _record_failure(settings: Settings, exc: Exception) -> None:
-    streak = int(read_state(settings.data_dir).get("consecutive_failures") or 0) + 1
-    update_state(settings.data_dir, pid=os.getpid(), last_run_at=datetime.now(timezone.utc),
-                 last_failure_at=datetime.now(timezone.utc), last_error=str(exc) or type(exc).__name__,
-                 consecutive_failures=streak)
-
-
 class _Service:
     """The job APScheduler runs, with a run counter for the log and the state file's next_run_at."""
 
@@ -151,11 +95,13 @@ class _Service:
     def _run(self, kind: str) -> None:
         self.runs += 1
         try:
-            r = collect_once(self.settings, accept_anomalies=self.accept_anomalies, alerts=self.alerts,
-                             command="schedule", kind=kind)
+            r = collect(self.settings, accept_anomalies=self.accept_anomalies, hooks=alert_hooks(self.alerts),
+                        command="schedule", kind=kind)
             log.info("run=%d kind=%s status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, kind,
                      r.snapshot_id, r.change_count, r.elapsed_s)
-        except CatalogError as exc:
+        except UnexpectedError as exc:  # a bug: its traceback (with the original cause) goes to the log
+            log.error("run=%d status=failed error=%s", self.runs, exc, exc_info=exc)
+        except CatalogError as exc:  # foreseen (HTTP, bad bodies, the quality gate): one line says it all
             log.error("run=%d status=failed error=%s", self.runs, exc)
         except Exception:  # noqa: BLE001 - a bug in one run must not stop the service
             log.exception("run=%d status=failed error=unexpected", self.runs)

@@ -2,39 +2,20 @@
 
 One row per version (valid_to NULL = current); a new row only when something changed; and one
 catalog_changes row per added/removed entity or changed field. The SQL is generated from the
-entity table below: only identifiers from this module are formatted in, values are bound.
+entity registry (pipeline.entities): only identifiers from code are formatted in, values are bound.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
+from pipeline.entities import ENTITIES, Entity
 from pipeline.sql import fetch_value
 
-
-@dataclass(frozen=True)
-class Entity:
-    name: str                 # catalog_changes.entity
-    history: str              # history table
-    staging: str              # staging temp table
-    keys: tuple[str, ...]
-    entity_id: str            # key column reported as catalog_changes.entity_id
-    region_id: str | None     # key column reported as catalog_changes.region_id
+__all__ = ["ENTITIES", "Entity", "attributes", "history_is_empty", "merge_entity"]
 
 
-ENTITIES = (
-    Entity("region", "regions_history", "stg_regions", ("region_id",), "region_id", "region_id"),
-    Entity("plan", "plans_history", "stg_plans", ("plan_id",), "plan_id", None),
-    Entity("operating_system", "operating_systems_history", "stg_operating_systems", ("os_id",), "os_id", None),
-    Entity("plan_location", "plan_locations_history", "stg_plan_locations", ("plan_id", "region_id"),
-           "plan_id", "region_id"),
-    Entity("availability", "availability_history", "stg_availability", ("region_id", "plan_id"),
-           "plan_id", "region_id"),
-    Entity("plan_price", "plan_prices_history", "stg_plan_prices", ("plan_id", "region_id"),
-           "plan_id", "region_id"),
-)
 VALIDITY = ("valid_from", "valid_to")
 
 
@@ -61,20 +42,20 @@ def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: in
                  at: datetime, record_changes: bool) -> None:
     attrs = attributes(con, entity)
     if record_changes:
-        con.execute(_changes_sql(entity, attrs), [snapshot_id, at] * (2 + len(attrs)))
+        con.execute(_changes_sql(entity, attrs), {"snapshot_id": snapshot_id, "at": at})
     same = " and ".join(f"s.{c} is not distinct from h.{c}" for c in (*entity.keys, *attrs))
     con.execute(
-        f"update {entity.history} h set valid_to = ? where h.valid_to is null"
+        f"update {entity.history} h set valid_to = $at where h.valid_to is null"
         f" and not exists (select 1 from {entity.staging} s where {same})",
-        [at],
+        {"at": at},
     )
     keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
     columns = ", ".join((*entity.keys, *attrs))
     con.execute(
         f"insert into {entity.history} ({columns}, valid_from, valid_to)"
-        f" select {', '.join('s.' + c for c in (*entity.keys, *attrs))}, ?, null from {entity.staging} s"
+        f" select {', '.join('s.' + c for c in (*entity.keys, *attrs))}, $at, null from {entity.staging} s"
         f" where not exists (select 1 from {entity.history} h where h.valid_to is null and {keys})",
-        [at],
+        {"at": at},
     )
 
 
@@ -83,7 +64,7 @@ def _changes_sql(entity: Entity, attrs: list[str]) -> str:
     keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
     region = f"cast({{t}}.{entity.region_id} as varchar)" if entity.region_id else "cast(null as varchar)"
     ident = f"cast({{t}}.{entity.entity_id} as varchar)"
-    head = "select ?, ?, '{e}', {ident}, {region}, '{kind}', {field}, {old}, {new}"
+    head = "select $snapshot_id, $at, '{e}', {ident}, {region}, '{kind}', {field}, {old}, {new}"
     current = f"(select * from {entity.history} where valid_to is null)"
     parts = [
         head.format(e=entity.name, ident=ident.format(t="s"), region=region.format(t="s"), kind="added",

@@ -11,14 +11,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.entities import HISTORY_TABLES
 from pipeline.sql import quote_literal, sql_files
 from pipeline.paths import CATALOG_FILE, catalog_path
 
 log = logging.getLogger(__name__)
-PUBLISHED_TABLES = (
-    "snapshots", "regions_history", "plans_history", "operating_systems_history",
-    "plan_locations_history", "availability_history", "catalog_changes", "plan_prices_history", "api_fields",
-)
+PUBLISHED_TABLES = ("snapshots", *HISTORY_TABLES, "catalog_changes", "api_fields")
 
 
 def remove_stale_temp_files(data_dir: Path) -> int:

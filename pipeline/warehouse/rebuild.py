@@ -9,12 +9,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.warehouse import history
+from pipeline.entities import ENTITIES
 from pipeline.warehouse import store as warehouse
 from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
 from pipeline.warehouse.publish import publish
 from pipeline.sql import fetch_value, load_sql
+from pipeline.status import SnapshotStatus
 from pipeline.warehouse.transform import apply_snapshot
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,12 @@ def replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] 
 
 
 def _replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None) -> RebuildResult:
-    for entity in history.ENTITIES:
+    for entity in ENTITIES:
         con.execute(f"delete from {entity.history}")
     con.execute("delete from catalog_changes")
     con.execute("delete from _applied_bodies")
     con.execute("delete from api_fields")
-    snapshots = int(fetch_value(con, "select count(*) from snapshots where status = 'ok'"))
+    snapshots = int(fetch_value(con, "select count(*) from snapshots where status = ?", [SnapshotStatus.OK]))
     applied = 0
     replayed = con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall()
     for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):

@@ -23,6 +23,7 @@ from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exp
 from pipeline.warehouse.requestlog import LoggedCall, RequestKey, append_calls, latest_bodies, request_key
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
+from pipeline.status import SnapshotStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             continue
         con.execute("begin")
         con.execute(path.read_text(encoding="utf-8"))
-        con.execute("insert into _migrations values (?, ?)", [path.stem, datetime.now(timezone.utc)])
+        con.execute("insert into _migrations values ($version, $applied_at)",
+                    {"version": path.stem, "applied_at": datetime.now(timezone.utc)})
         con.execute("commit")
         log.info("migration applied: %s", path.stem)
 
@@ -80,19 +82,36 @@ def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: s
     snapshot_id = fetch_value(con, "select nextval('snapshot_ids')")
     con.execute(
         "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated, kind)"
-        " values ($id, $api_version, $base_url, $started_at, 'running', $is_simulated, $kind)",
-        {"id": snapshot_id, "api_version": api_version, "base_url": base_url, "started_at": started_at,
-         "is_simulated": is_simulated, "kind": kind},
+        " values ($snapshot_id, $api_version, $base_url, $started_at, $status, $is_simulated, $kind)",
+        {"snapshot_id": snapshot_id, "api_version": api_version, "base_url": base_url, "started_at": started_at,
+         "status": SnapshotStatus.RUNNING, "is_simulated": is_simulated, "kind": kind},
     )
     return int(snapshot_id)
 
 
-def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: str,
+def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: SnapshotStatus,
                     error: str | None = None, **fields: object) -> None:
     """Set the final status (ok, failed, rejected) and any extra columns of the snapshot row."""
-    values = {"status": status, "error": scrub(error) if error else error, "finished_at": datetime.now(timezone.utc), **fields}
-    assignments = ", ".join(f"{name} = ?" for name in values)  # names come from code, never users
-    con.execute(f"update snapshots set {assignments} where snapshot_id = ?", [*values.values(), snapshot_id])
+    values = {"status": SnapshotStatus(status), "error": scrub(error) if error else error,
+              "finished_at": datetime.now(timezone.utc), **fields}
+    assignments = ", ".join(f"{name} = ${name}" for name in values)  # names come from code, never users
+    con.execute(f"update snapshots set {assignments} where snapshot_id = $snapshot_id",
+                {**values, "snapshot_id": snapshot_id})
+
+
+INTERRUPTED = "interrupted: the collector stopped before this snapshot finished"
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Snapshots left `running` by a process that was killed become `failed` (the caller holds the lock)."""
+    rows = con.execute(
+        "update snapshots set status = $failed, error = $error, finished_at = $now"
+        " where status = $running returning snapshot_id",
+        {"failed": SnapshotStatus.FAILED, "error": INTERRUPTED, "now": datetime.now(timezone.utc),
+         "running": SnapshotStatus.RUNNING}).fetchall()
+    for (snapshot_id,) in rows:
+        log.warning("snapshot=%d status=failed error=%s", snapshot_id, INTERRUPTED)
+    return [snapshot_id for (snapshot_id,) in rows]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from pipeline.entities import ENTITIES
 from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import execute_with, fetch_value, load_sql
@@ -16,18 +17,9 @@ from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
 from pipeline.warehouse.store import load_snapshot_bodies
 
 log = logging.getLogger(__name__)
-STAGING_MODELS = ("stg_regions", "stg_plans", "stg_plan_locations", "stg_availability", "stg_operating_systems",
-                  "stg_plan_prices")
-# The endpoints each entity is derived from: when none of them changed since the answers the history
+# When none of an entity's source endpoints (pipeline.entities) changed since the answers the history
 # was applied from, the entity's staging equals its current history and its merge is skipped (the hot
-# path: most polls change nothing, most hours only some regions' availability). v1 maps DCIDs through
-# the regions list.
-SOURCES = {
-    "v2": {"region": {"regions"}, "plan": {"plans", "plans_metal"}, "plan_location": {"plans", "plans_metal"},
-           "availability": {"availability"}, "operating_system": {"os"}, "plan_price": {"plans", "plans_metal"}},
-    "v1": {"region": {"regions"}, "plan": {"plans"}, "plan_location": {"plans", "regions"},
-           "availability": {"availability", "regions"}, "operating_system": {"os"}, "plan_price": {"plans"}},
-}
+# path: most polls change nothing, most hours only some regions' availability).
 
 
 @dataclass
@@ -52,7 +44,7 @@ def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, in
         asked.setdefault(key[0], set()).add((key, body_id))
     considered = set(asked) | (set(applied) if kind == "full" else set())
     changed = {endpoint for endpoint in considered if applied.get(endpoint) != asked.get(endpoint)}
-    return {entity for entity, endpoints in SOURCES[api_version].items() if endpoints & changed}
+    return {entity.name for entity in ENTITIES if entity.sources[api_version] & changed}
 
 
 def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
@@ -73,7 +65,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
     """One temp table per staging model: from `_snapshot_bodies` for the given entities (default all),
     else a copy of the current history (identical bodies would stage identical rows). A full v1
     snapshot always stages its regions (they map DCIDs); a stock poll maps them through the history."""
-    for entity in history.ENTITIES:
+    for entity in ENTITIES:
         v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
         if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
@@ -154,7 +146,7 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
         raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
                            + " (collect --accept-anomalies applies it anyway)")
     before = _change_count(con)
-    for entity in history.ENTITIES:
+    for entity in ENTITIES:
         if entity.name in entities:
             history.merge_entity(con, entity, snapshot_id, at, record_changes=not result.is_baseline)
     result.change_count = _change_count(con) - before

@@ -1,9 +1,9 @@
 -- grain: one row per (current region, current plan of the type) with its stock status
--- (bound: plan_type x2); status: in_stock | sold_out (offered, not in stock) | not_offered
+-- (bound: $plan_type); status: in_stock | sold_out (offered, not in stock) | not_offered
 with chosen_plans as (
     select plan_id, plan_type, monthly_cost_usd
     from plans
-    where (cast(? as varchar) is null or plan_type = ?)
+    where (cast($plan_type as varchar) is null or plan_type = $plan_type)
 ),
 pairs as (
     select r.region_id, p.plan_id, p.plan_type, p.monthly_cost_usd

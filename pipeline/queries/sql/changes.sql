@@ -1,13 +1,13 @@
 -- grain: one row per catalog change, newest first
--- (bound: entity x2, region_id x2, since x2, until x2, limit)
+-- (bound: $entity, $region_id, $since, $until, $limit)
 with final as (
     select snapshot_id, changed_at, entity, entity_id, region_id, change_type, field, old_value, new_value
     from catalog_changes
-    where (cast(? as varchar) is null or entity = ?)
-      and (cast(? as varchar) is null or region_id = ?)
-      and (cast(? as timestamptz) is null or changed_at >= ?)
-      and (cast(? as timestamptz) is null or changed_at < ?)
+    where (cast($entity as varchar) is null or entity = $entity)
+      and (cast($region_id as varchar) is null or region_id = $region_id)
+      and (cast($since as timestamptz) is null or changed_at >= $since)
+      and (cast($until as timestamptz) is null or changed_at < $until)
 )
 select * from final
 order by changed_at desc, snapshot_id desc, entity, entity_id, region_id nulls first, field nulls first
-limit ?
+limit $limit

@@ -1,6 +1,6 @@
 -- grain: one row per current region: its cheapest plan in stock now and deployable on demand, at the
 -- region's price (plan_prices: its override, else the base price), of the type if bound
--- (bound: plan_type x2); ties: more vCPUs, more RAM, plan_id
+-- (bound: $plan_type); ties: more vCPUs, more RAM, plan_id
 with in_stock as (
     select
         a.region_id, p.plan_id, p.plan_type, p.vcpu_count, p.ram_mb, p.disk_gb,
@@ -11,7 +11,7 @@ with in_stock as (
     join plans p using (plan_id)
     left join plan_prices pp using (plan_id, region_id)
     where coalesce(p.is_deployable_ondemand, true)
-      and (cast(? as varchar) is null or p.plan_type = ?)
+      and (cast($plan_type as varchar) is null or p.plan_type = $plan_type)
 ),
 ranked as (
     select *, row_number() over (

@@ -1,10 +1,10 @@
--- grain: one row per plan, current (ts null) or as of ts (bound: ts, ts, plan_type x2); cheapest first
+-- grain: one row per plan, current (ts null) or as of ts (bound: $at, $plan_type); cheapest first
 with current_plans as (
-    select * from plans where cast(? as timestamptz) is null
+    select * from plans where cast($at as timestamptz) is null
 ),
 past_plans as (
     -- plans_at(null) is empty, so exactly one of the two branches has rows
-    select * exclude (valid_from, valid_to), valid_from as updated_at from plans_at(cast(? as timestamptz))
+    select * exclude (valid_from, valid_to), valid_from as updated_at from plans_at(cast($at as timestamptz))
 ),
 final as (
     select * from current_plans
@@ -12,5 +12,5 @@ final as (
     select * from past_plans
 )
 select * from final
-where (cast(? as varchar) is null or plan_type = ?)
+where (cast($plan_type as varchar) is null or plan_type = $plan_type)
 order by monthly_cost_usd, vcpu_count, ram_mb, plan_id

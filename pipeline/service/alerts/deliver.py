@@ -17,7 +17,7 @@ import requests
 from pipeline.warehouse import store as warehouse
 from pipeline.service.alerts import outbox
 from pipeline.service.alerts.rules import AlertConfig, Delivery
-from pipeline.queries.status import update_state
+from pipeline.state import update_state
 
 log = logging.getLogger(__name__)
 USER_AGENT = "vultr-catalog-alerts/1"
@@ -31,6 +31,24 @@ class AlertPass:
     failed: int = 0
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertHook:
+    """The alerts as a collector hook: the cursor before the collection, one pass after it."""
+
+    config: AlertConfig
+
+    def before(self, data_dir: Path) -> None:
+        prepare_alerts(data_dir, self.config)
+
+    def after(self, data_dir: Path) -> None:
+        process_alerts(data_dir, self.config)
+
+
+def alert_hooks(config: AlertConfig | None) -> tuple[AlertHook, ...]:
+    """What `collect(..., hooks=...)` takes: nothing without rules."""
+    return () if config is None else (AlertHook(config),)
 
 
 def prepare_alerts(data_dir: Path | str, config: AlertConfig | None) -> None:

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import queries
+from pipeline.entities import change_verb
 from pipeline.service.alerts.rules import AlertConfig, Rule
 from pipeline.queries.formatting import money_text, ram_text, vcpu_text
 from pipeline.sql import load_sql
@@ -35,7 +36,8 @@ def match_changes(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], after
                   up_to_snapshot_id: int) -> pd.DataFrame:
     """Every (rule, change) match for changes with snapshot_id in (after, up_to], in order."""
     _fill_rules(con, rules)
-    return queries.frame(con, load_sql("service/alerts/matches.sql"), [after_snapshot_id, up_to_snapshot_id])
+    params = {"after_snapshot_id": after_snapshot_id, "up_to_snapshot_id": up_to_snapshot_id}
+    return queries.frame(con, load_sql("service/alerts/matches.sql"), params)
 
 
 def alert_id(rule_name: str, change_key: str) -> str:
@@ -50,12 +52,10 @@ def alert_text(m: dict[str, Any]) -> str:
         price = f", ${_money(m['monthly_cost_usd'])}/mo" if m.get("monthly_cost_usd") is not None else ""
         subject += f" ({m['plan_type']}, {vcpu_text(m['vcpu_count'])}, {ram_text(m['ram_mb'])}{price})"
     where = f" in {m['region_id']}" if m.get("region_id") and m["entity"] != "region" else ""
-    verbs = {("availability", "added"): "back in stock", ("availability", "removed"): "sold out",
-             ("plan_location", "added"): "now offered", ("plan_location", "removed"): "no longer offered"}
-    verb = verbs.get((m["entity"], m["change_type"]), f"{m['entity'].replace('_', ' ')} {m['change_type']}")
+    old, new = (None, None)
     if m["change_type"] == "changed" and m.get("field"):
-        old, new = (_value_text(m["field"], m[k]) for k in ("old_value", "new_value"))
-        verb += f": {m['field']} {old} -> {new}"
+        old, new = (_value_text(m["field"], m.get(k)) for k in ("old_value", "new_value"))
+    verb = change_verb(m["entity"], m["change_type"], m.get("field"), old, new)
     demo = " [demo data]" if m.get("is_simulated") else ""
     return f"{subject} {verb}{where}{demo}"
 

@@ -1,9 +1,9 @@
 -- grain: one row per (alert rule, catalog change) that the rule matches, for changes with
--- snapshot_id in (?, ?]; rules come from the temp table _alert_rules (match.py fills it)
+-- snapshot_id in ($after_snapshot_id, $up_to_snapshot_id]; rules come from the temp table _alert_rules (match.py fills it)
 with changes as (
     select *
     from catalog_changes
-    where snapshot_id > ? and snapshot_id <= ?
+    where snapshot_id > $after_snapshot_id and snapshot_id <= $up_to_snapshot_id
 ),
 with_plan_id as (
     select

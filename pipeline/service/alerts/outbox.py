@@ -38,7 +38,7 @@ def ensure_cursor(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     if row:
         return int(row[0])
     start = latest_snapshot_id(con)
-    con.execute("insert into alert_cursor values (1, ?, ?)", [start, now])
+    con.execute("insert into alert_cursor values (1, $start, $now)", {"start": start, "now": now})
     log.info("alerts: matching changes after snapshot %d", start)
     return start
 
@@ -54,7 +54,8 @@ def enqueue(con: duckdb.DuckDBPyConnection, config: AlertConfig, now: datetime) 
             con.executemany("insert or ignore into alert_outbox (alert_id, channel, rule_name, snapshot_id,"
                             " change_key, target, payload, created_at, next_attempt_at)"
                             " values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("update alert_cursor set last_snapshot_id = ?, updated_at = ? where cursor_id = 1", [up_to, now])
+        con.execute("update alert_cursor set last_snapshot_id = $up_to, updated_at = $now where cursor_id = 1",
+                    {"up_to": up_to, "now": now})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -89,8 +90,9 @@ def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
 
 
 def mark_delivered(con: duckdb.DuckDBPyConnection, row: OutboxRow, now: datetime) -> None:
-    con.execute("update alert_outbox set delivered_at = ?, attempt_count = attempt_count + 1, last_error = null"
-                " where alert_id = ? and channel = ?", [now, row.alert_id, row.channel])
+    con.execute("update alert_outbox set delivered_at = $now, attempt_count = attempt_count + 1, last_error = null"
+                " where alert_id = $alert_id and channel = $channel",
+                {"now": now, "alert_id": row.alert_id, "channel": row.channel})
 
 
 def mark_failed(con: duckdb.DuckDBPyConnection, row: OutboxRow, error: str, now: datetime,
@@ -98,20 +100,24 @@ def mark_failed(con: duckdb.DuckDBPyConnection, row: OutboxRow, error: str, now:
     """Count the attempt; schedule the next with exponential backoff, or abandon. Returns the retry time."""
     attempts = row.attempt_count + 1
     if attempts >= delivery.max_attempts:
-        con.execute("update alert_outbox set attempt_count = ?, last_error = ?, abandoned_at = ?"
-                    " where alert_id = ? and channel = ?", [attempts, error, now, row.alert_id, row.channel])
+        con.execute("update alert_outbox set attempt_count = $attempts, last_error = $error, abandoned_at = $now"
+                    " where alert_id = $alert_id and channel = $channel",
+                    {"attempts": attempts, "error": error, "now": now, "alert_id": row.alert_id, "channel": row.channel})
         log.error("alert id=%s abandoned after %d attempts: %s", row.alert_id, attempts, error)
         return None
     retry_at = now + timedelta(seconds=min(delivery.retry_base_s * 2 ** (attempts - 1), delivery.retry_max_s))
-    con.execute("update alert_outbox set attempt_count = ?, last_error = ?, next_attempt_at = ?"
-                " where alert_id = ? and channel = ?", [attempts, error, retry_at, row.alert_id, row.channel])
+    con.execute("update alert_outbox set attempt_count = $attempts, last_error = $error, next_attempt_at = $retry_at"
+                " where alert_id = $alert_id and channel = $channel",
+                {"attempts": attempts, "error": error, "retry_at": retry_at, "alert_id": row.alert_id,
+                 "channel": row.channel})
     return retry_at
 
 
 def postpone_target(con: duckdb.DuckDBPyConnection, target: str, until: datetime) -> None:
     """After one failure, the target's other pending alerts wait too (no attempt counted)."""
-    con.execute("update alert_outbox set next_attempt_at = greatest(next_attempt_at, ?)"
-                " where target = ? and delivered_at is null and abandoned_at is null", [until, target])
+    con.execute("update alert_outbox set next_attempt_at = greatest(next_attempt_at, $until)"
+                " where target = $target and delivered_at is null and abandoned_at is null",
+                {"until": until, "target": target})
 
 
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.entities import CHANGE_TYPES, ENTITY_NAMES
 from pipeline.errors import ConfigError
 
 ALERTS_ENV = "VULTR_CATALOG_ALERTS"
-ENTITIES = ("region", "plan", "operating_system", "plan_location", "availability", "plan_price")
-CHANGE_TYPES = ("added", "removed", "changed")
+ENTITIES = ENTITY_NAMES  # re-exported: the rule file's vocabulary is the registry's
 LIST_KEYS = {"entity": "entities", "change_type": "change_types", "field": "fields",
              "plan_id": "plan_ids", "plan_type": "plan_types", "regions": "regions"}
 NUMBER_KEYS = ("min_vcpu", "min_ram_mb")
