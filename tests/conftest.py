@@ -7,9 +7,11 @@ import json
 import threading
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime, timedelta, timezone
@@ -215,3 +217,74 @@ def write_rules(path: Path, text: str) -> Path:
 
 def stock_rule(webhook: str, delivery: str = "") -> str:
     return f'[[rule]]\nname = "any stock change"\nentity = "availability"\nwebhook = "{webhook}"\n{delivery}'
+
+
+# --- the dashboard in Debian's chromium (test_browser, test_installed) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DEADLINE_MS = 30_000
+# url path -> (screenshot name, text that shows the page has its data)
+PAGES = {
+    "?region=fra&type=vhf": ("finder", "Cheapest vhf plan in stock in Frankfurt"),
+    "compare?plans=vc2-1c-1gb,vhf-1c-1gb,vc2-2c-4gb": ("compare", "each against"),
+    "availability?type=vhf": ("availability", "region x plan pairs in stock"),
+    "plan_history?plan=vc2-1c-1gb": ("plan-history", "In stock now in"),
+    "changes": ("changes", "In stock per region"),
+    "regions": ("regions", "regions."),
+    "operating_systems": ("operating-systems", "operating systems ("),
+    "data_health": ("data-health", "Recent snapshots"),
+    "sql_console?q=select+plan_type,+count(*)+as+plans,+min(monthly_cost_usd)+as+cheapest_usd+from+plans+group+by+all":
+        ("sql", "rows in"),
+}
+# Wait until Streamlit has finished the run: no status widget, no skeletons, every chart drawn.
+RENDERED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'))"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "vultr-catalog serve exited early"
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"no dashboard at {url} after {timeout_s}s")
+
+
+def render_page(page, server: str, path: str) -> None:
+    """Open a dashboard page, wait for its data text and a finished run; no exception shown."""
+    _, text = PAGES[path]
+    page.goto(f"{server}/{path}")
+    page.get_by_text(text).first.wait_for(timeout=DEADLINE_MS)
+    page.wait_for_function(RENDERED_JS, timeout=DEADLINE_MS)
+    assert page.locator('[data-testid="stException"]').count() == 0, f"an exception on {path}"
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0, f"an error on {path}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.entities import ENTITIES
 from pipeline.warehouse import store as warehouse
 from pipeline.warehouse import transform
 from pipeline.collect.http import Call
@@ -31,7 +32,7 @@ def stage(tmp_path: Path, version: str, calls: list[tuple[str, str, dict, bytes]
         warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, NOW) for e, p, q, b in calls])
         warehouse.load_snapshot_bodies(con, sid)
         transform.build_staging(con, version)
-        return {m: frame(con, f"select * from {m}") for m in transform.STAGING_MODELS}
+        return {e.staging: frame(con, f"select * from {e.staging}") for e in ENTITIES}
 
 
 def money(value) -> Decimal | None:
