@@ -17,7 +17,9 @@ from streamlit.testing.v1 import AppTest
 from app import data
 from app.formatting import answer_sentence
 from pipeline import queries
+from pipeline.queries.status import collector_status
 from pipeline.service.demo import build_demo_history
+from pipeline.state import update_state
 
 APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
 PAGES = {
@@ -294,6 +296,25 @@ def test_stale_catalog_is_flagged(tmp_path, monkeypatch):
     at = run_app("app_pages/data_health.py")
     assert any(w.value.startswith("Stale:") for w in at.sidebar.warning)
     assert "stale" in at.main.warning[0].value
+
+
+@pytest.mark.parametrize("interval_s, stale, threshold", [
+    (None, True, "3h by default"),                   # no schedule recorded: the default
+    (3 * 86400, False, "6d: twice the schedule's"),  # a 3-day schedule: a 2-day-old catalog is fresh
+    (600, True, "20m: twice the schedule's"),
+])
+def test_status_and_the_dashboard_agree_on_freshness(tmp_path, monkeypatch, interval_s, stale, threshold):
+    build_demo_history(tmp_path, days=0, end_at=datetime.now(timezone.utc) - timedelta(days=2))
+    if interval_s:
+        update_state(tmp_path, interval_s=interval_s)
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
+    status = collector_status(tmp_path)
+    at = run_app("app_pages/data_health.py")
+    assert status["is_stale"] is stale and data.freshness()["is_stale"] is stale
+    assert status["stale_after_s"] == data.freshness()["stale_after_s"]
+    assert any(w.value.startswith("Stale:") for w in at.sidebar.warning) is stale
+    health = (at.main.warning if stale else at.main.success)[0].value
+    assert f"threshold {threshold}" in health or f"stale after {threshold}" in health
 
 
 def test_reads_never_fail_while_a_publish_swaps_the_catalog(demo_dir, tmp_path, monkeypatch):

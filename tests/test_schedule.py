@@ -2,6 +2,7 @@
 emulator's living timeline on a fast simulated clock, stopped with a real SIGTERM."""
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pipeline.errors import ConfigError
 from pipeline.fakeapi import Fault
 from pipeline.service.schedule import ScheduleSpec
 from tests.conftest import (
+    fast_settings,
     log_text,
     ok_count,
     published_snapshots,
@@ -131,3 +133,32 @@ def test_sigterm_during_a_snapshot_lets_it_finish(living_api, data_dir):
     assert statuses == ["ok"]  # finished, not abandoned half-done
     assert ok_count(data_dir) == 1  # and published
     assert len(living_api.requests) >= 34
+
+
+class BreakWarehouse:
+    """A collector hook that breaks the warehouse before the run (as a damaged file would): storing
+    the fetched bodies then fails with an error no code path foresaw."""
+
+    def before(self, data_dir: Path) -> None:
+        with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+            con.execute("alter table _request_runs rename to _request_runs_gone")
+
+    def after(self, data_dir: Path) -> None:
+        pass
+
+
+def test_an_unexpected_error_in_a_run_is_logged_with_its_traceback(api, data_dir, caplog):
+    from pipeline.collect.collector import collect
+    from pipeline.service.schedule import _Service
+
+    settings = fast_settings(api, data_dir)
+    collect(settings)  # a working warehouse first
+    service = _Service(settings, accept_anomalies=False, hooks=(BreakWarehouse(),))
+    with caplog.at_level(logging.ERROR, logger="pipeline.service.schedule"):
+        service.tick()  # never raises: one bad run must not stop the service
+    record = next(r for r in caplog.records if "status=failed" in r.getMessage())
+    assert "unexpected CatalogException while collecting" in record.getMessage()
+    assert record.exc_info is not None
+    text = caplog.text
+    assert "Traceback" in text and "_request_runs" in text  # the original error, with where it happened
+    assert status_json(data_dir)["last_failure"]["error"].startswith("unexpected CatalogException")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -23,7 +23,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pipeline.collect.collector import collect
+from pipeline.collect.collector import CollectHook, collect
 from pipeline.config import Settings
 from pipeline.errors import CatalogError, ConfigError, UnexpectedError
 from pipeline.lock import collector_lock
@@ -72,8 +72,8 @@ def _crontab(expr: str) -> CronTrigger:
 class _Service:
     """The job APScheduler runs, with a run counter for the log and the state file's next_run_at."""
 
-    def __init__(self, settings: Settings, accept_anomalies: bool, alerts: AlertConfig | None) -> None:
-        self.settings, self.accept_anomalies, self.alerts = settings, accept_anomalies, alerts
+    def __init__(self, settings: Settings, accept_anomalies: bool, hooks: Sequence[CollectHook] = ()) -> None:
+        self.settings, self.accept_anomalies, self.hooks = settings, accept_anomalies, tuple(hooks)
         self.runs = 0
         self.next_run_changed = True
         self.scheduler: BackgroundScheduler | None = None
@@ -95,8 +95,8 @@ class _Service:
     def _run(self, kind: str) -> None:
         self.runs += 1
         try:
-            r = collect(self.settings, accept_anomalies=self.accept_anomalies, hooks=alert_hooks(self.alerts),
-                        command="schedule", kind=kind)
+            r = collect(self.settings, accept_anomalies=self.accept_anomalies, hooks=self.hooks, command="schedule",
+                        kind=kind)
             log.info("run=%d kind=%s status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, kind,
                      r.snapshot_id, r.change_count, r.elapsed_s)
         except UnexpectedError as exc:  # a bug: its traceback (with the original cause) goes to the log
@@ -127,7 +127,7 @@ def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool 
     stop = stop or threading.Event()
     trigger, interval_s = spec.trigger(), spec.interval_s()
     with collector_lock(settings.data_dir, "schedule", nestable=True) as holder:
-        service = _Service(settings, accept_anomalies, alerts)
+        service = _Service(settings, accept_anomalies, alert_hooks(alerts))
         update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
                      interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s,
                      stock_interval_s=spec.stock_every_s, stopped_at=None)
