@@ -188,7 +188,8 @@ def test_fleet_table_ends_with_a_total_line(api, data_dir, capsys, monkeypatch):
     code, out, _ = run_fleet(capsys, api, data_dir, fmt="table")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 5 and "vdc-2c-8gb" in out
-    now = region_price(in_stock(catalog, "ewr", "vc2-1c-2gb"), "ewr") + region_price(in_stock(catalog, "ewr", "vdc-2c-8gb"), "ewr")
+    now = (region_price(in_stock(catalog, "ewr", "vc2-1c-2gb"), "ewr")
+           + region_price(in_stock(catalog, "ewr", "vdc-2c-8gb"), "ewr"))
     assert lines[-1].startswith(f"total: 2 servers, ${now:.2f}/mo now")
 
 

@@ -7,14 +7,13 @@ import streamlit as st
 from app import data, ui
 from app.formatting import money
 from pipeline import queries
-from pipeline.errors import CatalogError, ConfigError, first_line
 
 ui.page_header("Your fleet", "Read live from your Vultr account (VULTR_API_KEY) each time this page loads and "
                              "never stored; prices are the published catalog's, in each server's region, now.")
 try:
     costs = data.fleet()
-except (CatalogError, ConfigError) as exc:
-    st.error(first_line(exc))
+except queries.CatalogError as exc:  # ConfigError (no key) is one too
+    st.error(queries.first_line(exc))
     st.stop()
 
 totals = queries.fleet_totals(costs)
