@@ -16,7 +16,6 @@ from tests.conftest import (
     Receiver,
     log_text,
     ok_count,
-    run_cli,
     start_schedule,
     status_json,
     stock_rule,
@@ -61,7 +60,7 @@ def test_example_rules_file_loads():
     assert config.rules[0].min_vcpu == 2 and config.rules[0].regions == ("fra", "ams")
 
 
-def test_alerts_test_matches_the_stored_history(demo_dir, tmp_path):
+def test_alerts_test_matches_the_stored_history(demo_dir, tmp_path, cli):
     rules = write_rules(tmp_path / "rules.toml", """
 [[rule]]
 name = "fra restocks"
@@ -81,7 +80,7 @@ name = "prices"
 entity = "plan"
 field = "monthly_cost_usd"
 """)
-    result = run_cli("alerts", "test", str(rules), "--data-dir", str(demo_dir), "--format", "json")
+    result = cli("alerts", "test", str(rules), "--data-dir", str(demo_dir), "--format", "json")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     by_rule = Counter(r["rule_name"] for r in rows)

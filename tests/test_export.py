@@ -4,7 +4,6 @@ lands in an export, and an existing export is never clobbered by accident."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from pipeline import queries
 from pipeline.collect.collector import collect
 from pipeline.queries.export import MANIFEST, ExportError, export_catalog
-from tests.conftest import fast_settings, run_cli
+from tests.conftest import fast_settings
 
 HISTORY = {"regions_history", "plans_history", "operating_systems_history", "plan_locations_history",
            "availability_history", "catalog_changes", "snapshots"}
@@ -126,16 +125,16 @@ def test_the_api_key_never_reaches_an_export(api, data_dir: Path, tmp_path: Path
         assert hits[0][0] == 0, table["name"]
 
 
-def test_cli_export_and_its_errors(demo_dir: Path, tmp_path: Path):
-    env = {**os.environ, "VULTR_CATALOG_DATA_DIR": str(demo_dir)}
-    done = run_cli("export", "--out", str(tmp_path / "x"), env=env)
+def test_cli_export_and_its_errors(demo_dir: Path, tmp_path: Path, cli, monkeypatch):
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(demo_dir))
+    done = cli("export", "--out", str(tmp_path / "x"))
     assert done.returncode == 0, done.stderr
     assert re.match(r"exported \d+ tables \(demo data\), \d+ rows", done.stdout) and (tmp_path / "x" / MANIFEST).exists()
-    again = run_cli("export", "--out", str(tmp_path / "x"), env=env)
+    again = cli("export", "--out", str(tmp_path / "x"))
     assert again.returncode == 1 and again.stderr.startswith("Error: ") and "--overwrite" in again.stderr
-    missing = run_cli("export", "--out", str(tmp_path / "y"), "--data-dir", str(tmp_path / "nothing"))
+    missing = cli("export", "--out", str(tmp_path / "y"), "--data-dir", str(tmp_path / "nothing"))
     assert missing.returncode == 1 and "no catalog" in missing.stderr and not (tmp_path / "y").exists()
-    bad = run_cli("export", "--out", str(tmp_path / "z"), "--format", "xlsx")
+    bad = cli("export", "--out", str(tmp_path / "z"), "--format", "xlsx")
     assert bad.returncode == 2
 
 
