@@ -67,7 +67,9 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[st
                      new.base_id if base is not None else None, depth])
         ids[new.body_hash] = body_id
     if rows:
-        con.executemany("insert into raw_bodies values (?, ?, ?, ?, ?, ?, ?)", rows)
+        names = ("body_id", "body_hash", "body_zlib", "size_bytes", "first_seen_at", "base_id", "chain_depth")
+        con.executemany(f"insert into raw_bodies values ({', '.join('$' + n for n in names)})",
+                        [dict(zip(names, row)) for row in rows])
         for new in bodies:  # cached only once stored: a failed insert must not leave ids behind
             _remember((store, ids[new.body_hash]), new.body)
     return ids

@@ -40,7 +40,7 @@ def _scrub_column(con: duckdb.DuckDBPyConnection, table: str, id_col: str, colum
     rows = con.execute(f"select rowid, {column} from {table} where {column} is not null").fetchall()
     dirty = [(scrub(text, keys), rowid) for rowid, text in rows if contains_secret(text, keys)]
     for clean, rowid in dirty:
-        con.execute(f"update {table} set {column} = ? where rowid = ?", [clean, rowid])
+        con.execute(f"update {table} set {column} = $clean where rowid = $rowid", {"clean": clean, "rowid": rowid})
     return len(dirty)
 
 
@@ -51,8 +51,10 @@ def _scrub_failed_bodies(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...]) 
         if not contains_secret(body, keys):
             continue
         clean = scrub_bytes(body, keys)
-        con.execute("update raw_bodies set body_hash = ?, body_zlib = ?, size_bytes = ?, base_id = null,"
-                    " chain_depth = 0 where body_id = ?", [body_hash(clean), zlib.compress(clean, 9), len(clean), body_id])
+        con.execute("update raw_bodies set body_hash = $body_hash, body_zlib = $body_zlib, size_bytes = $size_bytes,"
+                    " base_id = null, chain_depth = 0 where body_id = $body_id",
+                    {"body_hash": body_hash(clean), "body_zlib": zlib.compress(clean, 9), "size_bytes": len(clean),
+                     "body_id": body_id})
         count += 1
     if count:
         clear_cache()  # decoded copies of the old bytes

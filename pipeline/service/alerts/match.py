@@ -29,7 +29,9 @@ def _fill_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...]) -> None
         " max_monthly_cost_usd decimal(18, 6))")
     rows = [[i, r.name, *[list(getattr(r, c)) if getattr(r, c) else None for c in _RULE_COLUMNS],
              r.min_vcpu, r.min_ram_mb, r.max_monthly_cost_usd] for i, r in enumerate(rules)]
-    con.executemany("insert into _alert_rules values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    names = ("rule_order", "rule_name", *_RULE_COLUMNS, "min_vcpu", "min_ram_mb", "max_monthly_cost_usd")
+    con.executemany(f"insert into _alert_rules values ({', '.join('$' + n for n in names)})",
+                    [dict(zip(names, row)) for row in rows])
 
 
 def match_changes(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...], after_snapshot_id: int,

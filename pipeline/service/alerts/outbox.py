@@ -51,9 +51,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, config: AlertConfig, now: datetime) 
         up_to = latest_snapshot_id(con)
         rows = _outbox_rows(con, config, after, up_to, now) if up_to > after else []
         if rows:
-            con.executemany("insert or ignore into alert_outbox (alert_id, channel, rule_name, snapshot_id,"
-                            " change_key, target, payload, created_at, next_attempt_at)"
-                            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            names = ("alert_id", "channel", "rule_name", "snapshot_id", "change_key", "target", "payload",
+                     "created_at", "next_attempt_at")
+            con.executemany(f"insert or ignore into alert_outbox ({', '.join(names)})"
+                            f" values ({', '.join('$' + n for n in names)})", [dict(zip(names, r)) for r in rows])
         con.execute("update alert_cursor set last_snapshot_id = $up_to, updated_at = $now where cursor_id = 1",
                     {"up_to": up_to, "now": now})
         con.execute("commit")
