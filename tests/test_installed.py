@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import site
 import subprocess
@@ -21,6 +22,7 @@ import requests
 
 from tests.conftest import CHROMIUM, PAGES, ROOT, free_port, render_page, wait_for, wait_until_serving
 
+SOURCES = ("pyproject.toml", "README.md", "pipeline", "app")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                                 reason="needs Debian's chromium: apt-get install chromium")
 
@@ -29,8 +31,14 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
 def installed(tmp_path_factory) -> Path:
     """bin/ of a fresh venv holding the wheel of this checkout."""
     root = tmp_path_factory.mktemp("installed")
-    wheels = root / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
+    source, wheels = root / "source", root / "wheels"
+    source.mkdir()
+    for name in SOURCES:  # what the Dockerfile copies; building a copy keeps setuptools' build/ out of the checkout
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
                    check=True, cwd=root, capture_output=True)
     target = root / "venv"
     venv.create(target, with_pip=False)
