@@ -16,7 +16,8 @@ create table snapshots (
     has_accepted_anomalies boolean not null default false,
     content_hash varchar,                 -- hash of the snapshot's body hashes: equal = unchanged
     change_count integer,
-    kind varchar not null default 'full' check (kind in ('full', 'stock'))  -- 003: stock = availability only
+    kind varchar not null default 'full' check (kind in ('full', 'stock')),  -- 003: stock = availability only
+    warnings varchar                      -- 006: what staging dropped or resolved, ' | '-separated
 );
 
 insert into snapshots by name select * from _snapshots_unchecked;
