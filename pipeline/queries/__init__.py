@@ -47,7 +47,7 @@ from pipeline.queries.staleness import DEFAULT_STALE_AFTER_S, Staleness, stalene
 from pipeline.config import default_data_dir
 from pipeline.durations import format_duration
 from pipeline.entities import ENTITY_NAMES, describe_change
-from pipeline.errors import CatalogError, first_line
+from pipeline.errors import CatalogError, DamagedFileError, first_line, looks_damaged
 from pipeline.paths import catalog_path
 from pipeline.state import read_state
 
@@ -59,5 +59,6 @@ __all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan
            "run_console", "fleet_costs", "fleet_totals", "fleet_total_line",
            "catalog_version", "money_text", "DEFAULT_STALE_AFTER_S", "Staleness", "staleness",
            # leaves re-exported for app/, which imports only this package
-           "default_data_dir", "format_duration", "ENTITY_NAMES", "describe_change", "CatalogError", "first_line", "catalog_path",
+           "default_data_dir", "format_duration", "ENTITY_NAMES", "describe_change", "CatalogError", "DamagedFileError",
+           "first_line", "looks_damaged", "catalog_path",
            "read_state"]
