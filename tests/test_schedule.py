@@ -141,7 +141,7 @@ class BreakWarehouse:
 
     def before(self, data_dir: Path) -> None:
         with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
-            con.execute("alter table _request_runs rename to _request_runs_gone")
+            con.execute("alter table _applied_bodies rename to _applied_bodies_gone")
 
     def after(self, data_dir: Path) -> None:
         pass
@@ -160,5 +160,5 @@ def test_an_unexpected_error_in_a_run_is_logged_with_its_traceback(api, data_dir
     assert "unexpected CatalogException while collecting" in record.getMessage()
     assert record.exc_info is not None
     text = caplog.text
-    assert "Traceback" in text and "_request_runs" in text  # the original error, with where it happened
+    assert "Traceback" in text and "_applied_bodies" in text  # the original error, with where it happened
     assert status_json(data_dir)["last_failure"]["error"].startswith("unexpected CatalogException")
