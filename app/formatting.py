@@ -14,15 +14,18 @@ __all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe
            "duration_text", "money", "per_unit", "plural", "ram_text", "ratio_text", "vcpu_text"]
 
 
-def answer_sentence(ranked: pd.DataFrame, place: str, plan_type: str | None, in_stock_only: bool) -> str:
-    """'Cheapest vhf plan in stock in Frankfurt: vhf-1c-1gb, 1 vCPU, 1 GB, 32 GB, $6.00/month'."""
+def answer_sentence(ranked: pd.DataFrame, place: str, plan_type: str | None, in_stock_only: bool,
+                    region_names: dict[str, str] | None = None) -> str:
+    """'Cheapest vhf plan in stock in Frankfurt: vhf-1c-1gb, 1 vCPU, 1 GB, 32 GB, $6.00/month'; with
+    region_names (a search in any region) the answer names its region: 'vhf-1c-1gb in Frankfurt (fra)'."""
     kind = f"{plan_type} plan" if plan_type else "plan"
     where = f"{'in stock' if in_stock_only else 'offered'} in {place}"
     if ranked.empty:
         return f"No {kind} {where} matches these filters."
     top = ranked.iloc[0]
     sold_out = "" if in_stock_only or bool(top["is_in_stock"]) else " (sold out now)"
-    return (f"Cheapest {kind} {where}: {top['plan_id']}, {vcpu_text(int(top['vcpu_count']))}, "
+    there = f" in {region_names.get(top['region_id'], top['region_id'])} ({top['region_id']})" if region_names else ""
+    return (f"Cheapest {kind} {where}: {top['plan_id']}{there}, {vcpu_text(int(top['vcpu_count']))}, "
             f"{ram_text(int(top['ram_mb']))}, {disk_text(top['disk_gb'], top['disk_count'])}, "
             f"{money(top['monthly_cost_usd'])}/month{sold_out}")
 

@@ -40,7 +40,9 @@ def display_frame(ranked: pd.DataFrame, per: str) -> pd.DataFrame:
     vcpus, ram_gb = _float(ranked["vcpu_count"]), _float(ranked["ram_mb"]) / MB_PER_GB
     return pd.DataFrame({
         "rank": range(1, len(ranked) + 1),
-        "plan_id": ranked["plan_id"].astype(str), "plan_type": ranked["plan_type"].astype(str),
+        "plan_id": ranked["plan_id"].astype(str), "region_id": ranked["region_id"].astype(str),
+        "region_count": ranked["region_count"] if "region_count" in ranked else 1,
+        "plan_type": ranked["plan_type"].astype(str),
         "vcpu_count": vcpus, "ram_gb": ram_gb, "disk_gb": _float(ranked["disk_gb"]),
         "disk_count": _float(ranked["disk_count"]), "bandwidth_tb": _float(ranked["bandwidth_gb"]) / GB_PER_TB,
         "price": price, "hourly_source": api_hourly.notna().map({True: FROM_API, False: ESTIMATED}),
@@ -57,6 +59,8 @@ def column_config(per: str) -> dict:
     return {
         "rank": number("#", width="small"),
         "plan_id": st.column_config.TextColumn("plan", pinned=True, width="medium"),
+        "region_id": st.column_config.TextColumn("region", width="small", help="the plan's cheapest region"),
+        "region_count": number("regions", format="%d", width="small", help="regions where it matches the filters"),
         "plan_type": st.column_config.TextColumn("type", width="small"),
         "vcpu_count": number("vCPUs", format="%d", width="small"),
         "ram_gb": number("RAM", format="%g GB", width="small"),
@@ -79,7 +83,7 @@ ALWAYS = ["rank", "plan_id", "vcpu_count", "ram_gb", "disk_gb", "price"]
 DEFAULT_SHOWN = ["plan_type", "bandwidth_tb", "price_per_vcpu", "price_per_gb_ram", "is_in_stock"]
 
 
-def ranking(ranked: pd.DataFrame, per: str, name: str) -> None:
+def ranking(ranked: pd.DataFrame, per: str, name: str, anywhere: bool = False) -> None:
     """The grid with a column picker, then the CSV download of the exact rows."""
     config = column_config(per)
     if "finder.columns" not in st.session_state:
@@ -88,6 +92,7 @@ def ranking(ranked: pd.DataFrame, per: str, name: str) -> None:
                            placeholder="more columns")
     if per == "hour" and "hourly_source" not in shown:
         shown = [*shown, "hourly_source"]  # an hourly estimate is always marked as one
-    columns = [c for c in [*ALWAYS, *OPTIONAL] if c in ALWAYS or c in shown]
+    always = [*ALWAYS[:2], "region_id", "region_count", *ALWAYS[2:]] if anywhere else ALWAYS
+    columns = [c for c in [*always, *OPTIONAL] if c in always or c in shown]
     frame = display_frame(ranked, per)[columns]
     ui.table(ranked, name, column_config=config, shown_grid=frame)

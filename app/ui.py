@@ -117,6 +117,18 @@ def seed_choice(key: str, param: str, default: str, choices: list[str], label: s
         _link_error(key, f"Unknown {label} {raw!r} in the link; {label}s: {', '.join(choices)}.")
 
 
+def seed_choices(key: str, param: str, choices: list[str], label: str) -> None:
+    """Seed a multi-choice from a comma-separated URL value, case-insensitively; unknown ones explained."""
+    if key in st.session_state:
+        return
+    wanted = [w.strip() for w in (st.query_params.get(param) or "").split(",") if w.strip()]
+    by_lower = {c.lower(): c for c in choices}
+    st.session_state[key] = [by_lower[w.lower()] for w in wanted if w.lower() in by_lower]
+    unknown = [w for w in wanted if w.lower() not in by_lower]
+    if unknown:
+        _link_error(key, f"Unknown {label} {', '.join(map(repr, unknown))} in the link; {label}s: {', '.join(choices)}.")
+
+
 def _link_error(key: str, message: str) -> None:
     st.session_state.setdefault("_link_errors", {})[key] = message
 

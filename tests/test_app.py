@@ -406,3 +406,27 @@ def test_formatter_is_one_and_consistent():
     assert [ram_text(512), ram_text(4096), bandwidth_text(10240), bandwidth_text(None)] == ["0.5 GB", "4 GB", "10 TB", "—"]
     assert [plural(1, "change"), plural(1009, "change"), plural(2, "match", "matches")] == \
         ["1 change", "1,009 changes", "2 matches"]
+
+
+def test_any_region_shows_each_plan_in_its_cheapest_region(demo_env):
+    at = run_app(region="ANY", type="vhf", continent="europe")
+    with queries.catalog(demo_env) as con:
+        pairs = queries.cheapest(con, queries.PlanFilter("any", "vhf", continent="Europe"))
+        city = queries.regions(con).set_index("region_id")["city"].to_dict()
+    best = pairs.drop_duplicates("plan_id")
+    top = best.iloc[0]
+    assert answer(at).startswith(f"Cheapest vhf plan in stock in any region in Europe: {top['plan_id']} in "
+                                 f"{city[top['region_id']]} ({top['region_id']})")
+    table = ranking(at)
+    assert table["plan_id"].tolist() == best["plan_id"].tolist()
+    assert table["region_id"].tolist() == best["region_id"].tolist()
+    assert (table["region_count"] >= 1).all() and table["plan_id"].is_unique
+    assert at.query_params["region"] == "any" and at.query_params["continent"] == "Europe"
+
+
+def test_catalog_pages_explain_unknown_link_values(demo_env):
+    at = run_app("app_pages/regions.py", continent="europe,atlantis")
+    assert at.multiselect(key="regions.continent").value == ["Europe"]
+    assert "Unknown continent 'atlantis'" in at.error[0].value and "Europe" in at.error[0].value
+    at = run_app("app_pages/operating_systems.py", family="WINDOWS,beos")
+    assert at.multiselect(key="os.family").value == ["windows"] and "Unknown family 'beos'" in at.error[0].value

@@ -14,14 +14,14 @@ import streamlit as st
 
 from app import data, grid, ui
 from app.formatting import answer_sentence, plural
-from pipeline.queries import PlanFilter
+from pipeline.queries import ANY_REGION, PlanFilter
 
 ANY = "any"
 STOCK_OPTIONS = {"in_stock": "In stock only", "offered": "Offered (incl. sold out)"}
 PER_OPTIONS = {"month": "$/month", "hour": "$/hour"}
 DEFAULT_REGION = "ewr"
-DEFAULTS = {"type": ANY, "min_vcpu": 0, "min_ram_gb": 0.0, "min_disk_gb": 0, "max_price": None, "stock": "in_stock",
-            "q": "", "per": "month"}
+DEFAULTS = {"type": ANY, "continent": ANY, "min_vcpu": 0, "min_ram_gb": 0.0, "min_disk_gb": 0, "max_price": None,
+            "stock": "in_stock", "q": "", "per": "month"}
 
 
 def non_negative(text: str) -> int:
@@ -48,7 +48,7 @@ def seed_region(region_ids: list[str]) -> None:
         return
     wanted = (st.query_params.get("region") or "").strip().lower()
     fallback = DEFAULT_REGION if DEFAULT_REGION in region_ids else (region_ids or [None])[0]
-    if wanted and wanted not in region_ids:
+    if wanted and wanted not in region_ids and wanted != ANY_REGION:
         st.session_state["finder.unknown_region"] = wanted
         st.session_state["finder.region"] = None
     else:
@@ -65,9 +65,10 @@ def seed_ram() -> None:
         ui.seed_from_url("finder.min_ram_gb", "min_ram_gb", 0.0, amount, label="min RAM (GB)")
 
 
-def seed(region_ids: list[str], plan_types: list[str]) -> None:
+def seed(region_ids: list[str], plan_types: list[str], continents: list[str]) -> None:
     seed_region(region_ids)
     ui.seed_choice("finder.type", "type", ANY, [ANY, *plan_types], label="plan type")
+    ui.seed_choice("finder.continent", "continent", ANY, [ANY, *continents], label="continent")
     for name in ("min_vcpu", "min_disk_gb"):
         ui.seed_from_url(f"finder.{name}", name, 0, non_negative, label=name.replace("_", " "))
     seed_ram()
@@ -77,17 +78,25 @@ def seed(region_ids: list[str], plan_types: list[str]) -> None:
     ui.seed_choice("finder.per", "per", "month", list(PER_OPTIONS), label="price per")
 
 
-def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str]) -> dict:
-    seed(region_ids, plan_types)
+def region_label(region_id: str, names: dict[str, str]) -> str:
+    return "Anywhere: each plan in its cheapest region" if region_id == ANY_REGION else f"{names.get(region_id, region_id)} [{region_id}]"
+
+
+def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> dict:
+    seed(region_ids, plan_types, continents)
     row = st.columns([3, 2, 2, 2, 2, 2])
-    row[0].selectbox("Region", region_ids, key="finder.region", placeholder="Choose a region",
-                     format_func=lambda r: f"{names.get(r, r)} [{r}]")
+    row[0].selectbox("Region", [ANY_REGION, *region_ids], key="finder.region", placeholder="Choose a region",
+                     format_func=lambda r: region_label(r, names))
     row[1].selectbox("Plan type", [ANY, *plan_types], key="finder.type")
     row[2].number_input("Min vCPUs", min_value=0, step=1, key="finder.min_vcpu")
     row[3].number_input("Min RAM (GB)", min_value=0.0, step=1.0, format="%g", key="finder.min_ram_gb")
     row[4].number_input("Min disk (GB)", min_value=0, step=25, key="finder.min_disk_gb")
     row[5].number_input("Max $/month", min_value=0.0, step=5.0, key="finder.max_price", placeholder="no limit")
-    row = st.columns([3, 3, 2])
+    row = st.columns([2, 3, 3, 2])
+    if st.session_state["finder.region"] == ANY_REGION:
+        row[0].selectbox("Continent", [ANY, *continents], key="finder.continent", label_visibility="collapsed",
+                         format_func=lambda c: "all continents" if c == ANY else c)
+    row = row[1:]
     row[0].radio("Stock", list(STOCK_OPTIONS), key="finder.stock", format_func=STOCK_OPTIONS.get, horizontal=True,
                  label_visibility="collapsed")
     row[1].text_input("Plan search", key="finder.q", placeholder="search plans, e.g. 4c or amd",
@@ -95,6 +104,8 @@ def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str])
     row[2].segmented_control("Prices per", list(PER_OPTIONS), key="finder.per", format_func=PER_OPTIONS.get,
                              label_visibility="collapsed")
     state = {name: st.session_state[f"finder.{name}"] for name in ("region", *DEFAULTS)}
+    if state["region"] != ANY_REGION:
+        state["continent"] = ANY  # only searched anywhere; kept out of the link otherwise
     state["per"] = state["per"] or "month"  # a segmented control can be cleared; month is the default
     if state["region"] is not None:
         st.session_state.pop("finder.unknown_region", None)
@@ -102,9 +113,9 @@ def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str])
 
 
 @st.fragment
-def finder(region_ids: list[str], names: dict[str, str], plan_types: list[str]) -> None:
+def finder(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> None:
     """Filters and answer as one fragment: a filter change reruns only this, not the page frame."""
-    state = filters(region_ids, names, plan_types)
+    state = filters(region_ids, names, plan_types, continents)
     ui.show_link_errors("finder")
     unknown = st.session_state.get("finder.unknown_region")
     if unknown:
@@ -122,24 +133,31 @@ def plan_filter(state: dict) -> PlanFilter:
         region_id=state["region"], plan_type=None if state["type"] == ANY else state["type"],
         min_vcpu=int(state["min_vcpu"]), min_ram_mb=math.ceil(float(state["min_ram_gb"]) * 1024),
         min_disk_gb=int(state["min_disk_gb"]), max_monthly_cost_usd=max_price,
-        in_stock_only=state["stock"] == "in_stock")
+        in_stock_only=state["stock"] == "in_stock", continent=None if state["continent"] == ANY else state["continent"])
 
 
 def answer(state: dict, names: dict[str, str]) -> None:
     chosen = plan_filter(state)
     ranked = data.cheapest(chosen)
-    sentence = answer_sentence(ranked, names.get(state["region"], state["region"]), chosen.plan_type,
-                               chosen.in_stock_only)
+    anywhere = state["region"] == ANY_REGION
+    if anywhere:  # (plan, region) pairs, cheapest first: keep each plan's cheapest region, count the others
+        regions_per_plan = ranked.groupby("plan_id")["region_id"].nunique()
+        ranked = ranked.drop_duplicates("plan_id").assign(region_count=lambda f: f["plan_id"].map(regions_per_plan))
+    place = (f"any region in {state['continent']}" if state["continent"] != ANY else "any region") if anywhere \
+        else names.get(state["region"], state["region"])
+    sentence = answer_sentence(ranked, place, chosen.plan_type, chosen.in_stock_only, names if anywhere else None)
     st.markdown(f"### {ui.md_escape(sentence)}")
     found = grid.search(ranked, state["q"])
     searched = f" ({plural(len(found), 'match', 'matches')} for “{state['q']}”)" if state["q"] else ""
-    st.caption(f"{plural(len(ranked), 'matching plan')}{searched}, ranked like `vultr-catalog cheapest`: "
+    each = ", each in its cheapest region (`vultr-catalog cheapest --region any`)" if anywhere else ""
+    st.caption(f"{plural(len(ranked), 'matching plan')}{searched}{each}, ranked like `vultr-catalog cheapest`: "
                "cheapest monthly price first, then more vCPUs, more RAM, plan id. Click a header to sort.")
-    grid.ranking(found, state["per"], f"cheapest-{state['region']}")
+    grid.ranking(found, state["per"], f"cheapest-{state['region']}", anywhere)
 
 
 st.title("Cheapest plan")
 regions = data.regions()
 region_ids = regions["region_id"].tolist()
 city_names = {r: f"{c}" for r, c in zip(regions["region_id"], regions["city"])}
-finder(region_ids, city_names, sorted(data.plans()["plan_type"].dropna().unique().tolist()))
+continent_names = sorted(regions["continent"].dropna().unique().tolist())
+finder(region_ids, city_names, sorted(data.plans()["plan_type"].dropna().unique().tolist()), continent_names)
