@@ -69,7 +69,7 @@ def availability_chart(matrix: pd.DataFrame) -> alt.Chart:
     )
 
 
-MAP_WIDTH, MAP_HEIGHT = 960, 480  # equirectangular: degrees map linearly to these pixels
+MAP_WIDTH, MAP_HEIGHT = 640, 320  # equirectangular: degrees map linearly to these pixels
 LAND_TOPOJSON = Path(__file__).resolve().parent / "maps" / "land-110m.json"
 LABEL_W_PER_CHAR, LABEL_H, DOT_R = 6.5, 11, 7
 
@@ -126,7 +126,7 @@ def region_map(points: pd.DataFrame) -> alt.LayerChart:
         longitude="longitude:Q", latitude="latitude:Q", longitude2="label_longitude:Q", latitude2="label_latitude:Q")
     dots = alt.Chart(placed).mark_circle(color=STATUS_COLORS["in_stock"], opacity=0.85, stroke="white").encode(
         longitude="longitude:Q", latitude="latitude:Q",
-        size=alt.Size("in_stock_plans:Q", title="plans in stock", scale=alt.Scale(range=[30, 300])),
+        size=alt.Size("in_stock_plans:Q", title="plans in stock", scale=alt.Scale(range=[20, 220]), legend=None),
         tooltip=["region_id:N", "city:N", "country:N", "in_stock_plans:Q", "sold_out_plans:Q"],
     )
     labels = alt.Chart(placed).mark_text(fontSize=10, fontWeight="bold", color="#222").encode(

@@ -229,7 +229,7 @@ DEADLINE_MS = 30_000
 PAGES = {
     "?region=fra&type=vhf": ("finder", "Cheapest vhf plan in stock in Frankfurt"),
     "compare?plans=vc2-1c-1gb,vhf-1c-1gb,vc2-2c-4gb": ("compare", "each against"),
-    "availability?type=vhf": ("availability", "region x plan pairs in stock"),
+    "availability?type=vhf": ("availability", "Circle size: plans"),  # the caption under the map
     "plan_history?plan=vc2-1c-1gb": ("plan-history", "In stock now in"),
     "changes": ("changes", "In stock per region"),
     "regions": ("regions", "regions."),
