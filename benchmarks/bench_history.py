@@ -5,7 +5,8 @@ Prints: ingest time per snapshot, size on disk (extrapolated to a year from the 
 the span is shorter), time to apply an unchanged snapshot, and query latency (median, p95) for the
 current cheapest, as-of cheapest at a random past time, and one plan's stock history in one region.
 Bodies come from the emulator in-process (api.handle: no sockets), so the figures are the warehouse's.
-Usage: python -m benchmarks.bench_history [--days N] [--queries N]
+Usage: python -m benchmarks.bench_history [--cadence 1h|1m] [--days N] [--queries N]
+(--cadence 1m: minute stock polls between hourly full collections, see benchmarks/history_minute.py)
 """
 from __future__ import annotations
 
@@ -36,15 +37,20 @@ NAIVE_TABLES = {"plans": "plans_history", "regions": "regions_history", "operati
                 "plan_locations": "plan_locations_history", "availability": "availability_history"}
 
 
-def calls_at(api: FakeVultr, at: datetime) -> list[Call]:
-    """The calls the v2 source makes, answered in-process as of `at` (lists fit one 500-item page)."""
+def in_process_get(api: FakeVultr, at: datetime):
+    """A GET answered by the emulator in-process as of `at`, returned as the client's Call."""
     headers = {"X-Fake-Now": at.isoformat()}
 
     def get(name: str, path: str, params: dict[str, str]) -> Call:
         query = f"?{urlencode(params)}" if params else ""
         status, reply_headers, body = api.handle("GET", f"/v2{path}{query}", headers)
         return Call(name, path, params, status, body, 0.0, at, reply_headers.get("Content-Type", ""))
+    return get
 
+
+def calls_at(api: FakeVultr, at: datetime) -> list[Call]:
+    """The calls the v2 source makes, answered in-process as of `at` (lists fit one 500-item page)."""
+    get = in_process_get(api, at)
     calls = [get(e.name, e.path, {**dict(e.params), "per_page": "500"}) for e in v2.LISTS]
     region_ids = [r["id"] for r in json.loads(calls[0].body)["regions"]]
     return calls + [get("availability", f"/regions/{r}/availability", {}) for r in region_ids]
@@ -192,7 +198,12 @@ def report(days, hours, span, unchanged, catalog_size, counts, latencies, total_
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--cadence", choices=("1h", "1m"), default="1h")
+    parser.add_argument("--days", type=int)
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    main(args.days, args.queries)
+    if args.cadence == "1m":
+        from benchmarks import history_minute
+        history_minute.main(args.days or 7, args.queries)
+    else:
+        main(args.days or 365, args.queries)

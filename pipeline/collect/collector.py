@@ -173,7 +173,7 @@ def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapsho
                                       started_at, accept_anomalies, kind)
     except Exception as exc:
         status = SnapshotStatus.REJECTED if isinstance(exc, AnomalyError) else SnapshotStatus.FAILED
-        _record_failure(con, client, snapshot_id, status, exc, stored=True)
+        _record_failure(con, client, snapshot_id, status, exc)  # ingest rolled back: store raw now
         raise _as_catalog_error(exc) from (None if isinstance(exc, CatalogError) else exc)
     elapsed = time.perf_counter() - started
     log.info("snapshot=%d kind=%s status=ok requests=%d changes=%d seconds=%.2f",
@@ -185,20 +185,27 @@ def _fetch_and_apply(con: duckdb.DuckDBPyConnection, client: HttpClient, snapsho
 
 def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, calls: list[Call],
            started_at: datetime, accept_anomalies: bool = False, kind: str = "full") -> tuple[int, bool]:
-    """Store fetched calls raw and apply them to history (skipped when every answer equals those the
-    history was applied from); mark the snapshot ok. Returns (change_count, is_baseline); raises
-    CatalogError (nothing applied)."""
-    stored = warehouse.store_calls(con, snapshot_id, calls)
+    """Store fetched calls raw, apply them to history (skipped when every answer equals those the history
+    was applied from) and mark the snapshot ok, in one transaction (one commit: a minute cadence pays
+    one WAL sync per poll). Returns (change_count, is_baseline); raises CatalogError with nothing
+    stored (the caller records the failure and keeps the raw answers)."""
+    con.execute("begin")
+    try:
+        stored = warehouse.store_calls(con, snapshot_id, calls)
 
-    def mark_ok(applied: ApplyResult) -> None:  # in the apply transaction: history and ok together
-        warehouse.finish_snapshot(
-            con, snapshot_id, SnapshotStatus.OK, request_count=len(calls), content_hash=stored.content_hash,
-            change_count=applied.change_count, is_baseline=applied.is_baseline,
-            has_accepted_anomalies=bool(applied.anomalies),
-            warnings=" | ".join(applied.warnings) if applied.warnings else None)
+        def mark_ok(applied: ApplyResult) -> None:
+            warehouse.finish_snapshot(
+                con, snapshot_id, SnapshotStatus.OK, request_count=len(calls), content_hash=stored.content_hash,
+                change_count=applied.change_count, is_baseline=applied.is_baseline,
+                has_accepted_anomalies=bool(applied.anomalies),
+                warnings=" | ".join(applied.warnings) if applied.warnings else None)
 
-    applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies, before_commit=mark_ok,
-                             kind=kind, bodies=stored.bodies)
+        applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies,
+                                 before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
     return applied.change_count, applied.is_baseline
 
 

@@ -39,10 +39,12 @@ def _read_attributes(con: duckdb.DuckDBPyConnection, entity: Entity) -> list[str
 
 
 def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: int,
-                 at: datetime, record_changes: bool) -> None:
+                 at: datetime, record_changes: bool) -> int:
+    """Merge the entity's staging into its history; return the catalog_changes rows recorded."""
     attrs = attributes(con, entity)
+    recorded = 0
     if record_changes:
-        con.execute(_changes_sql(entity, attrs), {"snapshot_id": snapshot_id, "at": at})
+        recorded = con.execute(_changes_sql(entity, attrs), {"snapshot_id": snapshot_id, "at": at}).fetchall()[0][0]
     same = " and ".join(f"s.{c} is not distinct from h.{c}" for c in (*entity.keys, *attrs))
     con.execute(
         f"update {entity.history} h set valid_to = $at where h.valid_to is null"
@@ -57,6 +59,7 @@ def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: in
         f" where not exists (select 1 from {entity.history} h where h.valid_to is null and {keys})",
         {"at": at},
     )
+    return int(recorded)
 
 
 def _changes_sql(entity: Entity, attrs: list[str]) -> str:
@@ -84,4 +87,5 @@ def _changes_sql(entity: Entity, attrs: list[str]) -> str:
 
 
 def history_is_empty(con: duckdb.DuckDBPyConnection) -> bool:
-    return all(fetch_value(con, f"select count(*) = 0 from {e.history}") for e in ENTITIES)
+    anything = " or ".join(f"exists (select 1 from {e.history})" for e in ENTITIES)
+    return not fetch_value(con, f"select {anything}")

@@ -17,9 +17,17 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.calls import Call
-from pipeline.sql import execute_with, fetch_value, load_sql
+from pipeline.sql import execute_with, load_sql
 
 RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    rowid: int
+    status: int
+    body_id: int
+    body_hash: str
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,26 @@ def request_key(call: Call) -> RequestKey:
     return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True))
 
 
-def append_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall]) -> int:
-    """Extend the runs the previous snapshot left open where the answer is the same; start new runs
+def open_runs(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[RequestKey, OpenRun]:
+    """The runs the snapshot before this one left open (it asked them), with their body hashes: a call
+    whose answer hashes the same extends its run without looking the body up."""
+    rows = con.execute(
+        "select r.endpoint, r.path, r.params, r.rowid, r.status, r.body_id, b.body_hash"
+        " from _request_runs r join raw_bodies b using (body_id)"
+        " where r.last_snapshot_id = (select max(snapshot_id) from snapshots where snapshot_id < ?)",
+        [snapshot_id]).fetchall()
+    return {(e, p, q): OpenRun(rowid, status, body_id, digest) for e, p, q, rowid, status, body_id, digest in rows}
+
+
+def append_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall],
+                 runs: dict[RequestKey, OpenRun]) -> int:
+    """Extend the open runs (from `open_runs`, consumed) where the answer is the same; start new runs
     for the rest. Returns how many new runs were started (0 = every answer repeated)."""
-    previous = fetch_value(con, "select max(snapshot_id) from snapshots where snapshot_id < ?", [snapshot_id])
-    open_runs = _open_runs(con, previous) if previous is not None else {}
     extend, start = [], []
     for call in calls:
-        run = open_runs.pop(call.key, None)  # a request asked twice in one snapshot starts a second run
-        if run is not None and run[1:] == (call.status, call.body_id):
-            extend.append((run[0], call))
+        run = runs.pop(call.key, None)  # a request asked twice in one snapshot starts a second run
+        if run is not None and (run.status, run.body_id) == (call.status, call.body_id):
+            extend.append((run.rowid, call))
         else:
             start.append(call)
     if extend:
@@ -52,12 +70,6 @@ def append_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[L
     if start:
         _start(con, snapshot_id, start)
     return len(start)
-
-
-def _open_runs(con: duckdb.DuckDBPyConnection, previous: int) -> dict[RequestKey, tuple[int, int, int]]:
-    rows = con.execute("select endpoint, path, params, rowid, status, body_id from _request_runs"
-                       " where last_snapshot_id = ?", [previous]).fetchall()
-    return {(e, p, q): (rowid, status, body) for e, p, q, rowid, status, body in rows}
 
 
 def _extend(con: duckdb.DuckDBPyConnection, snapshot_id: int, runs: list[tuple[int, LoggedCall]]) -> None:

@@ -20,7 +20,8 @@ from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks
 from pipeline.secrets import scrub
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
-from pipeline.warehouse.requestlog import LoggedCall, RequestKey, append_calls, latest_bodies, request_key
+from pipeline.warehouse.requestlog import (LoggedCall, RequestKey, append_calls, latest_bodies, open_runs,
+                                           request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
 from pipeline.status import SnapshotStatus
@@ -40,6 +41,9 @@ def open_warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             raise WriterBusyError(f"the warehouse {path} is in use by another collector ({_holder(exc)})") from None
         raise damaged_warehouse(data_dir, exc) from None
     try:
+        # one thread: the collector's statements are small and many (a poll a minute); waking a pool
+        # for each costs more than it gains, and on a busy host several times more
+        con.execute("set threads = 1")
         migrate(con)
         yield con
     except Exception as exc:
@@ -79,14 +83,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def start_snapshot(con: duckdb.DuckDBPyConnection, api_version: str, base_url: str,
                    started_at: datetime, is_simulated: bool, kind: str = "full") -> int:
-    snapshot_id = fetch_value(con, "select nextval('snapshot_ids')")
-    con.execute(
+    rows = con.execute(
         "insert into snapshots (snapshot_id, api_version, base_url, started_at, status, is_simulated, kind)"
-        " values ($snapshot_id, $api_version, $base_url, $started_at, $status, $is_simulated, $kind)",
-        {"snapshot_id": snapshot_id, "api_version": api_version, "base_url": base_url, "started_at": started_at,
-         "status": SnapshotStatus.RUNNING, "is_simulated": is_simulated, "kind": kind},
-    )
-    return int(snapshot_id)
+        " values (nextval('snapshot_ids'), $api_version, $base_url, $started_at, $status, $is_simulated, $kind)"
+        " returning snapshot_id",
+        {"api_version": api_version, "base_url": base_url, "started_at": started_at,
+         "is_simulated": is_simulated, "kind": kind, "status": SnapshotStatus.RUNNING},
+    ).fetchall()
+    return int(rows[0][0])
 
 
 def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: SnapshotStatus,
@@ -126,7 +130,10 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     ordered = sorted(calls, key=request_key)
     keys = [request_key(call) for call in ordered]
     digests = [body_hash(call.body) for call in ordered]
-    ids = known_ids(con, digests)
+    runs = open_runs(con, snapshot_id)
+    ids = {run.body_hash: run.body_id for run in runs.values()}
+    if any(digest not in ids for digest in digests):  # only answers that differ need a lookup
+        ids.update(known_ids(con, [digest for digest in digests if digest not in ids]))
     unknown = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if digest not in ids]
     if unknown:
         bases = latest_bodies(con)
@@ -136,7 +143,7 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
         ids.update(put_bodies(con, list(new_bodies.values())))
     logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
               for call, key, digest in zip(ordered, keys, digests)]
-    new_runs = append_calls(con, snapshot_id, logged)
+    new_runs = append_calls(con, snapshot_id, logged, runs)
     ok = [(key, digest, ids[digest]) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
     content = "\n".join(f"{e}|{p}|{q}|{d}" for (e, p, q), d, _ in ok)
     return StoredCalls(hashlib.sha256(content.encode()).hexdigest(), {k: i for k, _, i in ok}, new_runs)

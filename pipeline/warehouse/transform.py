@@ -12,7 +12,7 @@ import pyarrow as pa
 from pipeline.entities import ENTITIES
 from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
-from pipeline.sql import execute_with, fetch_value, load_sql
+from pipeline.sql import execute_with, load_sql
 from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
 from pipeline.warehouse.store import load_snapshot_bodies
 
@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 # When none of an entity's source endpoints (pipeline.entities) changed since the answers the history
 # was applied from, the entity's staging equals its current history and its merge is skipped (the hot
 # path: most polls change nothing, most hours only some regions' availability).
+
+
+# Unchanged entities are not merged; only these of their staging tables are read (the quality gate
+# counts plans, regions, operating systems and in-stock pairs; v1 availability maps DCIDs through
+# regions), so only these are copied from the current history.
+CARRIED_OVER = ("stg_regions", "stg_plans", "stg_availability", "stg_operating_systems")
 
 
 @dataclass
@@ -69,7 +75,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
         v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
         if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
-        else:
+        elif entity.staging in CARRIED_OVER:
             con.execute(f"create or replace temp table {entity.staging} as "
                         f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
     if kind == "stock":  # a region unknown to the catalog is left to the next full collection
@@ -102,7 +108,7 @@ def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
 
 def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Reasons this snapshot looks implausible next to the current catalog (empty list = fine)."""
-    for entity in history.ENTITIES:  # the gate reads every staging table: an unstaged one is unchanged
+    for entity in ENTITIES:  # the gate reads every staging table: an unstaged one is unchanged
         con.execute(f"create temp table if not exists {entity.staging} as "
                     f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
     return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
@@ -117,11 +123,19 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     snapshot ok, inside it) unless its answers equal those already applied; raise AnomalyError if the
     gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
     a single transaction). `bodies`: the snapshot's answers if the caller has them (else read from raw)."""
+    bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
+    if not bodies:
+        raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
+    entities = changed_entities(con, bodies, api_version, kind)
+    if not entities:  # the hot path of a minute cadence: one statement, no transaction needed
+        result = ApplyResult()
+        if before_commit:
+            before_commit(result)
+        return result
     if own_transaction:
         con.execute("begin")
     try:
-        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind,
-                        bodies if bodies is not None else snapshot_bodies(con, snapshot_id))
+        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities)
         if before_commit:
             before_commit(result)
     except BaseException:
@@ -134,25 +148,19 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
 
 
 def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
-           accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int]) -> ApplyResult:
-    if not bodies:
-        raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
-    entities = changed_entities(con, bodies, api_version, kind)
-    if not entities:
-        return ApplyResult()
+           accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str]) -> ApplyResult:
     load_snapshot_bodies(con, snapshot_id)
     build_staging(con, api_version, entities, kind)
-    result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con),
+    result = ApplyResult(is_applied=True, is_baseline=kind == "full" and history.history_is_empty(con),
                          warnings=tidy_staging(con, api_version))
     result.anomalies = [] if result.is_baseline else find_anomalies(con)
     if result.anomalies and not accept_anomalies:
         raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
                            + " (collect --accept-anomalies applies it anyway)")
-    before = _change_count(con)
     for entity in ENTITIES:
         if entity.name in entities:
-            history.merge_entity(con, entity, snapshot_id, at, record_changes=not result.is_baseline)
-    result.change_count = _change_count(con) - before
+            result.change_count += history.merge_entity(con, entity, snapshot_id, at,
+                                                        record_changes=not result.is_baseline)
     if api_version == "v2" and entities & {"plan", "region"}:
         record_api_fields(con, snapshot_id, at)
     record_applied(con, bodies, kind)
@@ -166,7 +174,3 @@ def record_api_fields(con: duckdb.DuckDBPyConnection, snapshot_id: int, at: date
     con.execute("insert into api_fields select s.entity, s.field, $snapshot_id, $at from stg_api_fields s"
                 " where not exists (select 1 from api_fields a where a.entity = s.entity and a.field = s.field)",
                 {"snapshot_id": snapshot_id, "at": at})
-
-
-def _change_count(con: duckdb.DuckDBPyConnection) -> int:
-    return int(fetch_value(con, "select count(*) from catalog_changes"))

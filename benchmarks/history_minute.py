@@ -1,0 +1,145 @@
+"""`bench_history --cadence 1m`: N simulated days of minute stock polls between hourly full collections
+on the large timeline, in-process (emulator bodies via api.handle, no sockets).
+
+Polls run at 17 s past each minute and the full collection at minute 17 of each hour, so that the
+emulator's changes (on the hour) are caught by a stock poll, as real restocks at any moment would be.
+Prints growth per day and per poll (a linear fit of the file size after each simulated day; the
+year is extrapolated from that measured linear growth only), apply times by kind, query p95 on the
+published catalog, and restock-to-recorded latency in simulated time.
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.common import print_table, summary_ms, timed
+from pipeline import queries
+from pipeline.collect.collector import ingest, stock_targets
+from pipeline.fakeapi import FakeVultr, Timeline
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.publish import publish
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MINUTE = timedelta(minutes=1)
+OFFSET = timedelta(seconds=17)
+FULL_MINUTE = 17
+STOCK = "select valid_from, valid_to from availability_history where region_id = ? and plan_id = ? order by valid_from"
+
+
+def stock_calls(api: FakeVultr, region_ids: list[str], at: datetime) -> list:
+    from benchmarks.bench_history import in_process_get
+    get = in_process_get(api, at)
+    return [get("availability", f"/regions/{r}/availability", {}) for r in region_ids]
+
+
+def simulate(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int, data_dir: Path) -> dict:
+    from benchmarks.bench_history import calls_at
+    times: dict[str, list[float]] = {"full": [], "stock changed": [], "stock unchanged": []}
+    sizes, regions = [], None
+    for minute in range(days * 1440):
+        at = T0 + minute * MINUTE + OFFSET
+        kind = "full" if minute % 60 == FULL_MINUTE or regions is None else "stock"
+        if kind == "full":
+            calls = calls_at(api, at)
+        else:
+            calls = stock_calls(api, regions, at)
+        sid = warehouse.start_snapshot(con, "v2", "bench", at, True, kind)
+        started = time.perf_counter()
+        changes, _ = ingest(con, sid, "v2", calls, at, accept_anomalies=True, kind=kind)
+        elapsed = time.perf_counter() - started
+        if kind == "full":
+            regions = stock_targets(con, "v2")
+            times["full"].append(elapsed)
+        else:
+            times["stock changed" if changes else "stock unchanged"].append(elapsed)
+        if (minute + 1) % 1440 == 0:
+            con.execute("checkpoint")
+            sizes.append((data_dir / "warehouse.duckdb").stat().st_size)
+    return {"times": times, "sizes": sizes}
+
+
+def linear_slope(values: list[int]) -> float:
+    xs = list(range(len(values)))
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(values)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, values)) / sum((x - mean_x) ** 2 for x in xs)
+
+
+def restock_latencies(con: duckdb.DuckDBPyConnection, timeline: Timeline, days: int) -> list[float]:
+    """Seconds from each restock (simulated) to the valid_from that recorded it."""
+    out = []
+    for event in timeline.events_between(T0 + OFFSET, T0 + timedelta(days=days) - MINUTE):
+        if event["kind"] != "restocked":
+            continue
+        recorded = con.execute("select min(valid_from) from availability_history where region_id = ? and"
+                               " plan_id = ? and valid_from >= ?",
+                               [event["region_id"], event["plan_id"], event["at"]]).fetchall()[0][0]
+        if recorded is not None:
+            out.append((recorded - event["at"]).total_seconds())
+    return out
+
+
+def query_p95(catalog: duckdb.DuckDBPyConnection, days: int, n: int) -> list[list[str]]:
+    rng = random.Random(1)
+    region, plan = catalog.execute("select region_id, plan_id from availability_history group by all"
+                                   " order by count(*) desc, region_id, plan_id limit 1").fetchone()
+    past = [T0 + timedelta(minutes=rng.randrange(days * 1440)) for _ in range(n)]
+    cases = {
+        "current cheapest (fra, vhf)": lambda i: queries.cheapest(catalog, queries.PlanFilter("fra", "vhf")),
+        "as-of cheapest at a random past minute": lambda i: queries.cheapest(
+            catalog, queries.PlanFilter("fra", "vhf", at=past[i])),
+        f"stock history of {plan} in {region}": lambda i: catalog.execute(STOCK, [region, plan]).fetchall(),
+    }
+    return [[name, summary_ms([timed(lambda: fn(i)) for i in range(n)])] for name, fn in cases.items()]
+
+
+def main(days: int, n_queries: int) -> None:
+    timeline = Timeline(seed=0, start_at=T0, scale="large")
+    with tempfile.TemporaryDirectory() as tmp, FakeVultr(timeline=timeline, rate_limit=False) as api:
+        data_dir = Path(tmp)
+        started = time.perf_counter()
+        with warehouse.open_warehouse(data_dir) as con:
+            run = simulate(con, api, days, data_dir)
+            wall_s = time.perf_counter() - started
+            latencies = restock_latencies(con, timeline, days)
+            counts = con.execute("select count(*), count(*) filter (kind = 'stock'),"
+                                 " (select count(*) from _request_runs), (select count(*) from catalog_changes)"
+                                 " from snapshots").fetchone()
+            publish(con, data_dir)
+        catalog = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
+        rows = query_p95(catalog, days, n_queries)
+        catalog.close()
+        catalog_size = (data_dir / "catalog.duckdb").stat().st_size
+    report(days, run, counts, latencies, rows, catalog_size, wall_s)
+
+
+def report(days, run, counts, latencies, query_rows, catalog_size, wall_s) -> None:
+    sizes = run["sizes"]
+    per_day = linear_slope(sizes) if len(sizes) >= 2 else float("nan")
+    polls_per_day = 1440
+    year = sizes[-1] + per_day * (365 - days)
+    print(f"\nSpan: {days} simulated days at a 1-minute cadence on the large timeline: {counts[0]} snapshots"
+          f" ({counts[1]} stock polls, {counts[0] - counts[1]} full), {counts[2]} request-log runs,"
+          f" {counts[3]} change events; wall time {wall_s:.0f} s.")
+    if days < 7:
+        print("Fewer than 7 simulated days: the growth figures below are not the 7-day measurement.")
+    times = run["times"]
+    print_table("Apply (store raw + apply + mark ok) per snapshot", ["kind", "count", "time"],
+                [[k, len(v), summary_ms(v) if v else "n/a"] for k, v in times.items()])
+    print_table("Size (file size after each simulated day, linear fit)", ["measure", "value"], [
+        [f"warehouse after {days} days", f"{sizes[-1] / 2**20:.2f} MiB (published catalog {catalog_size / 2**20:.2f} MiB)"],
+        ["growth per day (slope over the measured days)", f"{per_day / 1024:.1f} KiB"],
+        ["growth per poll (all 1,440 snapshots of a day, changed ones included)",
+         f"{per_day / polls_per_day / 1024:.3f} KiB"],
+        ["a year (525,600 minute polls incl. 8,760 full), extrapolated from the measured linear growth",
+         f"{year / 2**20:.1f} MiB"],
+    ])
+    print_table("Restock to recorded (simulated time)", ["restocks", "median", "max"], [[
+        len(latencies), f"{statistics.median(latencies):.0f} s" if latencies else "n/a",
+        f"{max(latencies):.0f} s" if latencies else "n/a"]])
+    print_table(f"Query latency on the published {days}-day catalog", ["query", "history catalog"], query_rows)
