@@ -1,13 +1,12 @@
 """Thin CLI: parse arguments, call one library function, print. Errors -> `Error: ...`, exit 1.
 
-Nothing in the library imports this package."""
+Nothing in the library imports this package. It imports no heavy module itself (not even duckdb):
+`--help` starts like any small script, and each command loads only what it needs."""
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Sequence
-
-import duckdb
 
 from pipeline.cli.parser import build_parser
 from pipeline.errors import CatalogError, ConfigError, first_line
@@ -34,11 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.debug, args.verbose)
     try:
         return args.handler(args)
-    except (CatalogError, ConfigError, duckdb.Error, OSError) as exc:
-        if args.debug:
+    except Exception as exc:
+        if args.debug or not _expected(exc):
             raise
         print(f"Error: {scrub(first_line(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)
         return 130
+
+
+def _expected(exc: Exception) -> bool:
+    """Errors that become one `Error:` line: ours, the OS's, and DuckDB's (if it was ever loaded)."""
+    duckdb = sys.modules.get("duckdb")
+    return isinstance(exc, (CatalogError, ConfigError, OSError)) or (duckdb is not None and isinstance(exc, duckdb.Error))

@@ -1,5 +1,6 @@
-"""The command handlers: each calls one library function and prints. Heavy imports stay inside the
-handler that needs them, so `--help` and the quick commands start fast."""
+"""The command handlers: each calls one library function and prints. Every import of the library stays
+inside the handler that needs it, so `--help` loads none of it and `cheapest` loads duckdb and the
+read side only (no pandas, no pyarrow, no requests)."""
 from __future__ import annotations
 
 import argparse
@@ -7,11 +8,7 @@ import logging
 import math
 import sys
 
-import duckdb
-
-from pipeline import queries
 from pipeline.cli.args import collect_settings, collect_settings_dir
-from pipeline.queries.output import render
 
 log = logging.getLogger(__name__)
 SQL_ROW_LIMIT = 100_000  # the dashboard console keeps 1,000 by default; a terminal can page more
@@ -57,6 +54,9 @@ def checked_rules(path: str | None, data_dir: object):
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    from pipeline import queries
+    from pipeline.queries.output import render
+
     # the console's one code path: its sandbox, statement check and limits (queries/console.py)
     result = queries.run_console(args.query, args.data_dir, row_limit=SQL_ROW_LIMIT, time_limit_s=SQL_TIME_LIMIT_S)
     with queries.catalog(args.data_dir) as con:
@@ -68,13 +68,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def note_demo_data(con: duckdb.DuckDBPyConnection) -> None:
+def note_demo_data(con: object) -> None:
     """Label demo data wherever it is shown (on stderr, so piped csv/json stays clean)."""
-    if queries.freshness(con)["is_demo"]:
+    from pipeline import queries
+
+    if queries.is_demo(con):
         print("note: demo data, simulated by the bundled Vultr API emulator", file=sys.stderr)
 
 
 def cmd_cheapest(args: argparse.Namespace) -> int:
+    from pipeline import queries
+    from pipeline.queries.output import render
+
     min_ram_mb = args.min_ram_mb if args.min_ram_gb is None else math.ceil(args.min_ram_gb * 1024)
     plan_filter = queries.PlanFilter(
         region_id=args.region or queries.ANY_REGION, plan_type=args.type, min_vcpu=args.min_vcpu,
@@ -82,11 +87,11 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         in_stock_only=not args.include_sold_out, at=args.at, continent=args.continent, gpu_type=args.gpu_type,
         min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor)
     with queries.catalog(args.data_dir) as con:
-        frame = queries.cheapest(con, plan_filter)
+        result = queries.cheapest_rows(con, plan_filter)
         note_demo_data(con)
     if args.limit:
-        frame = frame.head(args.limit)
-    print(render(frame, args.format))
+        result = queries.Rows(result.columns, result.rows[:args.limit])
+    print(render(result, args.format))
     return 0
 
 
@@ -173,6 +178,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
+    from pipeline.queries.output import render
     from pipeline.service.alerts import test_rules
 
     frame = test_rules(checked_rules(args.rules, args.data_dir), args.data_dir)

@@ -5,7 +5,8 @@ import argparse
 
 from pipeline.cli import args as cli
 from pipeline.cli import commands as handlers
-from pipeline.queries.output import FORMATS
+
+FORMATS = ("table", "csv", "json")  # as pipeline.queries.output.FORMATS (not imported: it loads duckdb)
 
 
 def build_parser() -> argparse.ArgumentParser:

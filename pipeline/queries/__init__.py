@@ -7,7 +7,8 @@ The read side: opening the published catalog, named queries, output formatting, 
 reading. It imports only the shared leaves (errors, config, paths, sql, durations, lock, secrets, state,
 entities); never the warehouse, collect, HTTP, the service or the CLI (an import-linter contract in
 pyproject.toml holds this). app/ imports only this package: what it needs from the leaves is
-re-exported here.
+re-exported here. Importing it loads neither pandas nor pyarrow: functions that return DataFrames
+import them on first use.
 """
 # The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
 # attribute `catalog`, which the core import below then rebinds to the catalog() context manager.
@@ -28,18 +29,22 @@ from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, 
 from pipeline.queries.core import (
     ANY_REGION,
     PlanFilter,
+    Rows,
     catalog,
     check_continent,
     catalog_version,
     check_plan_type,
     check_region,
     cheapest,
+    cheapest_rows,
     history_start,
     plan_types,
     damaged_catalog,
     frame,
+    is_demo,
     open_catalog,
     region_ids,
+    rows,
     run_sql,
 )
 from pipeline.queries.output import money_text
@@ -51,8 +56,9 @@ from pipeline.errors import CatalogError, DamagedFileError, first_line, looks_da
 from pipeline.paths import catalog_path
 from pipeline.state import read_state
 
-__all__ = ["ANY_REGION", "PlanFilter", "check_continent", "catalog", "check_plan_type", "check_region", "history_start",
-           "plan_types", "cheapest", "damaged_catalog", "frame", "open_catalog", "region_ids", "run_sql",
+__all__ = ["ANY_REGION", "PlanFilter", "Rows", "check_continent", "catalog", "check_plan_type", "check_region",
+           "history_start", "plan_types", "cheapest", "cheapest_rows", "damaged_catalog", "frame", "is_demo",
+           "open_catalog", "region_ids", "rows", "run_sql",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
            "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
            "stock_history", "stock_summary", "ConsoleError", "ConsoleResult", "open_console", "public_columns",

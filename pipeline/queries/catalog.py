@@ -6,13 +6,15 @@ and returns a DataFrame with exact Decimal money; values are bound, never format
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from pipeline.queries.core import frame
 from pipeline.sql import load_sql
+
+if TYPE_CHECKING:  # pandas loads on first use: the CLI's quick paths never need it
+    import pandas as pd
 
 STOCK_STATUSES = ("in_stock", "sold_out", "not_offered")
 
@@ -51,6 +53,8 @@ def snapshots(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
 def freshness(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict[str, Any]:
     """How fresh the catalog is: last_ok_snapshot_id, last_ok_at (its started_at), age_s (seconds
     since then, None without snapshots), snapshot_count, is_demo (any snapshot simulated), first_at."""
+    import pandas as pd
+
     row = frame(con, load_sql("queries/sql/freshness.sql")).iloc[0]
     last_ok_at = _timestamp(row["last_ok_at"])
     now = now or datetime.now(timezone.utc)
@@ -65,4 +69,6 @@ def freshness(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> di
 
 
 def _timestamp(value: Any) -> datetime | None:
+    import pandas as pd
+
     return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()

@@ -22,14 +22,17 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from pipeline.errors import CatalogError, first_line, looks_damaged
-from pipeline.queries.core import NULLABLE_INTS, damaged_catalog, published_catalog
+from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
 from pipeline.sql import quote_literal
+
+if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths never need them)
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 DEFAULT_ROW_LIMIT = 1000
@@ -153,7 +156,7 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
     finally:
         timer.cancel()
         close_console(con)
-    frame = table.to_pandas(types_mapper=NULLABLE_INTS.get)
+    frame = table.to_pandas(types_mapper=nullable_ints().get)
     return ConsoleResult(frame, is_truncated, time.perf_counter() - started)
 
 
@@ -191,6 +194,8 @@ def _fetch_limited(con: duckdb.DuckDBPyConnection, query: str, row_limit: int) -
         rows += batch.num_rows
         if rows > row_limit:
             break
+    import pyarrow as pa
+
     table = pa.Table.from_batches(batches, schema=reader.schema)
     return table.slice(0, row_limit), rows > row_limit
 

@@ -14,29 +14,52 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from pipeline.config import default_data_dir
 from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
                              UnknownRegionError, first_line, looks_damaged)
 from pipeline.paths import catalog_path
-from pipeline.queries.pricing import with_hourly_estimate
+from pipeline.queries.pricing import with_hourly_estimate, with_hourly_estimate_rows
 from pipeline.sql import load_sql, quote_literal
 
 CATALOG_ALIAS = "catalog"  # the attached catalog's database name (current_database() in every reader)
 
+if TYPE_CHECKING:  # pandas and pyarrow load on first use: `cheapest` on the CLI never needs them
+    import pandas as pd
 
-NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-                  pa.int64(): pd.Int64Dtype()}
+
+@dataclass(frozen=True)
+class Rows:
+    """A drained result without pandas: column names and rows of Python values (Decimal money)."""
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+@cache
+def nullable_ints() -> dict:
+    """Arrow integer types -> pandas nullable integer dtypes (NULL stays NULL, not a float NaN)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+            pa.int64(): pd.Int64Dtype()}
 
 
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
     reader = con.sql(query, params=params).arrow()
-    return reader.read_all().to_pandas(types_mapper=NULLABLE_INTS.get)
+    return reader.read_all().to_pandas(types_mapper=nullable_ints().get)
+
+
+def rows(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> Rows:
+    """Run a query into plain rows (no pandas): what the CLI prints."""
+    result = con.execute(query, params or [])
+    return Rows([d[0] for d in result.description], result.fetchall())
 
 
 def published_catalog(data_dir: Path | str | None = None) -> Path:
@@ -116,6 +139,16 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     """(plan, region) rows in stock by default, deployable on demand, at the region's effective price
     (its override, else the base price), cheapest monthly first; ties: more vCPUs, more RAM, plan_id,
     region_id. Raises UnknownRegionError naming the regions (or continents) that exist."""
+    return with_hourly_estimate(frame(con, load_sql("queries/sql/cheapest.sql"), _cheapest_params(con, f)))
+
+
+def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:
+    """`cheapest` as plain rows, without pandas (the CLI)."""
+    result = rows(con, load_sql("queries/sql/cheapest.sql"), _cheapest_params(con, f))
+    return Rows(*with_hourly_estimate_rows(result.columns, result.rows))
+
+
+def _cheapest_params(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> dict:
     at = f.at or datetime.now(timezone.utc)
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
     if region_id is not None:
@@ -125,11 +158,16 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     if f.continent is not None:
         check_continent(con, f.continent, at)
     check_plan_type(con, f.plan_type, at)
-    params = {"ts": at, "region_id": region_id, "continent": f.continent, "plan_type": f.plan_type,
-              "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
-              "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
-              "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
-    return with_hourly_estimate(frame(con, load_sql("queries/sql/cheapest.sql"), params))
+    return {"ts": at, "region_id": region_id, "continent": f.continent, "plan_type": f.plan_type,
+            "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
+            "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
+            "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
+
+
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the catalog holds demo data (any applied snapshot simulated), without pandas."""
+    return bool(con.execute("select coalesce(bool_or(is_simulated), false) from snapshots"
+                            " where status = 'ok'").fetchall()[0][0])
 
 
 def check_continent(con: duckdb.DuckDBPyConnection, continent: str, at: datetime | None = None) -> None:

@@ -6,9 +6,12 @@ exact Decimal money, bound values.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas loads on first use: the CLI's quick paths never need it
+    import pandas as pd
 
 import duckdb
-import pandas as pd
 
 from pipeline.queries.core import frame
 from pipeline.sql import load_sql

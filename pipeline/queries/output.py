@@ -1,24 +1,35 @@
-"""Render query results for the terminal: table, csv or json (money as exact decimals, never floats)."""
+"""Render query results for the terminal: table, csv or json (money as exact decimals, never floats).
+
+Plain rows (`Rows`, what `cheapest` prints) render without pandas; a DataFrame (`sql`, `alerts test`)
+is turned into the same rows first, so both print alike.
+"""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from pipeline.queries.core import Rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipeline.queries.formatting import money_text, per_unit_text
 
 FORMATS = ("table", "csv", "json")
+_MISSING = ("NaTType", "NAType")  # pandas' missing timestamp / nullable value, named without importing it
 
 
 def _cell(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in _MISSING:
         return None
     if isinstance(value, Decimal):
         return str(int(value)) if value.as_tuple().exponent >= 0 else money_text(value)
-    if isinstance(value, (datetime, date, pd.Timestamp)):
+    if isinstance(value, (datetime, date)):  # pandas Timestamps are datetimes
         return value.isoformat()
     if hasattr(value, "tolist"):  # numpy arrays (DuckDB lists) and numpy scalars
         return [_cell(v) for v in value.tolist()] if getattr(value, "ndim", 0) else value.tolist()
@@ -31,37 +42,52 @@ def _cell(value: object) -> object:
     return str(value)  # intervals, blobs, uuids: their text
 
 
-def to_json(frame: pd.DataFrame) -> str:
+def to_json(result: Rows) -> str:
     """An array of objects; decimals are written as exact JSON numbers (6.00, 0.003)."""
-    rows = []
-    for record in frame.to_dict(orient="records"):
+    out = []
+    for row in result.rows:
         fields = []
-        for key, value in record.items():
+        for key, value in zip(result.columns, row):
             cell = _cell(value)
             literal = cell if isinstance(value, Decimal) else json.dumps(cell, ensure_ascii=False, default=str)
             fields.append(f"{json.dumps(str(key))}: {literal}")
-        rows.append("{" + ", ".join(fields) + "}")
-    return "[" + ",\n ".join(rows) + "]"
+        out.append("{" + ", ".join(fields) + "}")
+    return "[" + ",\n ".join(out) + "]"
 
 
-def to_csv(frame: pd.DataFrame) -> str:
-    return frame.map(_cell).to_csv(index=False)
+def to_csv(result: Rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows([_csv_cell(v) for v in row] for row in result.rows)
+    return buffer.getvalue()
 
 
-def to_table(frame: pd.DataFrame) -> str:
+def _csv_cell(value: object) -> object:
+    cell = _cell(value)
+    return "" if cell is None else cell
+
+
+def to_table(result: Rows) -> str:
     """For reading: missing is `—`, ratios (`*_per_*` columns) at 2-3 decimals; csv/json stay exact."""
-    if frame.empty:
+    if not result.rows:
         return "(no rows)"
-    cells = frame.map(lambda v: "—" if _cell(v) is None else str(_cell(v)))
-    for column in frame.columns:
-        if "_per_" in str(column):
-            cells[column] = [per_unit_text(v) for v in frame[column]]
-    widths = [max(len(str(c)), *(len(v) for v in cells[c])) for c in cells.columns]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(cells.columns, widths))]
+    per_unit = ["_per_" in str(c) for c in result.columns]
+    cells = [[per_unit_text(v) if ratio else ("—" if _cell(v) is None else str(_cell(v)))
+              for v, ratio in zip(row, per_unit)] for row in result.rows]
+    widths = [max(len(str(c)), *(len(row[i]) for row in cells)) for i, c in enumerate(result.columns)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(result.columns, widths))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells.itertuples(index=False)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
     return "\n".join(lines)
 
 
-def render(frame: pd.DataFrame, fmt: str) -> str:
-    return {"table": to_table, "csv": to_csv, "json": to_json}[fmt](frame)
+def as_rows(frame: pd.DataFrame) -> Rows:
+    return Rows([str(c) for c in frame.columns], list(frame.itertuples(index=False, name=None)))
+
+
+def render(result: Rows | Any, fmt: str) -> str:
+    """Rows or a DataFrame as table, csv or json."""
+    if not isinstance(result, Rows):
+        result = as_rows(result)
+    return {"table": to_table, "csv": to_csv, "json": to_json}[fmt](result)

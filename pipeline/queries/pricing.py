@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pipeline.queries.formatting import is_missing
+
+if TYPE_CHECKING:  # pandas loads on first use: the CLI's `cheapest` adds the estimate to plain rows
+    import pandas as pd
 
 HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
 ESTIMATE_PLACES = Decimal("0.0001")
@@ -22,6 +26,8 @@ def with_hourly_estimate(frame: pd.DataFrame) -> pd.DataFrame:
     all show this one column, so an estimate is marked as one everywhere."""
     if "hourly_cost_usd" not in frame.columns or "estimated_hourly_cost_usd" in frame.columns:
         return frame
+    import pandas as pd
+
     values = [estimated_hourly(m, h) for m, h in zip(frame["monthly_cost_usd"], frame["hourly_cost_usd"])]
     position = frame.columns.get_loc("hourly_cost_usd") + 1
     out = frame.copy()
@@ -29,5 +35,15 @@ def with_hourly_estimate(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def with_hourly_estimate_rows(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """`with_hourly_estimate` for plain rows (no pandas): the same column at the same place."""
+    if "hourly_cost_usd" not in columns or "estimated_hourly_cost_usd" in columns:
+        return columns, rows
+    monthly, hourly = columns.index("monthly_cost_usd"), columns.index("hourly_cost_usd")
+    cut = hourly + 1
+    return ([*columns[:cut], "estimated_hourly_cost_usd", *columns[cut:]],
+            [(*row[:cut], estimated_hourly(row[monthly], row[hourly]), *row[cut:]) for row in rows])
+
+
 def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, Decimal) and bool(pd.isna(value)))
+    return not isinstance(value, Decimal) and is_missing(value)

@@ -6,16 +6,18 @@ import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from pipeline import queries
 from pipeline.entities import change_verb
 from pipeline.service.alerts.rules import AlertConfig, Rule
 from pipeline.queries.formatting import money_text, ram_text, vcpu_text
 from pipeline.sql import load_sql
+
+if TYPE_CHECKING:  # pandas loads when alerts are matched: a collection without alert rules never needs it
+    import pandas as pd
 
 PAYLOAD_VERSION = 1
 _RULE_COLUMNS = ("entities", "change_types", "fields", "plan_ids", "plan_types", "regions")
@@ -80,6 +82,8 @@ def build_payload(m: dict[str, Any]) -> dict[str, Any]:
 
 def test_rules(config: AlertConfig, data_dir: Path | str | None = None) -> pd.DataFrame:
     """What the rules would have matched over the whole published history (read-only)."""
+    import pandas as pd
+
     with queries.catalog(data_dir) as con:
         found = match_changes(con, config.rules, -1, 2**31 - 1)
     columns = ["rule_name", "snapshot_id", "changed_at", "entity", "entity_id", "region_id",
@@ -96,6 +100,8 @@ def clean_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_missing(value: Any) -> bool:
+    import pandas as pd
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
