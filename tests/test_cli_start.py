@@ -32,10 +32,11 @@ def test_cheapest_needs_duckdb_only(demo_dir):
     assert loaded_after("cheapest", "--region", "fra", "--data-dir", str(demo_dir)) == {"duckdb"}
 
 
-def test_collect_without_alert_rules_loads_no_pandas_or_streamlit(tmp_path):
-    loaded = loaded_after("collect", "--data-dir", str(tmp_path), "--base-url", "http://127.0.0.1:9/v2",
+def test_collect_without_alert_rules_loads_no_pandas_or_streamlit(api, data_dir):
+    loaded = loaded_after("collect", "--data-dir", str(data_dir), "--base-url", f"{api.base_url}/v2",
                           "--rate-limit", "1000")
-    assert "requests" in loaded and not loaded & {"pandas", "streamlit"}
+    assert (data_dir / "catalog.duckdb").exists()  # it did collect and publish
+    assert {"duckdb", "requests"} <= loaded and not loaded & {"pandas", "pyarrow", "numpy", "streamlit"}
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
 
 from pipeline.calls import Call
-from pipeline.sql import execute_with, load_sql
+from pipeline.sql import columns_select, load_sql
 
 RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
+RUN_COLUMNS = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "status": "integer",
+               "body_id": "integer", "size_bytes": "integer", "first_snapshot_id": "integer",
+               "last_snapshot_id": "integer", "seen_count": "integer", "first_requested_at": "timestamptz",
+               "last_requested_at": "timestamptz"}
 
 
 @dataclass(frozen=True)
@@ -82,21 +85,17 @@ def _extend(con: duckdb.DuckDBPyConnection, snapshot_id: int, runs: list[tuple[i
 
 
 def _start(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall]) -> None:
-    """One columnar insert (executemany is row by row)."""
+    """One statement over bound columns (executemany is row by row)."""
     n = len(calls)
-    times = pa.array([c.requested_at for c in calls], pa.timestamp("us", tz="UTC"))
-    rows = pa.table({
+    times = [c.requested_at for c in calls]
+    columns = {
         "endpoint": [c.key[0] for c in calls], "path": [c.key[1] for c in calls],
-        "params": [c.key[2] for c in calls],
-        "status": pa.array([c.status for c in calls], pa.int32()),
-        "body_id": pa.array([c.body_id for c in calls], pa.int32()),
-        "size_bytes": pa.array([c.size_bytes for c in calls], pa.int32()),
-        "first_snapshot_id": pa.array([snapshot_id] * n, pa.int32()),
-        "last_snapshot_id": pa.array([snapshot_id] * n, pa.int32()),
-        "seen_count": pa.array([1] * n, pa.int32()),
+        "params": [c.key[2] for c in calls], "status": [c.status for c in calls],
+        "body_id": [c.body_id for c in calls], "size_bytes": [c.size_bytes for c in calls],
+        "first_snapshot_id": [snapshot_id] * n, "last_snapshot_id": [snapshot_id] * n, "seen_count": [1] * n,
         "first_requested_at": times, "last_requested_at": times,
-    })
-    execute_with(con, "_new_runs", rows, "insert into _request_runs select * from _new_runs")
+    }
+    con.execute(f"insert into _request_runs by name {columns_select(RUN_COLUMNS)}", columns)
 
 
 def latest_bodies(con: duckdb.DuckDBPyConnection) -> dict[RequestKey, int]:

@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks_damaged
 from pipeline.secrets import scrub
@@ -23,7 +22,7 @@ from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exp
 from pipeline.warehouse.requestlog import (LoggedCall, RequestKey, append_calls, latest_bodies, open_runs,
                                            request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
-from pipeline.sql import execute_with, fetch_value, load_sql, sql_files
+from pipeline.sql import columns_select, load_sql, sql_files
 from pipeline.status import SnapshotStatus
 
 log = logging.getLogger(__name__)
@@ -156,14 +155,10 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> in
     store = store_key(con)
     decoded = [get_body(con, r[3], store) for r in rows]
     order = page_order([(r[0], r[4], r[5]) for r in rows], decoded)
-    bodies = pa.table({
-        "endpoint": pa.array([rows[i][0] for i in order], pa.string()),
-        "region_key": pa.array([rows[i][1] for i in order], pa.string()),
-        "page": pa.array(range(len(order)), pa.int32()),
-        "body": pa.array([decoded[i].decode("utf-8") for i in order], pa.string()),
-    })
-    execute_with(con, "_decoded_bodies", bodies,
-                 "create or replace temp table _snapshot_bodies as select * from _decoded_bodies")
+    types = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
+    con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(types)}", {
+        "endpoint": [rows[i][0] for i in order], "region_key": [rows[i][1] for i in order],
+        "page": list(range(len(order))), "body": [decoded[i].decode("utf-8") for i in order]})
     return len(rows)
 
 

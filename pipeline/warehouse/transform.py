@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
 
 from pipeline.entities import ENTITIES
 from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
-from pipeline.sql import execute_with, load_sql
+from pipeline.sql import columns_select, load_sql
 from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
 from pipeline.warehouse.store import load_snapshot_bodies
 
@@ -61,9 +60,10 @@ def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int]
         endpoints = sorted({key[0] for key in bodies})
         con.execute("delete from _applied_bodies where endpoint in (select unnest(cast(? as varchar[])))",
                     [endpoints])
-    rows = pa.table({"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
-                     "params": [k[2] for k in bodies], "body_id": pa.array(list(bodies.values()), pa.int32())})
-    execute_with(con, "_new_applied", rows, "insert into _applied_bodies select * from _new_applied")
+    types = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "body_id": "integer"}
+    con.execute(f"insert into _applied_bodies by name {columns_select(types)}",
+                {"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
+                 "params": [k[2] for k in bodies], "body_id": list(bodies.values())})
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None,
