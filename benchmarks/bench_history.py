@@ -201,11 +201,13 @@ if __name__ == "__main__":
     parser.add_argument("--cadence", choices=("1h", "1m"), default="1h")
     parser.add_argument("--days", type=int)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--unchanged", type=int, default=10080,
+                        help="1m: unchanged polls measured after the span (default a week of minutes)")
     parser.add_argument("--year", action="store_true",
                         help="1m: run the queries on a year-shaped catalog (the measured days, then hourly)")
     args = parser.parse_args()
     if args.cadence == "1m":
         from benchmarks import history_minute
-        history_minute.main(args.days or 7, args.queries, year=args.year)
+        history_minute.main(args.days or 7, args.queries, year=args.year, unchanged=args.unchanged)
     else:
         main(args.days or 365, args.queries)

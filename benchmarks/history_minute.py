@@ -42,6 +42,7 @@ def simulate(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int, data_dir
     from benchmarks.bench_history import calls_at
     times: dict[str, list[float]] = {"full": [], "stock changed": [], "stock unchanged": []}
     sizes, regions = [], None
+    calls: list = []
     for minute in range(days * 1440):
         at = T0 + minute * MINUTE + OFFSET
         kind = "full" if minute % 60 == FULL_MINUTE or regions is None else "stock"
@@ -59,9 +60,29 @@ def simulate(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int, data_dir
         else:
             times["stock changed" if changes else "stock unchanged"].append(elapsed)
         if (minute + 1) % 1440 == 0:
-            con.execute("checkpoint")
-            sizes.append((data_dir / "warehouse.duckdb").stat().st_size)
-    return {"times": times, "sizes": sizes}
+            sizes.append(file_size(con, data_dir))
+    return {"times": times, "sizes": sizes, "regions": regions, "last_calls": calls, "last_at": at}
+
+
+def file_size(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[int, int]:
+    """(file bytes, used blocks) after a checkpoint."""
+    con.execute("checkpoint")
+    used = con.execute("select used_blocks from pragma_database_size()").fetchall()[0][0]
+    return (data_dir / "warehouse.duckdb").stat().st_size, int(used)
+
+
+def unchanged_polls(con: duckdb.DuckDBPyConnection, run: dict, data_dir: Path, n: int) -> dict:
+    """n stock polls that find nothing new (a week of minute polls at n = 10,080): apply times and the
+    growth they cost, file and used blocks (256 KiB each), measured, divided by n."""
+    calls = run["last_calls"] if run["last_calls"][0].endpoint == "availability" else None
+    assert calls, "the span must end on a stock poll"
+    before, times = file_size(con, data_dir), []
+    for i in range(n):
+        at = run["last_at"] + (i + 1) * timedelta(seconds=1)  # same simulated hour: the same answers
+        sid = warehouse.start_snapshot(con, "v2", "bench", at, True, "stock")
+        times.append(timed(lambda: ingest(con, sid, "v2", calls, at, kind="stock")))
+    after = file_size(con, data_dir)
+    return {"times": times, "file": (after[0] - before[0]) / n, "used": (after[1] - before[1]) * 262144 / n}
 
 
 def extend_to_a_year(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int) -> int:
@@ -120,7 +141,7 @@ def query_p95(catalog: duckdb.DuckDBPyConnection, days: int, n: int) -> list[lis
     return [[name, summary_ms([timed(lambda: fn(i)) for i in range(n)])] for name, fn in cases.items()]
 
 
-def main(days: int, n_queries: int, year: bool = False) -> None:
+def main(days: int, n_queries: int, year: bool = False, unchanged: int = 10080) -> None:
     timeline = Timeline(seed=0, start_at=T0, scale="large")
     with tempfile.TemporaryDirectory() as tmp, FakeVultr(timeline=timeline, rate_limit=False) as api:
         data_dir = Path(tmp)
@@ -128,6 +149,7 @@ def main(days: int, n_queries: int, year: bool = False) -> None:
         with warehouse.open_warehouse(data_dir) as con:
             run = simulate(con, api, days, data_dir)
             wall_s = time.perf_counter() - started
+            run["unchanged"] = unchanged_polls(con, run, data_dir, unchanged)
             latencies = restock_latencies(con, timeline, days)
             counts = con.execute("select count(*), count(*) filter (kind = 'stock'),"
                                  " (select count(*) from _request_runs), (select count(*) from catalog_changes)"
@@ -136,6 +158,7 @@ def main(days: int, n_queries: int, year: bool = False) -> None:
                 extend_to_a_year(con, api, days)
                 year_counts = con.execute("select count(*), (select count(*) from catalog_changes)"
                                           " from snapshots").fetchone()
+                year_size = file_size(con, data_dir)[0]
             publish(con, data_dir)
         catalog = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
         rows = query_p95(catalog, 365 if year else days, n_queries)
@@ -145,28 +168,35 @@ def main(days: int, n_queries: int, year: bool = False) -> None:
     if year:
         print(f"\nQueries above ran on a year-shaped catalog: {days} measured days, then hourly full collections"
               f" and the minute polls' snapshots rows for the rest of the year ({year_counts[0]} snapshots,"
-              f" {year_counts[1]} change events; published catalog {catalog_size / 2**20:.1f} MiB).")
+              f" {year_counts[1]} change events): warehouse {year_size / 2**20:.1f} MiB, published catalog"
+              f" {catalog_size / 2**20:.1f} MiB.")
 
 
 def report(days, run, counts, latencies, query_rows, catalog_size, wall_s) -> None:
-    sizes = run["sizes"]
-    per_day = linear_slope(sizes) if len(sizes) >= 2 else float("nan")
-    polls_per_day = 1440
+    sizes = [size for size, _ in run["sizes"]]
+    used = [blocks * 262144 for _, blocks in run["sizes"]]
+    fitted = sizes[1:] if len(sizes) >= 3 else sizes  # day 1 holds the baseline catalog: fit from day 2
+    per_day = linear_slope(fitted) if len(fitted) >= 2 else float("nan")
+    per_day_used = linear_slope(used[1:] if len(used) >= 3 else used) if len(used) >= 2 else float("nan")
     year = sizes[-1] + per_day * (365 - days)
+    unchanged = run["unchanged"]
     print(f"\nSpan: {days} simulated days at a 1-minute cadence on the large timeline: {counts[0]} snapshots"
           f" ({counts[1]} stock polls, {counts[0] - counts[1]} full), {counts[2]} request-log runs,"
           f" {counts[3]} change events; wall time {wall_s:.0f} s.")
     if days < 7:
         print("Fewer than 7 simulated days: the growth figures below are not the 7-day measurement.")
-    times = run["times"]
-    print_table("Apply (store raw + apply + mark ok) per snapshot", ["kind", "count", "time"],
+    times = {**run["times"], f"stock unchanged ({len(unchanged['times'])} more, frozen catalog)": unchanged["times"]}
+    print_table("Apply (store raw + apply + mark ok, one commit) per snapshot", ["kind", "count", "time"],
                 [[k, len(v), summary_ms(v) if v else "n/a"] for k, v in times.items()])
-    print_table("Size (file size after each simulated day, linear fit)", ["measure", "value"], [
+    print("\nWarehouse after each simulated day (file KiB / used 256 KiB blocks): "
+          + ", ".join(f"{s // 1024}/{b}" for s, b in run["sizes"]))
+    print_table("Size", ["measure", "value"], [
         [f"warehouse after {days} days", f"{sizes[-1] / 2**20:.2f} MiB (published catalog {catalog_size / 2**20:.2f} MiB)"],
-        ["growth per day (slope over the measured days)", f"{per_day / 1024:.1f} KiB"],
-        ["growth per poll (all 1,440 snapshots of a day, changed ones included)",
-         f"{per_day / polls_per_day / 1024:.3f} KiB"],
-        ["a year (525,600 minute polls incl. 8,760 full), extrapolated from the measured linear growth",
+        [f"growth per unchanged poll ({len(unchanged['times'])} polls, a week at one a minute)",
+         f"file {unchanged['file'] / 1024:.3f} KiB, used blocks {unchanged['used'] / 1024:.3f} KiB"],
+        ["growth per day, linear fit from day 2 (file / used blocks)",
+         f"{per_day / 1024:.0f} KiB / {per_day_used / 1024:.0f} KiB"],
+        ["a year (525,600 polls incl. 8,760 full), extrapolated from the measured linear growth",
          f"{year / 2**20:.1f} MiB"],
     ])
     print_table("Restock to recorded (simulated time)", ["restocks", "median", "max"], [[
