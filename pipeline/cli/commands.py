@@ -96,6 +96,7 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:
+    from pipeline import queries
     from pipeline.account import MISSING_KEY, fetch_servers
     from pipeline.config import settings_from_env
     from pipeline.errors import ConfigError

@@ -10,31 +10,43 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from pipeline.queries.core import frame
 from pipeline.queries.formatting import money
 from pipeline.queries.output import render
 from pipeline.sql import fetch_value, load_sql
 
-MONEY = pa.decimal128(18, 6)
-SERVER_SCHEMA = pa.schema([
-    ("server_id", pa.string()), ("label", pa.string()), ("region_id", pa.string()),
-    ("plan_id", pa.string()), ("vcpu_count", pa.int32()), ("ram_mb", pa.int32()),
-    ("disk_gb", pa.int32()), ("is_bare_metal", pa.bool_()),
-    ("created_at", pa.timestamp("us", tz="UTC")), ("created_monthly_cost_usd", MONEY),
-])
+if TYPE_CHECKING:  # pandas and pyarrow load on first use (pipeline.queries is imported by `cheapest`)
+    import pandas as pd
+    import pyarrow as pa
+
+
+@cache
+def server_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([
+        ("server_id", pa.string()), ("label", pa.string()), ("region_id", pa.string()),
+        ("plan_id", pa.string()), ("vcpu_count", pa.int32()), ("ram_mb", pa.int32()),
+        ("disk_gb", pa.int32()), ("is_bare_metal", pa.bool_()),
+        ("created_at", pa.timestamp("us", tz="UTC")), ("created_monthly_cost_usd", pa.decimal128(18, 6)),
+    ])
 
 
 def servers_table(servers: Iterable[Mapping[str, Any]]) -> pa.Table:
-    """The fetched servers as an Arrow table of SERVER_SCHEMA (missing keys are NULL; money exact)."""
-    rows = [{name: server.get(name) for name in SERVER_SCHEMA.names} for server in servers]
+    """The fetched servers as an Arrow table of server_schema() (missing keys are NULL; money exact)."""
+    import pyarrow as pa
+
+    schema = server_schema()
+    rows = [{name: server.get(name) for name in schema.names} for server in servers]
     for row in rows:
         cost = row["created_monthly_cost_usd"]
         row["created_monthly_cost_usd"] = None if cost is None else Decimal(str(cost)).quantize(Decimal("0.000001"))
-    return pa.Table.from_pylist(rows, schema=SERVER_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def fleet_costs(con: duckdb.DuckDBPyConnection, servers: Iterable[Mapping[str, Any]]) -> pd.DataFrame:

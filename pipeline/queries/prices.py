@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 
 from pipeline.queries.core import frame
 from pipeline.sql import load_sql
+
+if TYPE_CHECKING:  # pandas loads on first use (pipeline.queries is imported by `cheapest`)
+    import pandas as pd
 
 
 def plan_prices(con: duckdb.DuckDBPyConnection, region_id: str | None = None, plan_id: str | None = None,
