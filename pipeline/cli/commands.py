@@ -86,7 +86,7 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         min_ram_mb=min_ram_mb, min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
         in_stock_only=not args.include_sold_out, at=args.at, continent=args.continent, gpu_type=args.gpu_type,
         min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor)
-    with queries.catalog(args.data_dir) as con:
+    with queries.catalog(args.data_dir, threads=1) as con:
         result = queries.cheapest_rows(con, plan_filter)
         note_demo_data(con)
     if args.limit:

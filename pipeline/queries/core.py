@@ -106,8 +106,12 @@ def damaged_catalog(path: Path) -> DamagedFileError:
 
 
 @contextmanager
-def catalog(data_dir: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def catalog(data_dir: Path | str | None = None, threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """open_catalog() for a with-block; `threads=1` suits one small query (a CLI call): waking DuckDB's
+    thread pool costs more than it gains there, several times more on a busy host."""
     con = open_catalog(data_dir)
+    if threads:
+        con.execute("set threads = ?", [threads])
     try:
         yield con
     finally:
