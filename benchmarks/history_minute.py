@@ -65,10 +65,10 @@ def simulate(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int, data_dir
 
 
 def file_size(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[int, int]:
-    """(file bytes, used blocks) after a checkpoint."""
+    """(file bytes, bytes in used blocks) after a checkpoint."""
     con.execute("checkpoint")
-    used = con.execute("select used_blocks from pragma_database_size()").fetchall()[0][0]
-    return (data_dir / "warehouse.duckdb").stat().st_size, int(used)
+    used, block_size = con.execute("select used_blocks, block_size from pragma_database_size()").fetchall()[0]
+    return (data_dir / "warehouse.duckdb").stat().st_size, int(used) * int(block_size)
 
 
 def unchanged_polls(con: duckdb.DuckDBPyConnection, run: dict, data_dir: Path, n: int) -> dict:
@@ -82,7 +82,7 @@ def unchanged_polls(con: duckdb.DuckDBPyConnection, run: dict, data_dir: Path, n
         sid = warehouse.start_snapshot(con, "v2", "bench", at, True, "stock")
         times.append(timed(lambda: ingest(con, sid, "v2", calls, at, kind="stock")))
     after = file_size(con, data_dir)
-    return {"times": times, "file": (after[0] - before[0]) / n, "used": (after[1] - before[1]) * 262144 / n}
+    return {"times": times, "file": (after[0] - before[0]) / n, "used": (after[1] - before[1]) / n}
 
 
 def extend_to_a_year(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int) -> int:
@@ -174,7 +174,7 @@ def main(days: int, n_queries: int, year: bool = False, unchanged: int = 10080) 
 
 def report(days, run, counts, latencies, query_rows, catalog_size, wall_s) -> None:
     sizes = [size for size, _ in run["sizes"]]
-    used = [blocks * 262144 for _, blocks in run["sizes"]]
+    used = [used_bytes for _, used_bytes in run["sizes"]]
     fitted = sizes[1:] if len(sizes) >= 3 else sizes  # day 1 holds the baseline catalog: fit from day 2
     per_day = linear_slope(fitted) if len(fitted) >= 2 else float("nan")
     per_day_used = linear_slope(used[1:] if len(used) >= 3 else used) if len(used) >= 2 else float("nan")
@@ -188,8 +188,8 @@ def report(days, run, counts, latencies, query_rows, catalog_size, wall_s) -> No
     times = {**run["times"], f"stock unchanged ({len(unchanged['times'])} more, frozen catalog)": unchanged["times"]}
     print_table("Apply (store raw + apply + mark ok, one commit) per snapshot", ["kind", "count", "time"],
                 [[k, len(v), summary_ms(v) if v else "n/a"] for k, v in times.items()])
-    print("\nWarehouse after each simulated day (file KiB / used 256 KiB blocks): "
-          + ", ".join(f"{s // 1024}/{b}" for s, b in run["sizes"]))
+    print("\nWarehouse after each simulated day (file KiB / KiB in used blocks): "
+          + ", ".join(f"{s // 1024}/{b // 1024}" for s, b in run["sizes"]))
     print_table("Size", ["measure", "value"], [
         [f"warehouse after {days} days", f"{sizes[-1] / 2**20:.2f} MiB (published catalog {catalog_size / 2**20:.2f} MiB)"],
         [f"growth per unchanged poll ({len(unchanged['times'])} polls, a week at one a minute)",
