@@ -34,9 +34,7 @@ def open_warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     path = warehouse_path(data_dir)
     try:
-        # 16 KiB blocks (DuckDB allows 16-256 KiB; set when the file is created): a small warehouse
-        # that grows by a few rows a minute would otherwise grow in steps of 256 KiB blocks
-        con = duckdb.connect(str(path), config={"default_block_size": "16384"})
+        con = duckdb.connect(str(path))
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise WriterBusyError(f"the warehouse {path} is in use by another collector ({_holder(exc)})") from None
