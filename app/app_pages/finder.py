@@ -79,7 +79,9 @@ def seed(region_ids: list[str], plan_types: list[str], continents: list[str]) ->
 
 
 def region_label(region_id: str, names: dict[str, str]) -> str:
-    return "Anywhere: each plan in its cheapest region" if region_id == ANY_REGION else f"{names.get(region_id, region_id)} [{region_id}]"
+    if region_id == ANY_REGION:
+        return "Anywhere: each plan in its cheapest region"
+    return f"{names.get(region_id, region_id)} [{region_id}]"
 
 
 def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> dict:
