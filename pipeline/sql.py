@@ -40,12 +40,3 @@ def columns_select(types: dict[str, str]) -> str:
     name. (Handing DuckDB an Arrow table or a DataFrame instead makes it import pandas, which a
     collector or a quick CLI command never needs.) Column names and types come from code."""
     return "select " + ", ".join(f"unnest(cast(${c} as {t}[])) as {c}" for c, t in types.items())
-
-
-def execute_with(con: duckdb.DuckDBPyConnection, name: str, relation: object, statement: str) -> None:
-    """Run a statement that reads an in-memory table (Arrow, pandas) registered as `name` meanwhile."""
-    con.register(name, relation)
-    try:
-        con.execute(statement)
-    finally:
-        con.unregister(name)

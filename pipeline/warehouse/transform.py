@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline.entities import ENTITIES
+from pipeline.entities import ENTITIES, Entity
 from pipeline.warehouse import history
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
@@ -76,10 +76,15 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
         if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
         elif entity.staging in CARRIED_OVER:
-            con.execute(f"create or replace temp table {entity.staging} as "
-                        f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
+            _carry_over(con, entity, "create or replace temp table")
     if kind == "stock":  # a region unknown to the catalog is left to the next full collection
         con.execute("delete from stg_availability where region_id not in (select region_id from stg_regions)")
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, entity: Entity, create: str) -> None:
+    """Stage an unchanged entity as a copy of its current history (what its bodies would stage)."""
+    con.execute(f"{create} {entity.staging} as "
+                f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
 
 
 def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: str) -> None:
@@ -109,8 +114,7 @@ def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
 def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Reasons this snapshot looks implausible next to the current catalog (empty list = fine)."""
     for entity in ENTITIES:  # the gate reads every staging table: an unstaged one is unchanged
-        con.execute(f"create temp table if not exists {entity.staging} as "
-                    f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
+        _carry_over(con, entity, "create temp table if not exists")
     return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
 
 
