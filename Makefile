@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 DAYS ?= 30
+# The suite waits more than it computes (emulator faults, deadlines, subprocesses), so it runs on more
+# workers than cores; tests that share one expensive thing stay on one worker (xdist_group, README).
+WORKERS ?= 4
 
 .PHONY: demo test lint bench clean
 
@@ -19,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/vultr-catalog demo --port $(PORT) --days $(DAYS)
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
 lint: $(STAMP)  # style and the package boundaries (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check .

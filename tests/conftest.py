@@ -1,11 +1,21 @@
 """Shared fixtures and helpers: the emulator on 127.0.0.1 (real loopback HTTP), its living timeline on a
-fast simulated clock, a fresh data directory, the CLI in-process, the scheduler as a real process."""
+fast simulated clock, a fresh data directory, the CLI in-process, the scheduler as a real process.
+
+`make test` runs the suite on several pytest-xdist workers at once (README: Testing). New tests must:
+- bind port 0 or take `free_port()`, never a fixed port;
+- write only under tmp_path / tmp_path_factory (`demo_dir` is shared by every worker: read-only);
+- put tests that share one expensive per-run thing (Spark's JVM, the dashboard + chromium) in one
+  `pytest.mark.xdist_group` so one worker holds it;
+- wait with `wait_for` (a generous deadline that only bounds a failure), never sleep-and-hope.
+"""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import threading
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -78,11 +88,23 @@ DEMO_END_AT = None  # demo history ends at the current hour, like `make demo`
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
-    """A small demo history (2 simulated days, hourly) built once per test session. Read-only for tests."""
+    """A small demo history (2 simulated days, hourly) built once per test run, shared by every xdist
+    worker (the first one to get here builds it under a flock; the others wait and read it). Read-only
+    for tests: copy it to change it."""
     from pipeline.service.demo import build_demo_history
 
-    target = tmp_path_factory.mktemp("demo") / "data"
-    build_demo_history(target, days=2, end_at=DEMO_END_AT)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        target = tmp_path_factory.mktemp("demo") / "data"
+        build_demo_history(target, days=2, end_at=DEMO_END_AT)
+        return target
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, common to its workers
+    target, done = shared / "demo" / "data", shared / "demo.built"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or if this worker dies
+        if not done.exists():
+            shutil.rmtree(target.parent, ignore_errors=True)  # a half-built one from a worker that died
+            build_demo_history(target, days=2, end_at=DEMO_END_AT)
+            done.touch()
     return target
 
 
@@ -114,8 +136,10 @@ def fast_api() -> Iterator[FakeVultr]:
     yield from _living_emulator()
 
 
-def wait_for(condition: Callable[[], object], timeout_s: float = 30, what: str = "condition") -> object:
-    """Poll until condition() is truthy; fail with `what` after the deadline (never sleep-and-hope)."""
+def wait_for(condition: Callable[[], object], timeout_s: float = 120, what: str = "condition") -> object:
+    """Poll until condition() is truthy; fail with `what` after the deadline (never sleep-and-hope). The
+    deadline only bounds a failure (a passing test returns as soon as the condition holds), so it is
+    generous: under xdist on a busy 2-core host a subprocess can take tens of seconds to start."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = condition()
@@ -135,7 +159,7 @@ def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 30) -> int:
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 60) -> int:
     process.send_signal(sig)
     return process.wait(timeout=timeout_s)
 

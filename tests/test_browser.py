@@ -30,8 +30,10 @@ SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOT
 
 # Outside CI a machine without Debian's chromium skips these (with the reason); in CI (.ci/run sets
 # CI=1 and installs chromium) a missing browser is a failure, never a silent skip.
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="needs Debian's chromium: apt-get install chromium")
+# One xdist group: one worker starts the dashboard and chromium (module-scoped) for all of them.
+pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                 reason="needs Debian's chromium: apt-get install chromium"),
+              pytest.mark.xdist_group("browser")]
 
 @pytest.fixture(scope="module")
 def server(demo_dir):

@@ -16,8 +16,10 @@ import pytest
 from pipeline.queries.export import export_catalog
 from tests.conftest import ROOT
 
-# pyspark 4.x warns that it was not tested with pandas 3; the snippet never converts to pandas
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+# pyspark 4.x warns that it was not tested with pandas 3; the snippet never converts to pandas.
+# One xdist group: these tests run on one worker, so one JVM serves the whole run.
+pytestmark = [pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+              pytest.mark.xdist_group("spark")]
 SNIPPET = re.compile(r"<!-- spark-snippet[^>]*-->\s*```python\n(.*?)```", re.S)
 
 

@@ -181,7 +181,7 @@ def test_schedule_stock_cadence_between_full_collections(fast_api, data_dir, rec
     rules = write_rules(tmp_path / "rules.toml", stock_rule(receiver.url))
     process = start_schedule(fast_api, data_dir, "--stock-every", "1s", "--alerts", str(rules), every="1h")
     try:
-        wait_for(lambda: stock_snapshots(data_dir) >= 3 and receiver.bodies, timeout_s=60,
+        wait_for(lambda: stock_snapshots(data_dir) >= 3 and receiver.bodies,
                  what="three stock polls and an alert")
         assert stop(process) == 0
     finally:

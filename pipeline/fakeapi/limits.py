@@ -26,8 +26,8 @@ class SlidingWindow:
 
     def allow(self, client: str) -> bool:
         """Record a request from ``client``; False when it exceeds the limit."""
-        now = self._now()
-        with self._lock:
+        with self._lock:  # read the clock under the lock: arrivals are kept in time order
+            now = self._now()
             seen = self._seen.setdefault(client, deque())
             while seen and now - seen[0] >= self.window_s:
                 seen.popleft()
