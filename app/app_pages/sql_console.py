@@ -1,6 +1,6 @@
 """SQL console: read-only SELECTs over the published catalog, with a row limit, a time limit and downloads.
 
-The connection is sandboxed (pipeline.queries.console): the catalog attached read-only, file access and
+Each query runs in a bounded child process (pipeline.queries.console, sandbox): the catalog attached read-only, file access and
 extensions disabled, configuration locked; anything but SELECT/EXPLAIN is refused with a clear message.
 """
 from __future__ import annotations

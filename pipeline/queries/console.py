@@ -5,19 +5,22 @@ one (`copy ... to 'x.csv'`). The console therefore opens a private in-memory dat
 instance, so its settings never leak into other readers of the same file in this process), attaches
 the catalog READ_ONLY, then disables external access and locks the configuration. On top of that,
 only SELECT statements (and EXPLAIN [ANALYZE] around one: EXPLAIN ANALYZE executes what it wraps)
-are accepted, one at a time, each with a row, a time, a memory and a spill limit; spill files go to a
-private directory under the system temp, removed when the connection closes. Functions that reveal
-paths or settings (duckdb_settings(), current_setting(), duckdb_databases(), ...) or run a string as
-SQL (query(), query_table()) are refused. The dashboard console and `vultr-catalog sql` share this
-one code path (run_console).
+are accepted, one at a time. Each query runs in a child process (sandbox.py) with a row, a time, a
+memory, a result and a spill limit: DuckDB's memory_limit bounds only its buffer manager, so the OS
+bounds the child's whole data segment, and the wall-clock limit kills the child. Spill files go to a
+private directory under the system temp (its name carries the owner's pid), removed when the query
+ends, or by the next query once its owner is dead. Functions that reveal paths or settings
+(duckdb_settings(), current_setting(), duckdb_databases(), ...) or run a string as SQL (query(),
+query_table()) are refused. The dashboard console and `vultr-catalog sql` share this one code path
+(run_console).
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +31,8 @@ import duckdb
 
 from pipeline.errors import CatalogError, first_line, looks_damaged
 from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
+from pipeline.queries.sandbox import (Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive,
+                                     run_bounded)
 from pipeline.sql import quote_literal
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths never need them)
@@ -37,9 +42,12 @@ if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths
 log = logging.getLogger(__name__)
 DEFAULT_ROW_LIMIT = 1000
 DEFAULT_TIME_LIMIT_S = 10.0
-CONSOLE_MEMORY_LIMIT = "1GB"
-CONSOLE_SPILL_LIMIT = "1GB"  # DuckDB's default is 90% of the free disk, in <cwd>/.tmp
+CONSOLE_MEMORY_LIMIT_MB = 1024  # DuckDB's memory_limit: its buffer manager only
+CONSOLE_HEADROOM_MB = 512  # what the query's process may hold beyond it (strings DuckDB does not count, the result)
+CONSOLE_SPILL_LIMIT_MB = 1024  # DuckDB's default is 90% of the free disk, in <cwd>/.tmp
+CONSOLE_RESULT_LIMIT_MB = 256  # the rows handed back to the CLI or the dashboard
 SPILL_PREFIX = "vultr-catalog-sql-"
+_SPILL_NAME = re.compile(re.escape(SPILL_PREFIX) + r"(\d+)-[0-9a-f]{12}")
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 _EXPLAIN = re.compile(r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain\s+(?:analy[sz]e\s+|\([^)]*\)\s*)?",
                       re.IGNORECASE | re.DOTALL)
@@ -70,11 +78,15 @@ class ConsoleResult:
 
 
 def open_console(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
-    """A sandboxed connection: the catalog attached read-only, memory and spill limited (spill in a
-    private directory under the system temp, which DuckDB removes on close), external access off,
-    configuration locked."""
+    """A sandboxed connection in this process (for fixed queries such as public_columns; typed queries
+    run in a bounded child, run_console): the catalog attached read-only, memory and spill limited
+    (spill in a private directory under the system temp), external access off, configuration locked."""
     path = published_catalog(data_dir)
-    spill = Path(tempfile.gettempdir()) / f"{SPILL_PREFIX}{uuid.uuid4().hex[:12]}"
+    sweep_spill_dirs()
+    return _connect(path, new_spill_dir(), CONSOLE_MEMORY_LIMIT_MB, CONSOLE_SPILL_LIMIT_MB)
+
+
+def _connect(path: Path, spill: Path, memory_mb: int, spill_mb: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     try:
         try:
@@ -84,15 +96,42 @@ def open_console(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnectio
                 raise damaged_catalog(path) from None
             raise
         con.execute("use catalog")
-        con.execute(f"set memory_limit = '{CONSOLE_MEMORY_LIMIT}'")
+        con.execute(f"set memory_limit = '{int(memory_mb)}MiB'")
         con.execute(f"set temp_directory = {quote_literal(str(spill))}")
-        con.execute(f"set max_temp_directory_size = '{CONSOLE_SPILL_LIMIT}'")
+        con.execute(f"set max_temp_directory_size = '{int(spill_mb)}MiB'")
+        con.execute("set enable_progress_bar = false")  # never a bar on the CLI's stderr
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def new_spill_dir() -> Path:
+    """A private spill directory name under the system temp, carrying this process's pid (the sweep
+    removes it once that process is dead)."""
+    return Path(tempfile.gettempdir()) / f"{SPILL_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def sweep_spill_dirs() -> int:
+    """Remove the spill directories of dead processes (a console killed mid-query leaves its own); a
+    living process's directory is never touched."""
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        match = _SPILL_NAME.fullmatch(path.name)
+        if not match or int(match.group(1)) == os.getpid() or pid_is_alive(int(match.group(1))):
+            continue
+        try:
+            if not path.is_dir() or path.is_symlink() or path.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    if removed:
+        log.info("removed %d stale SQL spill director%s", removed, "y" if removed == 1 else "ies")
+    return removed
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
@@ -132,32 +171,75 @@ def _check_explained(con: duckdb.DuckDBPyConnection, text: str) -> None:
 
 def run_console(query: str, data_dir: Path | str | None = None, row_limit: int = DEFAULT_ROW_LIMIT,
                 time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> ConsoleResult:
-    """Run one read-only statement in a fresh sandboxed connection, keeping at most row_limit rows and
-    interrupting it after time_limit_s. Raises ConsoleError with a clear message on refusal or failure."""
+    """Run one read-only statement in a bounded child process (sandbox.py): at most row_limit rows,
+    killed after time_limit_s, its memory bounded by the OS. Raises ConsoleError with a one-line
+    message on refusal, failure or any limit."""
     started = time.perf_counter()
-    con = open_console(data_dir)
-    timer = threading.Timer(time_limit_s, con.interrupt)
+    limits = _limits()
+    request = {"query": query, "catalog": str(published_catalog(data_dir)), "row_limit": row_limit, **limits}
+    sweep_spill_dirs()
+    spill = new_spill_dir()
     try:
-        check_statement(con, query)
-        timer.start()
-        table, is_truncated = _fetch_limited(con, query, row_limit)
-    except duckdb.InterruptException:
+        payload, is_truncated = run_bounded(_run_in_child, {**request, "spill": str(spill)},
+                                            Bounds(time_limit_s, (limits["memory_mb"] + limits["headroom_mb"]) << 20))
+    except SandboxTimeout:
         raise ConsoleError(f"stopped after the {time_limit_s:g} s time limit: narrow the query") from None
+    except SandboxMemoryError:
+        raise ConsoleError(memory_message(limits)) from None
+    except SandboxDied as exc:
+        if exc.signal is None:
+            raise ConsoleError(f"the query's process {exc} without an answer") from None
+        raise ConsoleError(memory_message(limits, f"stopped: the query's process was {exc}, most likely at the "
+                                                  "console's memory limit")) from None
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)  # what DuckDB left, or a killed child's spill
+    import pyarrow as pa  # after the fork: importing it starts threads, and a one-thread CLI forks cheaply
+
+    frame = pa.ipc.open_stream(payload).read_all().to_pandas(types_mapper=nullable_ints().get)
+    return ConsoleResult(frame, is_truncated, time.perf_counter() - started)
+
+
+def _limits() -> dict[str, int]:
+    """The limits of this run, read now (a child started from a fork server has its own globals)."""
+    return {"memory_mb": CONSOLE_MEMORY_LIMIT_MB, "headroom_mb": CONSOLE_HEADROOM_MB,
+            "spill_mb": CONSOLE_SPILL_LIMIT_MB, "result_mb": CONSOLE_RESULT_LIMIT_MB}
+
+
+def memory_message(limits: dict[str, int], stopped: str = "stopped at the console's memory limit") -> str:
+    return (f"{stopped} ({_mb(limits['memory_mb'])} for DuckDB, "
+            f"{_mb(limits['memory_mb'] + limits['headroom_mb'])} for the whole query; spilling at most "
+            f"{_mb(limits['spill_mb'])}): narrow the query or aggregate first")
+
+
+def _mb(size_mb: int) -> str:
+    return f"{size_mb / 1024:g} GB" if size_mb >= 1024 else f"{size_mb} MB"
+
+
+def _run_in_child(request: dict) -> tuple[object, bool]:
+    """In the bounded child: connect, check, fetch; the rows as an Arrow IPC stream. Every failure is
+    a ConsoleError (or the damaged-catalog error) for the requester to raise."""
+    path = Path(request["catalog"])
+    con = _connect(path, Path(request["spill"]), request["memory_mb"], request["spill_mb"])
+    try:
+        check_statement(con, request["query"])
+        table, is_truncated = _fetch_limited(con, request["query"], request["row_limit"], request["result_mb"])
     except duckdb.OutOfMemoryException:
-        raise ConsoleError(f"stopped at the console's memory limit ({CONSOLE_MEMORY_LIMIT}, spilling at most "
-                           f"{CONSOLE_SPILL_LIMIT}): narrow the query or aggregate first") from None
+        raise ConsoleError(memory_message(request)) from None
     except duckdb.PermissionException:
         raise ConsoleError("reading or writing files is disabled in the console: only the catalog's "
                            "tables and views are reachable") from None
     except duckdb.Error as exc:
         if looks_damaged(exc):
-            raise damaged_catalog(published_catalog(data_dir)) from None
+            raise damaged_catalog(path) from None
         raise ConsoleError(first_line(exc)) from None
     finally:
-        timer.cancel()
-        close_console(con)
-    frame = table.to_pandas(types_mapper=nullable_ints().get)
-    return ConsoleResult(frame, is_truncated, time.perf_counter() - started)
+        con.close()  # DuckDB's memory goes before the rows are serialized
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue(), is_truncated
 
 
 def close_console(con: duckdb.DuckDBPyConnection) -> None:
@@ -186,16 +268,20 @@ def public_columns(data_dir: Path | str | None = None) -> pd.DataFrame:
         close_console(con)
 
 
-def _fetch_limited(con: duckdb.DuckDBPyConnection, query: str, row_limit: int) -> tuple[pa.Table, bool]:
-    reader = con.sql(query).arrow()
-    batches, rows = [], 0
+def _fetch_limited(con: duckdb.DuckDBPyConnection, query: str, row_limit: int,
+                   result_mb: int) -> tuple[pa.Table, bool]:
+    reader = con.sql(query).arrow(min(row_limit + 1, 10_000))
+    batches, rows, size = [], 0, 0
     for batch in reader:
         batches.append(batch)
         rows += batch.num_rows
+        size += batch.nbytes
+        if size > result_mb << 20:
+            raise ConsoleError(f"stopped at the console's result limit ({_mb(result_mb)} of rows): select "
+                               "fewer rows or columns, or aggregate first")
         if rows > row_limit:
             break
     import pyarrow as pa
 
     table = pa.Table.from_batches(batches, schema=reader.schema)
     return table.slice(0, row_limit), rows > row_limit
-
