@@ -22,7 +22,7 @@ from pipeline.fakeapi import FakeVultr, Fault
 from pipeline.paths import catalog_path
 from pipeline.service.alerts import AlertConfig, Delivery, process_alerts
 from pipeline.warehouse import store
-from tests.conftest import file_digest
+from tests.conftest import file_digest, wait_for
 
 KEY = "s3cr3t+k/ey=XYZ"  # `+`, `/` and `=` make the URL-encoded forms differ from the raw one
 AVAILABILITY = re.compile(r"/v2/regions/[a-z]+/availability")
@@ -54,6 +54,8 @@ NETWORK_CASES = [
     ("/v2/os", Fault("gzip_bomb", size_bytes=64 << 20), "over the 1 MiB limit"),
     ("/v2/plans", Fault("huge", size_bytes=3 << 20), "over the 1 MiB limit"),
     ("/v2/os", Fault("trickle", delay_s=0.05), "within the 1.5 s request deadline"),
+    # status line and headers one byte per 50 ms: ~14 min of headers, no read ever times out
+    ("/v2/os", Fault("trickle_headers", delay_s=0.05), "within the 1.5 s request deadline (no complete headers"),
     ("/v2/regions", Fault("hostile_region"), "not a plain identifier: '../../v2/plans'"),
 ]
 
@@ -64,28 +66,51 @@ def test_hostile_response_is_one_line_exit_1_catalog_unchanged(api, data_dir, bo
     before = file_digest(catalog_path(data_dir))
     capsys.readouterr()
     api.set_fault(path, fault)
-    if fault.kind != "trickle":  # the size cap, not the clock, must stop these (even on a busy host)
+    if "deadline" not in says:  # a size case must not race the short deadline on a busy host
         bounded_env.setenv("VULTR_CATALOG_REQUEST_DEADLINE", "60s")
     started = time.monotonic()
     assert collect_cli(api, data_dir) == 1
     assert says in one_error_line(capsys)
-    assert time.monotonic() - started < 30  # bounded (the trickle alone would take minutes)
+    assert time.monotonic() - started < 30  # bounded (the trickles alone would take minutes)
     assert file_digest(catalog_path(data_dir)) == before
     lists = {"/v2/regions", "/v2/plans", "/v2/plans-metal", "/v2/os"}
     stray = [r.path for r in api.requests if r.path not in lists and not AVAILABILITY.fullmatch(r.path)]
     assert stray == []  # a hostile region id never made the client fetch outside /regions/<id>/
 
 
-def test_collection_deadline_bounds_the_whole_collection(api, data_dir, bounded_env, capsys):
+@pytest.mark.parametrize("kind", ["trickle", "trickle_headers"])
+def test_collection_deadline_bounds_the_whole_collection(api, data_dir, bounded_env, capsys, kind):
     assert collect_cli(api, data_dir) == 0
     before = file_digest(catalog_path(data_dir))
     bounded_env.setenv("VULTR_CATALOG_REQUEST_DEADLINE", "10m")
     bounded_env.setenv("VULTR_CATALOG_COLLECTION_DEADLINE", "2s")
-    api.set_fault("/v2/os", Fault("trickle", delay_s=0.05))
+    api.set_fault("/v2/os", Fault(kind, delay_s=0.05))
     capsys.readouterr()
+    started = time.monotonic()
     assert collect_cli(api, data_dir) == 1
     assert "within the 2 s collection deadline" in one_error_line(capsys)
+    assert time.monotonic() - started < 20  # the deadline, not the trickle (minutes), sets the end
     assert file_digest(catalog_path(data_dir)) == before
+
+
+def webhook_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "alert-webhook" and t.is_alive()]
+
+
+def test_webhook_that_trickles_its_headers_is_cut_at_the_budget(api, data_dir, tmp_path):
+    """The emulator's trickle_headers as a webhook: the POST's status line never completes; the
+    delivery gives up at its budget and the watchdog closes the socket, so its thread ends too."""
+    api.set_fault("/hook/token", Fault("trickle_headers", delay_s=0.2))
+    queue_webhook_alert(data_dir, f"{api.base_url}/hook/token")
+    config = AlertConfig(tmp_path / "rules.toml", (), Delivery(timeout_s=1.0, budget_s=2.0))
+    started = time.monotonic()
+    result = process_alerts(data_dir, config)
+    assert time.monotonic() - started < 10  # the headers alone would take about an hour
+    assert result.error is None and result.delivered == 0 and result.failed == 1
+    wait_for(lambda: not webhook_threads(), 10, "the webhook thread to end (its socket closed at the budget)")
+    with store.open_warehouse(data_dir) as con:
+        assert con.execute("select last_error from alert_outbox").fetchone()[0] == "no answer within 1 s"
+    assert [r.method for r in api.requests] == ["POST"]
 
 
 @pytest.fixture
@@ -240,6 +265,7 @@ def test_webhook_delivery_has_a_wall_clock_budget_and_a_size_cap(data_dir, tmp_p
     assert result.error is None and result.delivered == delivered
     assert took < 10  # the trickle alone would hold it for half an hour
     if handler is TrickleHook:
+        wait_for(lambda: not webhook_threads(), 10, "the webhook thread to end")
         with store.open_warehouse(data_dir) as con:
             assert con.execute("select last_error from alert_outbox").fetchone()[0] == "no answer within 1 s"
     else:

@@ -61,8 +61,33 @@ def test_damaged_warehouse_is_named_and_repair_recovers(api, data_dir, capsys, d
     assert "the damaged file is kept as" in out
     kept = [p for p in data_dir.iterdir() if p.name.startswith("warehouse.duckdb.damaged-")]
     assert len(kept) == 1
-    assert file_digest(catalog_path(data_dir)) == before  # nothing readable: the last catalog stays
-    assert collect_cli(api, data_dir) == 0  # collecting works again
+    # nothing of this tiny warehouse reads back: its history is restored from the catalog, said so
+    assert ("the raw rows of 1 of the published catalog's 1 applied snapshots were unreadable, so the history "
+            "up to snapshot 1 is restored from the catalog (kept, but `rebuild` cannot re-derive it)") in out
+    assert out.strip().endswith("the published catalog stays as it is")
+    assert file_digest(catalog_path(data_dir)) == before
+    assert main(["rebuild", "--data-dir", str(data_dir)]) == 1  # it would drop the restored history
+    assert "1 applied snapshot(s) (1-1) have no raw bodies" in one_line(capsys)
+    assert file_digest(catalog_path(data_dir)) == before
+    assert collect_cli(api, data_dir) == 0  # collecting works again, and continues the same history:
+    assert capsys.readouterr().out.startswith("snapshot 2 ok: ")  # no new baseline
+    assert [row[:2] for row in snapshot_rows(data_dir)] == [(1, "ok"), (2, "ok")]
+    with duckdb.connect(str(catalog_path(data_dir)), read_only=True) as con:
+        assert con.execute("select count(*) from catalog_changes").fetchone()[0] == 0
+        assert con.execute("select count(distinct valid_from) from plans_history").fetchone()[0] == 1
+
+
+def test_repair_with_no_readable_catalog_says_nothing_was_kept(api, data_dir, capsys):
+    assert collect_cli(api, data_dir) == 0
+    truncate_half(warehouse_path(data_dir))
+    zero(catalog_path(data_dir))
+    capsys.readouterr()
+    assert main(["repair", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "repaired: 0 snapshots (0 applied, 0 lost), 0 raw bodies readable; the damaged file is kept as " in out
+    assert "no history could be salvaged or restored from a readable catalog" in out
+    assert collect_cli(api, data_dir) == 0
+    assert "(baseline)" in capsys.readouterr().out
 
 
 def test_repair_salvages_readable_raw_rows_and_republishes(api, data_dir, capsys):

@@ -135,10 +135,18 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
     result = repair(collect_settings_dir(args))
     kept = f"; the damaged file is kept as {result.kept_aside}" if result.kept_aside else ""
+    published = "the catalog is republished" if result.is_published else "the published catalog stays as it is"
+    if result.restored:  # raw was lost for what readers see: history comes from the catalog instead
+        print(f"repaired: the raw rows of {result.unrecoverable} of the published catalog's {result.restored} applied "
+              f"snapshots were unreadable, so the history up to snapshot {result.restored_up_to} is restored from the "
+              f"catalog (kept, but `rebuild` cannot re-derive it); {result.applied} later snapshots replayed from raw "
+              f"({result.bodies} raw bodies kept){kept}; {published}")
+        return 0
     print(f"repaired: {result.snapshots} snapshots ({result.applied} applied, {result.lost} lost), "
           f"{result.bodies} raw bodies readable{kept}; "
-          + ("the catalog is republished" if result.applied else
-             "nothing to republish: the last published catalog stays; the next collect starts a new baseline"))
+          + (published if result.is_published else
+             "no history could be salvaged or restored from a readable catalog (the published catalog, if any, "
+             "is left as it is); the next collect starts a new baseline"))
     return 0
 
 

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipeline.config import Settings
 from pipeline.calls import Call
+from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter
+from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.secrets import scrub, scrub_bytes
 
@@ -61,10 +61,11 @@ class KeySafeSession(requests.Session):
 
 
 def new_session(settings: Settings) -> requests.Session:
-    """A session with the retry policy mounted and a connection pool as large as the fan-out."""
+    """A session with the retry policy mounted, a connection pool as large as the fan-out, and
+    connections a Watchdog can cut at a request's deadline."""
     session = KeySafeSession()
     session.max_redirects = MAX_REDIRECTS
-    adapter = HTTPAdapter(max_retries=build_retry(settings), pool_maxsize=max(settings.concurrency, 1))
+    adapter = WatchedAdapter(max_retries=build_retry(settings), pool_maxsize=max(settings.concurrency, 1))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -126,7 +127,8 @@ class HttpClient:
 
     def get(self, endpoint: str, path: str, params: dict[str, str] | None = None) -> Call:
         """GET base_url + path once (urllib3 retries inside); raise FetchError unless 200. Bounded:
-        the body is streamed with a size cap (compressed and decoded) and a wall-clock deadline."""
+        the body is streamed with a size cap (compressed and decoded), and a watchdog holds the
+        wall-clock deadline from connect to the last body byte (headers trickled byte by byte too)."""
         params, where = dict(params or {}), f"GET {path}"
         if time.monotonic() > self.collection_deadline:
             raise FetchError(where, f"the collection deadline of {self.settings.collection_deadline_s:g} s "
@@ -138,6 +140,23 @@ class HttpClient:
         deadline = min(own_deadline, self.collection_deadline)
         which = (f"{self.settings.request_deadline_s:g} s request deadline" if own_deadline <= self.collection_deadline
                  else f"{self.settings.collection_deadline_s:g} s collection deadline")
+        try:
+            with Watchdog(deadline):
+                response, body = self._fetch(path, params, deadline, where, which)
+        except DeadlinePassed:
+            raise FetchError(where, f"no complete response within the {which} (no complete headers: "
+                                    "the watchdog closed the connection)") from None
+        call = Call(endpoint, path, params, response.status_code, body,
+                    (time.perf_counter() - started) * 1000, requested_at,
+                    response.headers.get("Content-Type", ""))
+        with self._calls_lock:
+            self.calls.append(call)
+        if response.status_code != 200:
+            raise FetchError(where, scrub(_describe_status(call)))
+        return call
+
+    def _fetch(self, path: str, params: dict[str, str], deadline: float, where: str,
+               which: str) -> tuple[requests.Response, bytes]:
         keyed = bool(self.settings.api_key)
         try:
             response = self.session.get(
@@ -152,15 +171,8 @@ class HttpClient:
                 raise FetchError(where, f"HTTP {response.status_code}: redirect to "
                                         f"{_origin(response.headers.get('Location', ''))} refused: "
                                         "the API key is never sent on a redirect")
-            body = scrub_bytes(read_capped(response, self.settings.max_response_bytes, deadline, where, which))
-        call = Call(endpoint, path, params, response.status_code, body,
-                    (time.perf_counter() - started) * 1000, requested_at,
-                    response.headers.get("Content-Type", ""))
-        with self._calls_lock:
-            self.calls.append(call)
-        if response.status_code != 200:
-            raise FetchError(where, scrub(_describe_status(call)))
-        return call
+            return response, scrub_bytes(read_capped(response, self.settings.max_response_bytes, deadline,
+                                                     where, which))
 
     def _auth_headers(self) -> dict[str, str]:
         """Per-request headers: the extra ones (the emulator's X-Fake-Now) and the key, only when set."""
@@ -230,7 +242,7 @@ def read_capped(response: requests.Response, max_bytes: int, deadline: float, wh
                 which: str) -> bytes:
     """The decoded body, read in bounded steps (read1 returns what one socket read gave, so a
     trickle still comes back to this loop); FetchError past max_bytes (compressed or decoded, so
-    no gzip bomb) or past the deadline."""
+    no gzip bomb) or past the deadline (a watchdog that closed the socket mid-body included)."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(where, f"response of {int(declared):,} bytes is over the {_mib(max_bytes)} limit")
@@ -246,7 +258,11 @@ def read_capped(response: requests.Response, max_bytes: int, deadline: float, wh
                                         f"({size:,} bytes so far)")
             chunks.append(chunk)
     except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        if time.monotonic() >= deadline:
+            raise FetchError(where, f"no complete response within the {which} ({size:,} bytes so far)") from None
         raise FetchError(where, scrub(f"reading the body failed: {type(exc).__name__}: {str(exc)[:150]}")) from None
+    if time.monotonic() >= deadline:  # the watchdog shut the socket: that end of the body is not the real one
+        raise FetchError(where, f"no complete response within the {which} ({size:,} bytes so far)")
     return b"".join(chunks)
 
 

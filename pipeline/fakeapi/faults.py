@@ -11,7 +11,7 @@ from typing import Optional
 from urllib.parse import quote
 
 KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty",
-         "gzip_bomb", "huge", "trickle", "echo_auth", "redirect", "hostile_region",
+         "gzip_bomb", "huge", "trickle", "trickle_headers", "echo_auth", "redirect", "hostile_region",
          "reprice", "unknown_plan", "duplicate_ids")
 
 _JSON = "application/json"
@@ -35,7 +35,7 @@ class Fault:
 
     kind: str
     times: Optional[int] = None
-    delay_s: float = 5.0  # slow: before answering; trickle: between bytes
+    delay_s: float = 5.0  # slow: before answering; trickle, trickle_headers: between bytes
     size_bytes: int = 64 << 20  # gzip_bomb: decompressed size; huge: body size
     target: str = ""  # redirect: the base URL the Location points at; reprice/unknown_plan/duplicate_ids: a plan id
     factor: float = 1.0  # reprice: the plan's prices are multiplied by this
@@ -84,6 +84,14 @@ class TrickleBody(bytes):
     """A body the server writes one byte at a time, ``delay_s`` apart (each gap under a read timeout)."""
 
     delay_s: float = 0.5
+
+
+class TrickleResponse(TrickleBody):
+    """A whole response, status line and headers included, written one byte at a time: the client's
+    `get()` never even returns (a per-read timeout never fires; only a deadline on the whole helps)."""
+
+
+HEADER_PADDING = 16 * 1024  # trickle_headers: an X-Padding header this long (under http.client's 64 KiB line cap)
 
 
 def render(fault: Fault, normal_body: bytes, headers: Optional[dict[str, str]] = None,
@@ -151,6 +159,14 @@ def _trickle(fault: Fault, body: bytes, _headers: dict[str, str], _path: str) ->
     return 200, {"Content-Type": _JSON}, trickled
 
 
+def _trickle_headers(fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """The normal answer, but the status line and headers come one byte every ``delay_s``, with a
+    16 KiB padding header: minutes before the body starts, at any delay a read timeout allows."""
+    trickled = TrickleResponse(body)
+    trickled.delay_s = fault.delay_s
+    return 200, {"Content-Type": _JSON, "X-Padding": "x" * HEADER_PADDING}, trickled
+
+
 def _echo_auth(_fault: Fault, _body: bytes, headers: dict[str, str], _path: str) -> Response:
     """401 whose error text quotes the credentials it got, raw and URL-encoded (real APIs do this)."""
     sent = headers.get("authorization") or headers.get("api-key") or ""
@@ -204,6 +220,7 @@ def _duplicate_ids(fault: Fault, body: bytes, _headers: dict[str, str], path: st
     return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
 
 
-_HOSTILE = {"gzip_bomb": _gzip_bomb, "huge": _huge, "trickle": _trickle, "echo_auth": _echo_auth,
+_HOSTILE = {"gzip_bomb": _gzip_bomb, "huge": _huge, "trickle": _trickle,
+            "trickle_headers": _trickle_headers, "echo_auth": _echo_auth,
             "redirect": _redirect, "hostile_region": _hostile_region, "reprice": _reprice,
             "unknown_plan": _unknown_plan, "duplicate_ids": _duplicate_ids}

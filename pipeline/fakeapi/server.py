@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import v1, v2
 from .catalogs import V2Catalog, build_v1, build_v2
-from .faults import Fault, FaultTable, TrickleBody, render
+from .faults import Fault, FaultTable, TrickleBody, TrickleResponse, render
 from .fleet import Fleet
 from .seed_fleet import seed_v1, seed_v2
 from .limits import SlidingWindow
@@ -253,6 +253,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=request_body,
         )
         try:
+            if isinstance(body, TrickleResponse):
+                self._trickle_whole(status, headers, body)
+                return
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -268,11 +271,21 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, TrickleBody):
             self.wfile.write(body)
             return
-        for i in range(len(body)):  # one byte per gap: each read succeeds, the whole never ends
-            if self.server.api._stopping.wait(body.delay_s):
+        self._write_slowly(body, body.delay_s)
+
+    def _write_slowly(self, data: bytes, delay_s: float) -> None:
+        for i in range(len(data)):  # one byte per gap: each read succeeds, the whole never ends
+            if self.server.api._stopping.wait(delay_s):
                 return
-            self.wfile.write(body[i:i + 1])
+            self.wfile.write(data[i:i + 1])
             self.wfile.flush()
+
+    def _trickle_whole(self, status: int, headers: dict[str, str], body: TrickleResponse) -> None:
+        """Status line, headers and body, all one byte at a time (trickle_headers)."""
+        self.close_connection = True
+        lines = [f"{self.protocol_version} {status} {self.responses.get(status, ('',))[0]}",
+                 *(f"{name}: {value}" for name, value in headers.items()), f"Content-Length: {len(body)}"]
+        self._write_slowly(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + bytes(body), body.delay_s)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 

@@ -56,14 +56,33 @@ def replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] 
 
 
 def _replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None] | None) -> RebuildResult:
+    _refuse_without_raw(con)
     for entity in ENTITIES:
         con.execute(f"delete from {entity.history}")
     con.execute("delete from catalog_changes")
     con.execute("delete from _applied_bodies")
     con.execute("delete from api_fields")
+    return apply_replayed(con, 0, progress)
+
+
+def _refuse_without_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Applied snapshots with no raw at all (their history was restored from the published catalog by
+    `repair`) cannot be re-derived: replaying them would empty the history, so nothing is touched."""
+    ids = [row[0] for row in con.execute(
+        "select snapshot_id from snapshots s where status = 'ok' and not exists (select 1 from _request_runs r"
+        " where s.snapshot_id between r.first_snapshot_id and r.last_snapshot_id) order by snapshot_id").fetchall()]
+    if ids:
+        raise CatalogError(f"{len(ids)} applied snapshot(s) ({ids[0]}-{ids[-1]}) have no raw bodies (their history "
+                           "was restored from the published catalog by `repair`): a rebuild from raw would drop "
+                           "it, so nothing was changed")
+
+
+def apply_replayed(con: duckdb.DuckDBPyConnection, after_id: int,
+                   progress: Callable[[int, int], None] | None = None) -> RebuildResult:
+    """Apply, in order, every snapshot rebuild replays with an id above after_id, onto the history as it is."""
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = ?", [SnapshotStatus.OK]))
     applied = 0
-    replayed = con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall()
+    replayed = [row for row in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall() if row[0] > after_id]
     for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):
         result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,
                                 own_transaction=False, kind=kind)

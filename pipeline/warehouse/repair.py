@@ -1,6 +1,12 @@
 """`vultr-catalog repair`: keep a damaged warehouse aside, salvage its readable raw rows into a fresh
 one, rebuild history from them and republish. Raw is the source of truth, so whatever raw survives
-is enough to re-derive everything else; snapshots whose bodies were lost are marked failed."""
+is enough to re-derive everything else; snapshots whose bodies were lost are marked failed.
+
+When raw was lost for snapshots the published catalog still shows (a tiny file cut in half keeps
+nothing readable), replaying what is left would publish less history than readers already have.
+Then the history is restored from the published catalog (its snapshots, history tables, changes and
+API fields), and only salvaged snapshots newer than the catalog are replayed on top. Those restored
+snapshots have no raw behind them: `rebuild` refuses to drop them, and the outcome says so."""
 from __future__ import annotations
 
 import logging
@@ -13,12 +19,12 @@ import duckdb
 
 from pipeline.errors import CatalogError, first_line
 from pipeline.lock import collector_lock
-from pipeline.paths import warehouse_path
+from pipeline.paths import catalog_path, warehouse_path
 from pipeline.sql import fetch_value, quote_literal
 from pipeline.warehouse import store as warehouse
-from pipeline.warehouse.publish import publish
+from pipeline.warehouse.publish import PUBLISHED_TABLES, publish
 from pipeline.warehouse.rawstore import clear_cache, get_body
-from pipeline.warehouse.rebuild import replay
+from pipeline.warehouse.rebuild import apply_replayed, replay
 
 log = logging.getLogger(__name__)
 SALVAGED = ("snapshots", "raw_bodies", "_request_runs", "alert_cursor", "alert_outbox")
@@ -33,6 +39,10 @@ class RepairResult:
     applied: int
     lost: int
     bodies: int
+    restored: int = 0  # applied snapshots whose history came from the published catalog
+    restored_up_to: int | None = None  # the catalog's last snapshot
+    unrecoverable: int = 0  # of those, how many the salvaged raw could not have re-derived
+    is_published: bool = False
 
 
 def repair(data_dir: Path) -> RepairResult:
@@ -46,18 +56,22 @@ def repair(data_dir: Path) -> RepairResult:
                 publish(con, data_dir)
                 count = int(fetch_value(con, "select count(*) from snapshots"))
                 bodies = int(fetch_value(con, "select count(*) from raw_bodies"))
-            return RepairResult(None, count, count, 0, bodies)
+            return RepairResult(None, count, count, 0, bodies, is_published=True)
         aside = _move_aside(path)
         with warehouse.open_warehouse(data_dir) as con:
             _salvage(con, aside)
             lost = _drop_unreadable(con)
+            restored, last, unrecoverable = _restore_from_catalog(con, data_dir)
             _restart_sequence(con)
-            result = replay(con)
-            if result.applied:  # nothing salvaged: keep the last published catalog rather than empty it
+            result = apply_replayed(con, last) if restored else replay(con)
+            is_published = bool(result.applied)  # else the last published catalog stays as it is
+            if is_published:
                 publish(con, data_dir)
             bodies = int(fetch_value(con, "select count(*) from raw_bodies"))
-    log.warning("repair: %s kept aside; %d snapshots, %d lost", aside, result.snapshots, lost)
-    return RepairResult(aside, result.snapshots, result.applied, lost, bodies)
+    log.warning("repair: %s kept aside; %d snapshots, %d lost, %d restored from the catalog", aside,
+                result.snapshots, lost, restored)
+    return RepairResult(aside, result.snapshots, result.applied, lost, bodies, restored,
+                        last if restored else None, unrecoverable, is_published)
 
 
 def _is_readable(data_dir: Path) -> bool:
@@ -131,6 +145,48 @@ def _drop_unreadable(con: duckdb.DuckDBPyConnection) -> int:
         " r.first_snapshot_id and r.last_snapshot_id and r.body_id not in (select body_id from raw_bodies))"
         " returning snapshot_id", [LOST]).fetchall()
     return len(rows)
+
+
+def _restore_from_catalog(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[int, int, int]:
+    """(applied snapshots restored, the catalog's last snapshot id, how many of them the salvaged raw
+    could not re-derive) when the readable published catalog shows any such snapshot; else (0, 0, 0),
+    nothing touched."""
+    try:
+        con.execute(f"attach {quote_literal(str(catalog_path(data_dir)))} as published (read_only)")
+    except duckdb.Error as exc:
+        log.warning("repair: no readable published catalog to restore from (%s)", first_line(exc))
+        return 0, 0, 0
+    try:
+        missing = fetch_value(con, "select count(*) from published.snapshots p where status = 'ok' and not exists"
+                                   " (select 1 from main.snapshots s where s.snapshot_id = p.snapshot_id"
+                                   " and s.status = 'ok')")
+        if not missing:
+            return 0, 0, 0
+        last = int(fetch_value(con, "select max(snapshot_id) from published.snapshots"))
+        _copy_published(con, last)
+        restored = int(fetch_value(con, "select count(*) from published.snapshots where status = 'ok'"))
+    except duckdb.Error as exc:
+        log.warning("repair: the published catalog does not read back (%s): nothing restored", first_line(exc))
+        return 0, 0, 0
+    finally:
+        con.execute("detach published")
+    return restored, last, int(missing)
+
+
+def _copy_published(con: duckdb.DuckDBPyConnection, last: int) -> None:
+    """In one transaction: the catalog's snapshots (up to its last) and every published table replace
+    what the salvage gave for them."""
+    con.execute("begin")
+    try:
+        con.execute("delete from main.snapshots where snapshot_id <= ?", [last])
+        for table in PUBLISHED_TABLES:  # names from the publish list, never from input
+            if table != "snapshots":
+                con.execute(f"delete from main.{table}")
+            con.execute(f"insert into main.{table} by name select * from published.{table}")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def _restart_sequence(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter
 from pipeline.warehouse import store as warehouse
 from pipeline.service.alerts import outbox
 from pipeline.service.alerts.rules import AlertConfig, Delivery
@@ -104,9 +105,10 @@ def _deliver_due(con, delivery: Delivery, result: AlertPass) -> None:
 
 def _send(row: outbox.OutboxRow, delivery: Delivery, budget_s: float) -> str | None:
     """Deliver one alert; None on success, else a short error (never the URL's path or query). The
-    POST runs in a daemon thread given `budget_s` of wall clock: a webhook that trickles its reply
-    (each read just under the timeout) is abandoned on time and never holds the collection or the
-    lock; only a few KB of its reply are ever read."""
+    POST runs in a daemon thread given `budget_s` of wall clock, from connect to the last byte read: a
+    webhook that trickles its status line, headers or reply (each read just under the timeout) is cut
+    by a watchdog on time (the thread ends too) and never holds the collection or the lock; only a
+    few KB of its reply are ever read."""
     if row.channel == "log":
         log.warning("alert id=%s %s", row.alert_id, row.payload["text"])
         return None
@@ -127,18 +129,27 @@ def _send(row: outbox.OutboxRow, delivery: Delivery, budget_s: float) -> str | N
 def _post(row: outbox.OutboxRow, delivery: Delivery, budget_s: float, outcome: dict[str, object]) -> None:
     deadline = time.monotonic() + budget_s
     try:
-        with requests.Session() as session, session.post(
-                row.target, json=row.payload, headers={"User-Agent": USER_AGENT}, allow_redirects=False,
-                timeout=(delivery.timeout_s, delivery.timeout_s), stream=True) as response:
-            outcome["status"] = response.status_code  # the verdict: the body is only drained, a little
-            drained = 0
-            while drained < MAX_REPLY_BYTES and time.monotonic() < deadline:
-                chunk = response.raw.read1(MAX_REPLY_BYTES - drained, decode_content=True)
-                if not chunk:
-                    break
-                drained += len(chunk)
+        with Watchdog(deadline), requests.Session() as session:
+            session.mount("http://", WatchedAdapter(max_retries=0))
+            session.mount("https://", WatchedAdapter(max_retries=0))
+            with session.post(row.target, json=row.payload, headers={"User-Agent": USER_AGENT},
+                              allow_redirects=False, timeout=(delivery.timeout_s, delivery.timeout_s),
+                              stream=True) as response:
+                outcome["status"] = response.status_code  # the verdict: the body is only drained, a little
+                _drain(response, deadline)
+    except DeadlinePassed:
+        outcome.setdefault("error", f"no answer within {budget_s:g} s")
     except Exception as exc:  # noqa: BLE001 - any failure is a failed delivery, retried later
         outcome.setdefault("error", type(exc).__name__)
+
+
+def _drain(response: requests.Response, deadline: float) -> None:
+    drained = 0
+    while drained < MAX_REPLY_BYTES and time.monotonic() < deadline:
+        chunk = response.raw.read1(MAX_REPLY_BYTES - drained, decode_content=True)
+        if not chunk:
+            break
+        drained += len(chunk)
 
 
 def _host(url: str | None) -> str:
