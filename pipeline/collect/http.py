@@ -20,7 +20,7 @@ import urllib3
 from urllib3.util.retry import Retry
 
 from pipeline.calls import Call
-from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter
+from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter, start_clock
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.secrets import scrub, scrub_bytes
@@ -121,6 +121,7 @@ class HttpClient:
                 adapter.max_retries.pacer = self.pacer
         self._calls_lock = threading.Lock()
         self.collection_deadline = time.monotonic() + self.settings.collection_deadline_s
+        start_clock()
 
     def close(self) -> None:
         self.session.close()

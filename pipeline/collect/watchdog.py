@@ -77,11 +77,18 @@ class _Clock:
     def add(self, watchdog: Watchdog) -> None:
         with self._changed:
             heapq.heappush(self._due, (watchdog.deadline, next(self._order), watchdog))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
-                self._thread.start()
-            elif self._due[0][2] is watchdog:  # only an earlier deadline needs the thread awake
+            self._ensure_running()
+            if self._due[0][2] is watchdog:  # only an earlier deadline needs the thread awake
                 self._changed.notify()
+
+    def start(self) -> None:
+        with self._changed:
+            self._ensure_running()
+
+    def _ensure_running(self) -> None:
+        if self._thread is None or not self._thread.is_alive():  # none yet, or this is a forked child
+            self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -93,6 +100,11 @@ class _Clock:
 
 
 _CLOCK = _Clock()
+
+
+def start_clock() -> None:
+    """Start the watchdogs' thread now (a client does, so no request pays for a thread start)."""
+    _CLOCK.start()
 
 
 def shut_down(sock: socket.socket | None) -> None:
