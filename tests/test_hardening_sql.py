@@ -72,11 +72,20 @@ def test_cli_sql_has_a_row_limit(demo_dir, capsys, monkeypatch):
     assert "only the first 10 rows" in captured.err
 
 
+@pytest.fixture
+def system_temp(tmp_path_factory, monkeypatch) -> Path:
+    """A private system temp for this test (tempfile.gettempdir(); TMPDIR for a subprocess): other
+    xdist workers' consoles spill and sweep in the real one at the same time."""
+    temp = tmp_path_factory.mktemp("system-temp")
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return temp
+
+
 def spill_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob(f"{console.SPILL_PREFIX}*")}
 
 
-def test_spill_is_capped_private_and_removed(demo_dir, tmp_path, capsys, monkeypatch):
+def test_spill_is_capped_private_and_removed(demo_dir, tmp_path, system_temp, capsys, monkeypatch):
     """A DISTINCT past the memory limit spills into a private directory under the system temp, stops
     at the spill cap with one line, and leaves nothing behind (no `./.tmp`, no spill directory)."""
     monkeypatch.setattr(console, "CONSOLE_MEMORY_LIMIT_MB", 64)
@@ -107,7 +116,7 @@ OVER_MEMORY = [
 
 
 @pytest.mark.parametrize("query", OVER_MEMORY, ids=["repeat", "concat", "intermediate", "string_agg", "list"])
-def test_memory_is_bounded_for_real(demo_dir, capsys, monkeypatch, query):
+def test_memory_is_bounded_for_real(demo_dir, system_temp, capsys, monkeypatch, query):
     """The query runs in a child process whose data segment the OS bounds: the console's one-line
     memory message, the test process's own peak RSS barely moves, no child or spill directory stays."""
     import multiprocessing
@@ -161,13 +170,14 @@ def is_running(pid: int) -> bool:
         return False
 
 
-def test_spill_of_a_killed_console_is_swept_by_the_next_query(demo_dir):
+def test_spill_of_a_killed_console_is_swept_by_the_next_query(demo_dir, system_temp):
     """SIGKILL a console mid-spill: no cleanup of its own runs, its query's child dies with it, and
-    its spill directory stays until the next query (anywhere) sweeps it; a living process's stays."""
-    temp = Path(tempfile.gettempdir())
+    its spill directory stays until the next query sweeps it; a living process's stays."""
+    temp = system_temp
     living = temp / f"{console.SPILL_PREFIX}{os.getppid()}-{'0' * 12}"  # pytest's parent: alive
     living.mkdir()
-    process = subprocess.Popen([sys.executable, "-c", CONSOLE_THAT_SPILLS, str(demo_dir)], cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-c", CONSOLE_THAT_SPILLS, str(demo_dir)], cwd=ROOT,
+                               env={**os.environ, "TMPDIR": str(temp)})
     try:
         def spilled() -> list[Path]:
             return [d for d in temp.glob(f"{console.SPILL_PREFIX}{process.pid}-*") if any(d.iterdir())]
