@@ -200,7 +200,7 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
 
 
 def _limits() -> dict[str, int]:
-    """The limits of this run, read now (a child started from a fork server has its own globals)."""
+    """The limits of this run, read now (a spawned child has its own globals: they travel in the request)."""
     return {"memory_mb": CONSOLE_MEMORY_LIMIT_MB, "headroom_mb": CONSOLE_HEADROOM_MB,
             "spill_mb": CONSOLE_SPILL_LIMIT_MB, "result_mb": CONSOLE_RESULT_LIMIT_MB}
 

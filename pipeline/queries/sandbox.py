@@ -7,9 +7,12 @@ counts every private writable mapping of the child (malloc, mmap'd arenas), so s
 there, and DuckDB reports it as an out-of-memory error. RLIMIT_AS would also count reserved address
 space (thread stacks, jemalloc's reservations) and refuses ordinary queries.
 
-The child is forked: straight from the requester when it is single-threaded (the CLI; a fork is a few
-ms), else from a fork server started once per requester, with DuckDB and pyarrow already imported
-(the dashboard: forking a multi-threaded process can deadlock the child on a lock another thread held).
+The child is forked straight from the requester when that is single-threaded (the CLI: a fork costs a
+few ms). Forking a multi-threaded process (the dashboard, where Streamlit, DuckDB and pyarrow run
+threads) can leave the child waiting forever on a lock another thread held, so there the child is a
+fresh interpreter (subprocess; about half a second of imports). A multiprocessing fork server would
+be cheaper, but it re-runs the requester's `__main__` in each child, and Streamlit points `__main__`
+at the page script while it runs; preloading pyarrow makes the server itself multi-threaded.
 """
 from __future__ import annotations
 
@@ -17,18 +20,19 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
-# "__main__" is multiprocessing's own default: a script-run main is imported once, in the server,
-# not again in each child.
-_PRELOAD = ["__main__", "duckdb", "pyarrow", "pipeline.queries.console"]
 
 
 class SandboxTimeout(Exception):
@@ -56,30 +60,77 @@ class Bounds:
 def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds) -> Any:
     """target(request) in a bounded child; its return value (picklable), or the exception it raised
     re-raised here. SandboxTimeout at the deadline, SandboxMemoryError or SandboxDied otherwise."""
-    context = multiprocessing.get_context(_start_method())
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(target, request, bounds.data_limit_bytes, sender),
-                            name="vultr-catalog-sql", daemon=True)
     deadline = time.monotonic() + bounds.time_limit_s
+    if _is_single_threaded():
+        return _run_forked(target, request, bounds.data_limit_bytes, deadline)
+    return _run_spawned(target, request, bounds.data_limit_bytes, deadline)
+
+
+def _is_single_threaded() -> bool:
+    """One thread in this process, native ones included (not Linux: assume not)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float) -> Any:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(target, request, data_limit_bytes, sender.send),
+                            name="vultr-catalog-sql", daemon=True)
     child.start()
     sender.close()  # the child holds the only writer: EOF here means it is gone
     try:
-        return _answer(receiver, child, deadline)
+        if not receiver.poll(max(0.0, deadline - time.monotonic())):
+            raise SandboxTimeout()
+        try:
+            message = receiver.recv()
+        except EOFError:
+            child.join()
+            raise SandboxDied(child.exitcode) from None
     finally:
         receiver.close()
         if child.is_alive():
             child.kill()
         child.join()
+    return _unwrap(message)
 
 
-def _answer(receiver: Any, child: Any, deadline: float) -> Any:
-    if not receiver.poll(max(0.0, deadline - time.monotonic())):
-        raise SandboxTimeout()
+def _run_spawned(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float) -> Any:
+    """A fresh interpreter (child_main) reads (target, request, limit) on stdin and writes its message on
+    stdout; stderr is logged. It imports the same pipeline package as this process."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen([sys.executable, "-c", "from pipeline.queries.sandbox import child_main; child_main()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        kind, value = receiver.recv()
-    except EOFError:
-        child.join()
-        raise SandboxDied(child.exitcode) from None
+        out, err = child.communicate(pickle.dumps((target, request, data_limit_bytes)),
+                                     timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise SandboxTimeout() from None
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    if err.strip():
+        log.debug("query process stderr: %s", err.decode("utf-8", "replace").strip()[:2000])
+    if not out:
+        raise SandboxDied(child.returncode)
+    return _unwrap(pickle.loads(out))
+
+
+def child_main() -> None:
+    """The spawned child: its stdout is kept for the answer alone (fd 1 then points at stderr)."""
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    target, request, data_limit_bytes = pickle.load(sys.stdin.buffer)
+    _child(target, request, data_limit_bytes, lambda message: answer.write(pickle.dumps(message)))
+    answer.close()
+
+
+def _unwrap(message: tuple[str, Any]) -> Any:
+    kind, value = message
     if kind == "raised":
         raise value
     if kind == "memory":
@@ -87,19 +138,8 @@ def _answer(receiver: Any, child: Any, deadline: float) -> Any:
     return value
 
 
-def _start_method() -> str:
-    """fork when this process has one thread (native ones included), else a fork server."""
-    try:
-        threads = len(os.listdir("/proc/self/task"))
-    except OSError:
-        threads = 0  # not Linux: never fork blindly
-    if threads == 1:
-        return "fork"
-    multiprocessing.set_forkserver_preload(_PRELOAD)
-    return "forkserver"
-
-
-def _child(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, sender: Any) -> None:
+def _child(target: Callable[[Any], Any], request: Any, data_limit_bytes: int,
+           send: Callable[[tuple[str, Any]], None]) -> None:
     _die_with_parent()
     _limit_data(data_limit_bytes)
     try:
@@ -109,10 +149,9 @@ def _child(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, se
     except Exception as exc:  # noqa: BLE001 - handed to the requester, which raises it
         message = ("raised", exc)
     try:
-        sender.send(message)
+        send(message)
     except MemoryError:
-        sender.send(("memory", None))
-    sender.close()
+        send(("memory", None))
 
 
 def _die_with_parent() -> None:
