@@ -58,11 +58,12 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, par
     else:
         grid = frame if shown_grid is None else shown_grid
         st.dataframe(grid, hide_index=True, column_config=column_config, height=height)
+    # the files are made on click (deferred): a rerun no longer serializes every table it shows
     with st.container(horizontal=True):
-        st.download_button("Download CSV", frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
-                           key=f"{name}-csv", on_click="ignore", icon=":material/download:")
+        st.download_button("Download CSV", lambda: frame.to_csv(index=False), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"{name}-csv", on_click="ignore", icon=":material/download:")
         if parquet:
-            st.download_button("Download Parquet", to_parquet(frame), file_name=f"{name}.parquet",
+            st.download_button("Download Parquet", lambda: to_parquet(frame), file_name=f"{name}.parquet",
                                mime="application/vnd.apache.parquet", key=f"{name}-parquet", on_click="ignore",
                                icon=":material/download:")
 

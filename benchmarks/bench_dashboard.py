@@ -1,11 +1,19 @@
 """How fast the dashboard answers in a real browser (Playwright + Debian's chromium) on a demo history.
 
 Measures (1) opening a shared link (/?region=fra&type=vhf) in a fresh browser context until the one-sentence
-answer is visible, and (2) changing a filter (Min vCPUs) until the new answer is visible. Each is measured
-warm (the app's TTL cache may answer) and uncached (the catalog file's mtime is bumped before each run, which
-invalidates the cache key, so every run really queries DuckDB). Prints medians; asserts nothing.
+answer is visible, and (2) changing a filter (Min vCPUs) until the new answer is visible, on a settled page
+(the run finished, the grid drawn, the browser idle: a person reads the answer before changing a filter),
+and also right after the answer appeared (while the browser still loads and draws the grid). Each is
+measured warm (the app's TTL cache may answer) and uncached (the catalog file's mtime is bumped before each
+run, which invalidates the cache key, so every run really queries DuckDB).
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--days 7] [--runs 7] [--data-dir DIR]
+In the same run, interleaved run by run (the machine is shared, so only same-run ratios mean much):
+- floor: benchmarks/floor_app.py (a title, one number input, one sentence) in the same server settings
+  and browser: what Streamlit and this machine cost before any of our code;
+- --baseline DIR: the dashboard served from another checkout (e.g. `git archive main | tar -x -C DIR`).
+Prints medians; asserts nothing.
+
+    .venv/bin/python -m benchmarks.bench_dashboard [--days 7] [--runs 7] [--data-dir DIR] [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -19,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -43,12 +52,34 @@ def expected(data_dir: Path, min_vcpu: int) -> str:
     return answer_sentence(ranked, city, "vhf", in_stock_only=True)
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+# The run is over, every grid has its canvas and no status widget shows; then the browser's first idle moment.
+SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(g => g.querySelector('canvas'))"""
+IDLE_JS = "() => new Promise(done => requestIdleCallback(() => done(true), {timeout: 5000}))"
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
+
+
+@dataclass
+class Target:
+    """One server to measure: its URL, the link to open, the answers before and after the filter change."""
+    label: str
+    url: str
+    link: str
+    answers: tuple[str, str]
+    touch: Path | None = None  # the catalog whose mtime is bumped for uncached runs
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--data-dir",
-                                str(data_dir)], cwd=ROOT, start_new_session=True,
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], port_flag: str, root: Path) -> tuple[subprocess.Popen, str]:
+    """Start a server (its own process group) on a free port and wait for Streamlit's health endpoint."""
+    port = free_port()
+    process = subprocess.Popen([*command, port_flag, str(port)], cwd=root, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -58,51 +89,97 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
             return process, url
         except OSError:
             time.sleep(0.2)
-    raise TimeoutError("the dashboard did not start")
+    raise TimeoutError(f"the server in {root} did not start")
 
 
-def one_run(browser, url: str, answers: dict[int, str], touch: Path | None) -> tuple[float, float]:
-    """Seconds from goto(shared link) to the answer, and from a filter change to the new answer."""
+def start_dashboard(data_dir: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """`vultr-catalog serve` run from root's sources (cwd first on sys.path), as a user starts it."""
+    return start([sys.executable, "-m", "pipeline", "serve", "--data-dir", str(data_dir)], "--port", root)
+
+
+def start_floor() -> tuple[subprocess.Popen, str]:
+    """The floor app with the same Streamlit settings as `serve` (pipeline.service.serve)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--client.toolbarMode", "minimal"]
+    return start(command, "--server.port", ROOT)
+
+
+def one_run(browser, target: Target, uncached: bool) -> tuple[float, float, float]:
+    """Seconds from goto(shared link) to the answer; from a filter change to the new answer right after
+    the answer appeared; and the same on a settled page (second fresh context)."""
+    link_s, early_s = _link_then_change(browser, target, uncached, settle=False)
+    _, settled_s = _link_then_change(browser, target, uncached, settle=True)
+    return link_s, early_s, settled_s
+
+
+def _link_then_change(browser, target: Target, uncached: bool, settle: bool) -> tuple[float, float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        if touch:
-            os.utime(touch)
+        if uncached and target.touch:
+            os.utime(target.touch)
         started = time.perf_counter()
-        page.goto(f"{url}/?region=fra&type=vhf")
-        page.get_by_text(answers[0], exact=True).wait_for(timeout=DEADLINE_MS)
+        page.goto(f"{target.url}/{target.link}")
+        page.get_by_text(target.answers[0], exact=True).wait_for(timeout=DEADLINE_MS)
         link_s = time.perf_counter() - started
-        if touch:
-            os.utime(touch)
+        if settle:
+            page.wait_for_function(SETTLED_JS, timeout=DEADLINE_MS)
+            page.evaluate(IDLE_JS)
+        if uncached and target.touch:
+            os.utime(target.touch)
         box = page.get_by_label("Min vCPUs")
         started = time.perf_counter()
         box.fill("2")
         box.press("Enter")
-        page.get_by_text(answers[2], exact=True).wait_for(timeout=DEADLINE_MS)
+        page.get_by_text(target.answers[1], exact=True).wait_for(timeout=DEADLINE_MS)
         return link_s, time.perf_counter() - started
     finally:
         context.close()
 
 
-def measure(data_dir: Path, runs: int) -> None:
-    answers = {0: expected(data_dir, 0), 2: expected(data_dir, 2)}
-    process, url = start_server(data_dir)
+def report(label: str, results: list[tuple[float, float, float]]) -> None:
+    links, early, settled = zip(*results)
+    print(f"{label:22s} ({len(results)} runs): shared link -> answer median {statistics.median(links):.3f}s "
+          f"(max {max(links):.3f}s); filter change -> new answer, settled page median "
+          f"{statistics.median(settled):.3f}s (max {max(settled):.3f}s), right after the answer median "
+          f"{statistics.median(early):.3f}s")
+
+
+def measure(data_dir: Path, runs: int, baseline: Path | None = None) -> None:
+    answers = (expected(data_dir, 0), expected(data_dir, 2))
+    link = "?region=fra&type=vhf"
+    servers: list[subprocess.Popen] = []
     try:
+        process, url = start_dashboard(data_dir)
+        servers.append(process)
+        targets = [Target("dashboard", url, link, answers, catalog_path(data_dir))]
+        if baseline:
+            process, url = start_dashboard(data_dir, baseline)
+            servers.append(process)
+            targets.append(Target("baseline", url, link, answers, catalog_path(data_dir)))
+        process, url = start_floor()
+        servers.append(process)
+        targets.append(Target("floor (Streamlit)", url, "", ("Floor answer for 0 vCPUs.", "Floor answer for 2 vCPUs.")))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            first = one_run(browser, url, answers, None)
-            print(f"first visit after server start: link -> answer {first[0]:.3f}s, "
-                  f"filter change -> answer {first[1]:.3f}s")
-            for label, touch in (("warm", None), ("uncached", catalog_path(data_dir))):
-                results = [one_run(browser, url, answers, touch) for _ in range(runs)]
-                links, changes = zip(*results)
-                print(f"{label:8s} ({runs} runs): shared link -> answer median {statistics.median(links):.3f}s "
-                      f"(max {max(links):.3f}s); filter change -> new answer median {statistics.median(changes):.3f}s "
-                      f"(max {max(changes):.3f}s)")
+            for target in targets:
+                first = _link_then_change(browser, target, uncached=False, settle=False)
+                print(f"{target.label}: first visit after server start: link -> answer {first[0]:.3f}s, "
+                      f"filter change -> answer {first[1]:.3f}s")
+            for mode in ("warm", "uncached"):
+                results: dict[str, list] = {t.label: [] for t in targets if mode == "warm" or t.touch}
+                for _ in range(runs):  # interleaved: each target once per round, so load swings hit all alike
+                    for target in targets:
+                        if target.label in results:
+                            results[target.label].append(one_run(browser, target, mode == "uncached"))
+                for label, rows in results.items():
+                    report(f"{label} {mode}", rows)
             browser.close()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        for process in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,13 +188,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=7, help="demo history length to build (default 7)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, help="reuse an existing data dir (its catalog mtime is bumped)")
+    parser.add_argument("--baseline", type=Path, help="also serve the dashboard from this checkout, same run")
     args = parser.parse_args(argv if argv is not None else [])
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          f"on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         if not args.data_dir:
             summary = build_demo_history(data_dir, days=args.days)
             print(f"demo history: {summary.snapshots} snapshots, {summary.changes} changes ({summary.seconds:.0f}s)")
-        measure(data_dir, args.runs)
+        measure(data_dir, args.runs, args.baseline)
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} at the end")
 
 
 if __name__ == "__main__":

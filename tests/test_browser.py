@@ -72,6 +72,21 @@ def test_shared_link_shows_the_answer_and_a_filter_change_updates_it(server, pag
     assert "region=fra" in page.url and "type=vhf" in page.url
 
 
+def test_ranking_csv_is_made_on_click_with_the_exact_rows(server, page, demo_dir):
+    """The finder's CSV is generated when the button is clicked (deferred), and holds the ranked rows."""
+    page.goto(f"{server}/?region=fra&type=vhf&stock=offered")
+    page.get_by_text("Cheapest vhf plan offered in").wait_for(timeout=DEADLINE_MS)
+    with queries.catalog(demo_dir) as con:
+        ranked = queries.cheapest(con, queries.PlanFilter("fra", "vhf", in_stock_only=False))
+    with page.expect_download(timeout=DEADLINE_MS) as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == "cheapest-fra.csv"
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",")[:2] == list(ranked.columns[:2])
+    assert "estimated_hourly_cost_usd" in lines[0].split(",")
+    assert [line.split(",")[0] for line in lines[1:]] == ranked[ranked.columns[0]].astype(str).tolist()
+
+
 def test_unknown_region_link_lists_regions(server, page):
     page.goto(f"{server}/?region=atlantis")
     page.get_by_text("Unknown region 'atlantis' in the link").wait_for(timeout=DEADLINE_MS)

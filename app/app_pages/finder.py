@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 
+import pandas as pd
 import streamlit as st
 
 from app import data, grid, ui
@@ -84,8 +85,17 @@ def region_label(region_id: str, names: dict[str, str]) -> str:
     return f"{names.get(region_id, region_id)} [{region_id}]"
 
 
-def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> dict:
-    seed(region_ids, plan_types, continents)
+def current_state() -> dict:
+    """The filters as the widgets hold them (seeded from the link, or as last changed): read before the
+    widgets are drawn, so the answer can be sent first."""
+    state = {name: st.session_state.get(f"finder.{name}", DEFAULTS.get(name)) for name in ("region", *DEFAULTS)}
+    if state["region"] != ANY_REGION:
+        state["continent"] = ANY  # only searched anywhere; kept out of the link otherwise
+    state["per"] = state["per"] or "month"  # a segmented control can be cleared; month is the default
+    return state
+
+
+def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> None:
     row = st.columns([3, 2, 2, 2, 2, 2])
     row[0].selectbox("Region", [ANY_REGION, *region_ids], key="finder.region", placeholder="Choose a region",
                      format_func=lambda r: region_label(r, names))
@@ -105,28 +115,34 @@ def filters(region_ids: list[str], names: dict[str, str], plan_types: list[str],
                       label_visibility="collapsed")
     row[2].segmented_control("Prices per", list(PER_OPTIONS), key="finder.per", format_func=PER_OPTIONS.get,
                              label_visibility="collapsed")
-    state = {name: st.session_state[f"finder.{name}"] for name in ("region", *DEFAULTS)}
-    if state["region"] != ANY_REGION:
-        state["continent"] = ANY  # only searched anywhere; kept out of the link otherwise
-    state["per"] = state["per"] or "month"  # a segmented control can be cleared; month is the default
-    if state["region"] is not None:
-        st.session_state.pop("finder.unknown_region", None)
-    return state
 
 
 @st.fragment
 def finder(region_ids: list[str], names: dict[str, str], plan_types: list[str], continents: list[str]) -> None:
-    """Filters and answer as one fragment: a filter change reruns only this, not the page frame."""
-    state = filters(region_ids, names, plan_types, continents)
-    ui.show_link_errors("finder")
+    """Filters and answer as one fragment: a filter change reruns only this, not the page frame.
+
+    The browser draws elements in the order they are sent, so the answer sentence is sent first (into
+    its place below the filters), then the filters, then the grid with its heavy component."""
+    seed(region_ids, plan_types, continents)
+    controls, notes, sentence = st.container(), st.container(), st.empty()
+    state = current_state()
+    ranked = None if state["region"] is None else ranking(state, names)
+    if ranked is not None:
+        sentence.markdown(f"### {ui.md_escape(ranked[1])}")
+    with controls:
+        filters(region_ids, names, plan_types, continents)
+    if state["region"] is not None:
+        st.session_state.pop("finder.unknown_region", None)
     unknown = st.session_state.get("finder.unknown_region")
-    if unknown:
-        st.error(f"Unknown region {unknown!r} in the link. Regions: {', '.join(region_ids)}")
+    with notes:
+        ui.show_link_errors("finder")
+        if unknown:
+            st.error(f"Unknown region {unknown!r} in the link. Regions: {', '.join(region_ids)}")
     ui.write_url({**state, "region": state["region"] or unknown}, {**DEFAULTS, "region": None})
-    if state["region"] is None:
-        st.info("Choose a region to see the cheapest plan.")
+    if ranked is None:
+        notes.info("Choose a region to see the cheapest plan.")
         return
-    answer(state, names)
+    table(state, ranked[0])
 
 
 def plan_filter(state: dict) -> PlanFilter:
@@ -138,7 +154,8 @@ def plan_filter(state: dict) -> PlanFilter:
         in_stock_only=state["stock"] == "in_stock", continent=None if state["continent"] == ANY else state["continent"])
 
 
-def answer(state: dict, names: dict[str, str]) -> None:
+def ranking(state: dict, names: dict[str, str]) -> tuple[pd.DataFrame, str]:
+    """The ranked rows (anywhere: each plan once, in its cheapest region) and the one-sentence answer."""
     chosen = plan_filter(state)
     ranked = data.cheapest(chosen)
     anywhere = state["region"] == ANY_REGION
@@ -147,8 +164,12 @@ def answer(state: dict, names: dict[str, str]) -> None:
         ranked = ranked.drop_duplicates("plan_id").assign(region_count=lambda f: f["plan_id"].map(regions_per_plan))
     place = (f"any region in {state['continent']}" if state["continent"] != ANY else "any region") if anywhere \
         else names.get(state["region"], state["region"])
-    sentence = answer_sentence(ranked, place, chosen.plan_type, chosen.in_stock_only, names if anywhere else None)
-    st.markdown(f"### {ui.md_escape(sentence)}")
+    return ranked, answer_sentence(ranked, place, chosen.plan_type, chosen.in_stock_only, names if anywhere else None)
+
+
+def table(state: dict, ranked: pd.DataFrame) -> None:
+    """The caption and the sortable grid under the answer."""
+    anywhere = state["region"] == ANY_REGION
     found = grid.search(ranked, state["q"])
     searched = f" ({plural(len(found), 'match', 'matches')} for “{state['q']}”)" if state["q"] else ""
     each = ", each in its cheapest region (`vultr-catalog cheapest --region any`)" if anywhere else ""
