@@ -73,3 +73,31 @@ def test_stopping_the_parent_stops_the_dashboard(demo_dir, tmp_path, command, si
         for pid in app:
             if not is_gone(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_stopping_demo_while_it_builds_stops_the_dashboard(tmp_path):
+    """`demo` starts the dashboard first (Streamlit starts while the history builds): a signal during the
+    build stops both, promptly, and a build cut short never looks reusable (no stamp file)."""
+    port = free_port()
+    data_dir = tmp_path / "demo"
+    # 30 hourly days (721 snapshots): minutes of building, so the dashboard answers long before the end
+    parent = subprocess.Popen([sys.executable, "-m", "pipeline", "demo", "--port", str(port), "--data-dir",
+                               str(data_dir), "--days", "30", "--step-hours", "1"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app: list[int] = []
+    try:
+        wait_until(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer during the build")
+        assert not (data_dir / "demo-build.json").exists(), "the build is still running"
+        app = children(parent.pid)
+        assert app, "the dashboard runs as a child process"
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=30) == 0
+        wait_until(lambda: all(is_gone(pid) for pid in app), 15, "the dashboard process to exit")
+        assert not serving(port)
+        assert not (data_dir / "demo-build.json").exists()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in app:
+            if not is_gone(pid):
+                os.kill(pid, signal.SIGKILL)

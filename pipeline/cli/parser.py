@@ -101,8 +101,8 @@ def _demo(commands) -> None:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--days", type=cli.non_negative_int, default=0,
                    help="simulate this many days of history first (0 = one snapshot now)")
-    p.add_argument("--step-hours", type=cli.positive_int, default=12,
-                   help="hours between snapshots older than a day (default 12; 1 = hourly throughout)")
+    p.add_argument("--step-hours", type=cli.positive_int, default=24,
+                   help="hours between snapshots older than a day (default 24; 1 = hourly throughout)")
     p.add_argument("--fresh", action="store_true",
                    help="rebuild the history even if the one in the directory was built by this same code")
     p.add_argument("--no-serve", action="store_true", help="build the demo data, do not start the app")

@@ -23,7 +23,7 @@ from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
 from pipeline.collect.http import new_session
 from pipeline.warehouse.publish import publish
-from pipeline.service.serve import serve
+from pipeline.service.serve import start_app, supervised_app
 from pipeline.sql import fetch_value
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,22 @@ def _collect_timeline(data_dir: Path, times: list[datetime], start_at: datetime,
 
 def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | Path | None = None,
              progress: Callable[[int, int], None] | None = None, step_h: int = 1, reuse: bool = True) -> int:
-    """Build (or reuse and bring up to this hour) the demo history, then serve the dashboard on it."""
+    """Build (or reuse and bring up to this hour) the demo history, then serve the dashboard on it. The
+    dashboard starts first, so Streamlit starts (and imports) on the other core while the history builds."""
+    target = Path(data_dir) if data_dir else DEMO_DATA_DIR
+    if not serve_app:
+        _prepare(target, days, step_h, reuse, progress)
+        return 0
+    with supervised_app(start_app(target, port, quiet=True)) as process:
+        _prepare(target, days, step_h, reuse, progress)
+        print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)", flush=True)
+        return process.wait()
+    return 0  # stopped by SIGTERM/SIGINT, while building or serving
+
+
+def _prepare(target: Path, days: int, step_h: int, reuse: bool, progress: Callable[[int, int], None] | None) -> None:
     from pipeline.service.demo_cache import prepare_demo_history
 
-    target = Path(data_dir) if data_dir else DEMO_DATA_DIR
     summary = prepare_demo_history(target, days, step_h=step_h, reuse=reuse, progress=progress)
     how = "reused and brought up to date" if summary.is_reused else "built"
     if summary.is_reused:
@@ -120,7 +132,3 @@ def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | P
           f"{summary.changes} changes, {summary.first_at:%Y-%m-%d %H:%M} to {summary.last_at:%Y-%m-%d %H:%M} UTC,"
           f" {how} in {summary.seconds:.0f}s in {target}")
     print(f"try: vultr-catalog cheapest --region fra --type vhf --data-dir {target}")
-    if not serve_app:
-        return 0
-    print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)", flush=True)
-    return serve(target, port)

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.config import default_data_dir
@@ -22,9 +24,16 @@ def app_script() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "streamlit_app.py"
 
 
+# The app's heavy imports, done before Streamlit starts serving instead of in the first visitor's run.
+# `demo` starts the app while it builds the history, so this costs nothing there; with `serve` the
+# page answers just as soon and every later first visit is faster.
+WARM_START = ("import duckdb, numpy, pandas, pyarrow; from streamlit.web.cli import main; "
+              "main(prog_name='streamlit')")
+
+
 def streamlit_command(port: int, host: str) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(app_script()),
+        sys.executable, "-c", WARM_START, "run", str(app_script()),
         "--server.headless", "true", "--server.port", str(port), "--server.address", host,
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
@@ -46,9 +55,11 @@ def app_env(data_dir: Path | str | None, fleet: dict[str, str] | None = None) ->
 
 
 def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
-              fleet: dict[str, str] | None = None) -> subprocess.Popen:
-    """Streamlit in its own process group (start_new_session), so stopping it stops all of it."""
-    return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet), start_new_session=True)
+              fleet: dict[str, str] | None = None, quiet: bool = False) -> subprocess.Popen:
+    """Streamlit in its own process group (start_new_session), so stopping it stops all of it. `quiet`
+    drops its stdout (its banner), e.g. while a progress bar owns the terminal; errors still show."""
+    return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet), start_new_session=True,
+                            stdout=subprocess.DEVNULL if quiet else None)
 
 
 def stop_app(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 10.0) -> int:
@@ -67,22 +78,30 @@ def stop_app(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: fl
 
 def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
           fleet: dict[str, str] | None = None) -> int:
-    """Run the app until it exits or this process gets SIGTERM/SIGINT, which is forwarded to the app's
-    process group: a stopped `serve` (or `demo`) never leaves an orphan dashboard serving. With
-    ``fleet`` (api_version, base_url) the app also shows "Your fleet"."""
-    process = start_app(data_dir, port, host, fleet)
+    """Run the app until it exits or this process gets SIGTERM/SIGINT (then 0). With ``fleet``
+    (api_version, base_url) the app also shows "Your fleet"."""
+    with supervised_app(start_app(data_dir, port, host, fleet)) as process:
+        return process.wait()
+    return 0  # stopped by SIGTERM/SIGINT
+
+
+@contextmanager
+def supervised_app(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """While the body runs, SIGTERM/SIGINT to this process end the body and are forwarded to the app's
+    process group (the signal is then handled: the with statement is left normally); any way out stops
+    the app: a stopped `serve` (or `demo`, even while it builds) never leaves an orphan dashboard serving."""
     received: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
         received.append(signum)
-        raise _Stop
+        if len(received) == 1:  # a second signal (e.g. from make as well) must not cut the stopping short
+            raise _Stop
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return process.wait()
+        yield process
     except _Stop:
         stop_app(process, received[-1])
-        return 0
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -90,5 +109,6 @@ def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
             stop_app(process)
 
 
-class _Stop(Exception):
-    """Raised by the signal handler to leave process.wait()."""
+class _Stop(BaseException):
+    """Raised by the signal handler to leave process.wait() or the demo's build; a BaseException (like
+    KeyboardInterrupt), so no `except Exception` on the way (the collector's) takes it for an error."""
