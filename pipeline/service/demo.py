@@ -114,10 +114,17 @@ def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | P
     if not serve_app:
         _prepare(target, days, step_h, reuse, progress)
         return 0
-    with supervised_app(start_app(target, port, quiet=True)) as process:
-        _prepare(target, days, step_h, reuse, progress)
-        print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)", flush=True)
-        return process.wait()
+    with supervised_app(start_app(target, port, quiet=True)) as app:
+        def progress_or_stop(done: int, total: int) -> None:  # a stop signal ends the build between snapshots
+            app.check()
+            if progress:
+                progress(done, total)
+
+        _prepare(target, days, step_h, reuse, progress_or_stop)
+        app.wait_until_listening(port)  # the link is printed once it opens the dashboard
+        if app.process.poll() is None:
+            print(f"dashboard: http://127.0.0.1:{port}/?region=fra&type=vhf  (Ctrl-C stops it)", flush=True)
+        return app.wait()
     return 0  # stopped by SIGTERM/SIGINT, while building or serving
 
 

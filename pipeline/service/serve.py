@@ -7,8 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import default_data_dir
@@ -80,35 +83,67 @@ def serve(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
           fleet: dict[str, str] | None = None) -> int:
     """Run the app until it exits or this process gets SIGTERM/SIGINT (then 0). With ``fleet``
     (api_version, base_url) the app also shows "Your fleet"."""
-    with supervised_app(start_app(data_dir, port, host, fleet)) as process:
-        return process.wait()
+    with supervised_app(start_app(data_dir, port, host, fleet)) as app:
+        return app.wait()
     return 0  # stopped by SIGTERM/SIGINT
 
 
-@contextmanager
-def supervised_app(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
-    """While the body runs, SIGTERM/SIGINT to this process end the body and are forwarded to the app's
-    process group (the signal is then handled: the with statement is left normally); any way out stops
-    the app: a stopped `serve` (or `demo`, even while it builds) never leaves an orphan dashboard serving."""
-    received: list[int] = []
+@dataclass
+class SupervisedApp:
+    """The running app and the stop signals received. A signal interrupts only `wait()` (a plain wait on
+    the child); anywhere else (the demo's build, inside a DuckDB query that would turn it into "Query
+    interrupted") it is recorded and `check()` raises at the next safe point."""
+    process: subprocess.Popen
+    signals: list[int] = field(default_factory=list)
+    is_waiting: bool = False
 
-    def forward(signum: int, _frame: object) -> None:
-        received.append(signum)
-        if len(received) == 1:  # a second signal (e.g. from make as well) must not cut the stopping short
+    def check(self) -> None:
+        if self.signals:
             raise _Stop
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    def wait(self) -> int:
+        self.check()
+        self.is_waiting = True
+        return self.process.wait()
+
+    def wait_until_listening(self, port: int, host: str = "127.0.0.1", timeout_s: float = 120.0) -> bool:
+        """Whether the app answers its health check before timeout_s (False at once if it exited)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.process.poll() is None:
+            self.check()
+            try:
+                urllib.request.urlopen(f"http://{host}:{port}/_stcore/health", timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+
+@contextmanager
+def supervised_app(process: subprocess.Popen) -> Iterator[SupervisedApp]:
+    """While the body runs, SIGTERM/SIGINT to this process stop it (see SupervisedApp) and are forwarded
+    to the app's process group; the with statement is then left normally. Any way out stops the app: a
+    stopped `serve` (or `demo`, even while it builds) never leaves an orphan dashboard serving."""
+    app = SupervisedApp(process)
+
+    def record(signum: int, _frame: object) -> None:
+        app.signals.append(signum)
+        if app.is_waiting and len(app.signals) == 1:  # a second one (e.g. from make too) changes nothing
+            raise _Stop
+
+    previous = {sig: signal.signal(sig, record) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield process
+        yield app
     except _Stop:
-        stop_app(process, received[-1])
+        pass
     finally:
+        app.is_waiting = False  # from here on a signal is only recorded
+        if process.poll() is None:  # stopped, or any other way out (an error): the app goes too
+            stop_app(process, app.signals[0] if app.signals else signal.SIGTERM)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if process.poll() is None:  # any other way out (an error) must not leave the app behind
-            stop_app(process)
 
 
 class _Stop(BaseException):
-    """Raised by the signal handler to leave process.wait() or the demo's build; a BaseException (like
-    KeyboardInterrupt), so no `except Exception` on the way (the collector's) takes it for an error."""
+    """Raised to leave the supervised body on a stop signal; a BaseException (like KeyboardInterrupt), so
+    no `except Exception` on the way takes it for an error."""
