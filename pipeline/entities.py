@@ -36,8 +36,10 @@ ENTITIES = (
     Entity("plan_location", "plan_locations_history", "stg_plan_locations", ("plan_id", "region_id"),
            "plan_id", "region_id", {"v2": frozenset({"plans", "plans_metal"}), "v1": frozenset({"plans", "regions"})},
            added="now offered", removed="no longer offered"),
+    # availability keeps only pairs of known plans (tidy_staging): a plan change restages it whole
     Entity("availability", "availability_history", "stg_availability", ("region_id", "plan_id"),
-           "plan_id", "region_id", {"v2": frozenset({"availability"}), "v1": frozenset({"availability", "regions"})},
+           "plan_id", "region_id", {"v2": frozenset({"availability", "plans", "plans_metal"}),
+                                    "v1": frozenset({"availability", "regions", "plans"})},
            added="back in stock", removed="sold out"),
     Entity("plan_price", "plan_prices_history", "stg_plan_prices", ("plan_id", "region_id"), "plan_id", "region_id",
            {"v2": frozenset({"plans", "plans_metal"}), "v1": frozenset({"plans"})}),

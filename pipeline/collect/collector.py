@@ -200,8 +200,12 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
                 has_accepted_anomalies=bool(applied.anomalies),
                 warnings=" | ".join(applied.warnings) if applied.warnings else None)
 
-        applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies,
-                                 before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies)
+        if stored.is_repeat:  # the previous snapshot was applied with these answers: nothing to apply
+            applied = ApplyResult()
+            mark_ok(applied)
+        else:
+            applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies,
+                                     before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies)
     except BaseException:
         con.execute("rollback")
         raise

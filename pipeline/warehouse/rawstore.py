@@ -18,7 +18,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline.sql import fetch_one, fetch_value
+from pipeline.sql import columns_select, fetch_one, fetch_value
 
 MAX_CHAIN = 48
 _CACHE_SIZE = 1024
@@ -55,31 +55,46 @@ def store_key(con: duckdb.DuckDBPyConnection) -> str:
 
 def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[str, int]:
     """Insert bodies not stored yet (the caller checked), delta-compressed; return their new ids."""
+    if not bodies:
+        return {}
     store = store_key(con)
     next_id = int(fetch_value(con, "select coalesce(max(body_id), 0) + 1 from raw_bodies"))
-    rows, ids = [], {}
+    depths = _chain_depths(con, [new.base_id for new in bodies if new.base_id is not None])
+    columns: dict[str, list] = {name: [] for name in _RAW_COLUMNS}
+    ids = {}
     for offset, new in enumerate(bodies):
-        body_id = next_id + offset
-        base, depth = _usable_base(con, store, new.base_id)
+        base, depth = _usable_base(con, store, new.base_id, depths)
         compressor = zlib.compressobj(9, zdict=base) if base is not None else zlib.compressobj(9)
-        data = compressor.compress(new.body) + compressor.flush()
-        rows.append([body_id, new.body_hash, data, len(new.body), new.first_seen_at,
-                     new.base_id if base is not None else None, depth])
-        ids[new.body_hash] = body_id
-    if rows:
-        names = ("body_id", "body_hash", "body_zlib", "size_bytes", "first_seen_at", "base_id", "chain_depth")
-        con.executemany(f"insert into raw_bodies values ({', '.join('$' + n for n in names)})",
-                        [dict(zip(names, row)) for row in rows])
-        for new in bodies:  # cached only once stored: a failed insert must not leave ids behind
-            _remember((store, ids[new.body_hash]), new.body)
+        row = (next_id + offset, new.body_hash, compressor.compress(new.body) + compressor.flush(), len(new.body),
+               new.first_seen_at, new.base_id if base is not None else None, depth)
+        for name, value in zip(_RAW_COLUMNS, row):
+            columns[name].append(value)
+        ids[new.body_hash] = next_id + offset
+    # one statement over bound columns (executemany is row by row)
+    con.execute(f"insert into raw_bodies by name {columns_select(_RAW_COLUMNS)}", columns)
+    for new in bodies:  # cached only once stored: a failed insert must not leave ids behind
+        _remember((store, ids[new.body_hash]), new.body)
     return ids
 
 
-def _usable_base(con: duckdb.DuckDBPyConnection, store: str, base_id: int | None) -> tuple[bytes | None, int]:
+_RAW_COLUMNS = {"body_id": "integer", "body_hash": "varchar", "body_zlib": "blob", "size_bytes": "integer",
+                "first_seen_at": "timestamptz", "base_id": "integer", "chain_depth": "integer"}
+
+
+def _chain_depths(con: duckdb.DuckDBPyConnection, base_ids: list[int]) -> dict[int, int]:
+    if not base_ids:
+        return {}
+    rows = con.execute("select body_id, chain_depth from raw_bodies where body_id in"
+                       " (select unnest(cast(? as integer[])))", [sorted(set(base_ids))]).fetchall()
+    return dict(rows)
+
+
+def _usable_base(con: duckdb.DuckDBPyConnection, store: str, base_id: int | None,
+                 depths: dict[int, int]) -> tuple[bytes | None, int]:
     """The base body and the new chain depth; no base (a keyframe) when the chain would be too long."""
     if base_id is None:
         return None, 0
-    depth = fetch_value(con, "select chain_depth from raw_bodies where body_id = ?", [base_id])
+    depth = depths.get(base_id)
     if depth is None or depth + 1 > MAX_CHAIN:
         return None, 0
     return get_body(con, base_id, store), depth + 1

@@ -19,8 +19,8 @@ from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks
 from pipeline.secrets import scrub
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
-from pipeline.warehouse.requestlog import (LoggedCall, RequestKey, append_calls, latest_bodies, open_runs,
-                                           request_key)
+from pipeline.warehouse.requestlog import (LoggedCall, Previous, RequestKey, append_calls, extend_repeated,
+                                           latest_bodies, open_runs, previous_snapshot, request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
 from pipeline.sql import columns_select, load_sql, sql_files
 from pipeline.status import SnapshotStatus
@@ -120,8 +120,9 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
 @dataclass(frozen=True)
 class StoredCalls:
     content_hash: str                   # hash of the snapshot's 200 answers: equal = same answers
-    bodies: dict[RequestKey, int]       # body_id of each 200 answer, by request
+    bodies: dict[RequestKey, int]       # body_id of each 200 answer, by request (empty when is_repeat)
     new_runs: int                       # answers that differ from the previous snapshot's
+    is_repeat: bool = False             # the previous snapshot was applied with these very answers
 
 
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> StoredCalls:
@@ -129,13 +130,22 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     ordered = sorted(calls, key=request_key)
     keys = [request_key(call) for call in ordered]
     digests = [body_hash(call.body) for call in ordered]
-    runs = open_runs(con, snapshot_id)
+    content_hash = _content_hash([(key, digest) for call, key, digest in zip(ordered, keys, digests)
+                                  if call.status == 200])
+    previous = previous_snapshot(con, snapshot_id)
+    if _repeats(previous, ordered, keys, content_hash):
+        extend_repeated(con, snapshot_id, previous, max(call.requested_at for call in ordered))
+        return StoredCalls(content_hash, {}, 0, is_repeat=True)
+    runs = open_runs(con, previous)
     ids = {run.body_hash: run.body_id for run in runs.values()}
     if any(digest not in ids for digest in digests):  # only answers that differ need a lookup
         ids.update(known_ids(con, [digest for digest in digests if digest not in ids]))
     unknown = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if digest not in ids]
     if unknown:
-        bases = latest_bodies(con)
+        # the delta base is the request's latest 200 answer: its open run's, else looked up
+        bases = {key: run.body_id for key, run in runs.items() if run.status == 200}
+        if any(key not in bases for _, key, _ in unknown):
+            bases = latest_bodies(con)
         new_bodies: dict[str, NewBody] = {}
         for call, key, digest in unknown:
             new_bodies.setdefault(digest, NewBody(digest, call.body, call.requested_at, bases.get(key)))
@@ -143,15 +153,31 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
               for call, key, digest in zip(ordered, keys, digests)]
     new_runs = append_calls(con, snapshot_id, logged, runs)
-    ok = [(key, digest, ids[digest]) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
-    content = "\n".join(f"{e}|{p}|{q}|{d}" for (e, p, q), d, _ in ok)
-    return StoredCalls(hashlib.sha256(content.encode()).hexdigest(), {k: i for k, _, i in ok}, new_runs)
+    ok = {key: ids[digest] for call, key, digest in zip(ordered, keys, digests) if call.status == 200}
+    return StoredCalls(content_hash, ok, new_runs)
 
 
-def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> int:
+def _repeats(previous: Previous, calls: list[Call], keys: list[RequestKey], content_hash: str) -> bool:
+    """Whether the previous snapshot was applied (ok) with these very answers: the same 200 answers
+    (content hash) to as many requests (so it had no other), each request asked once."""
+    return (bool(calls) and previous.status == SnapshotStatus.OK and previous.content_hash == content_hash
+            and previous.request_count == len(calls) and all(call.status == 200 for call in calls)
+            and len(set(keys)) == len(keys))
+
+
+def _content_hash(answers: list[tuple[RequestKey, str]]) -> str:
+    content = "\n".join(f"{e}|{p}|{q}|{d}" for (e, p, q), d in answers)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int,
+                         only: set[RequestKey] | None = None) -> list[str | None]:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw, pages of
-    one list in the order the API chained them."""
+    one list in the order the API chained them; `only` these requests if given. Returns the region
+    keys (v2 region id, v1 DCID; None for lists) of the bodies loaded."""
     rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
+    if only is not None:
+        rows = [r for r in rows if (r[0], r[4], r[5]) in only]
     store = store_key(con)
     decoded = [get_body(con, r[3], store) for r in rows]
     order = page_order([(r[0], r[4], r[5]) for r in rows], decoded)
@@ -159,7 +185,7 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> in
     con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(types)}", {
         "endpoint": [rows[i][0] for i in order], "region_key": [rows[i][1] for i in order],
         "page": list(range(len(order))), "body": [decoded[i].decode("utf-8") for i in order]})
-    return len(rows)
+    return [rows[i][1] for i in order]
 
 
 def page_order(requests: list[tuple[str, str, str]], bodies: list[bytes]) -> list[int]:

@@ -42,7 +42,7 @@ def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, in
     (`_applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
     availability when the region list came back empty, changed too); a stock poll only for what it asked."""
     applied: dict[str, set[tuple[RequestKey, int]]] = {}
-    for e, p, q, b in con.execute("select endpoint, path, params, body_id from _applied_bodies").fetchall():
+    for (e, p, q), b in applied_bodies(con):
         applied.setdefault(e, set()).add(((e, p, q), b))
     asked: dict[str, set[tuple[RequestKey, int]]] = {}
     for key, body_id in bodies.items():
@@ -50,6 +50,12 @@ def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, in
     considered = set(asked) | (set(applied) if kind == "full" else set())
     changed = {endpoint for endpoint in considered if applied.get(endpoint) != asked.get(endpoint)}
     return {entity.name for entity in ENTITIES if entity.sources[api_version] & changed}
+
+
+def applied_bodies(con: duckdb.DuckDBPyConnection) -> list[tuple[RequestKey, int]]:
+    """(request, body_id) of the answers the history was applied from (`_applied_bodies`)."""
+    rows = con.execute("select endpoint, path, params, body_id from _applied_bodies").fetchall()
+    return [((e, p, q), b) for e, p, q, b in rows]
 
 
 def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
@@ -75,10 +81,28 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
         v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
         if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
-        elif entity.staging in CARRIED_OVER:
+        elif entity.staging in CARRIED_OVER and (kind == "full" or _stock_reads(entity, api_version)):
             _carry_over(con, entity, "create or replace temp table")
     if kind == "stock":  # a region unknown to the catalog is left to the next full collection
-        con.execute("delete from stg_availability where region_id not in (select region_id from stg_regions)")
+        con.execute(f"delete from stg_availability where region_id not in (select region_id from {_current('region')})")
+
+
+def _stock_reads(entity: Entity, api_version: str) -> bool:
+    """Whether a stock poll reads the entity's staging table: v1 availability maps DCIDs through it.
+    (The rest of a stock poll reads the current history itself: `_current`.)"""
+    return entity.name == "region" and api_version == "v1"
+
+
+def _current(name: str, kind: str = "stock") -> str:
+    """Where a check reads the catalog's entity from: its staging table for a full snapshot, the
+    current history for a stock poll (whose staging would be a copy of it)."""
+    entity = _ENTITY[name]
+    if kind == "full":
+        return entity.staging
+    return f"(select * from {entity.history} where valid_to is null)"
+
+
+_ENTITY = {entity.name: entity for entity in ENTITIES}
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, entity: Entity, create: str) -> None:
@@ -94,25 +118,29 @@ def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: 
         raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
 
-def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
+def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str, kind: str = "full") -> list[str]:
     """Drop availability that names a plan absent from the catalog (never shown as in stock) and
     report ids repeated within a listing (staging kept the first page's item); one line per kind."""
     warnings = []
-    unknown = con.execute("delete from stg_availability where plan_id not in (select plan_id from stg_plans)"
-                          " returning plan_id").fetchall()
+    unknown = con.execute(f"delete from stg_availability where plan_id not in (select plan_id from"
+                          f" {_current('plan', kind)}) returning plan_id").fetchall()
     if unknown:
         names = sorted({r[0] for r in unknown})
         warnings.append(f"availability: {len(unknown)} region-plan pair(s) name a plan absent from the catalog "
                         f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); dropped")
-    if api_version == "v2":
+    if api_version == "v2" and kind == "full":  # a stock poll has no listing to repeat an id in
         warnings += [r[0] for r in con.execute(load_sql("warehouse/sql/checks/duplicate_ids.sql")).fetchall()]
     for warning in warnings:
         log.warning("staging: %s", warning)
     return warnings
 
 
-def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Reasons this snapshot looks implausible next to the current catalog (empty list = fine)."""
+def find_anomalies(con: duckdb.DuckDBPyConnection, kind: str = "full", regions: list | None = None) -> list[str]:
+    """Reasons this snapshot looks implausible next to the current catalog (empty list = fine);
+    `regions`: a stock poll staged only these regions (the others' availability is unchanged)."""
+    if kind == "stock":  # only availability is staged: the gate's other checks compare the catalog with itself
+        return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/stock_anomalies.sql"),
+                                              {"regions": regions}).fetchall()]
     for entity in ENTITIES:  # the gate reads every staging table: an unstaged one is unchanged
         _carry_over(con, entity, "create temp table if not exists")
     return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
@@ -153,18 +181,25 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
 
 def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
            accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str]) -> ApplyResult:
-    load_snapshot_bodies(con, snapshot_id)
+    scope = None
+    if kind == "stock" and api_version == "v2":
+        # only the regions whose answer changed: an unchanged answer stages what its region's current
+        # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
+        applied = set(applied_bodies(con))
+        scope = load_snapshot_bodies(con, snapshot_id, only={k for k, b in bodies.items() if (k, b) not in applied})
+    else:
+        load_snapshot_bodies(con, snapshot_id)
     build_staging(con, api_version, entities, kind)
     result = ApplyResult(is_applied=True, is_baseline=kind == "full" and history.history_is_empty(con),
-                         warnings=tidy_staging(con, api_version))
-    result.anomalies = [] if result.is_baseline else find_anomalies(con)
+                         warnings=tidy_staging(con, api_version, kind))
+    result.anomalies = [] if result.is_baseline else find_anomalies(con, kind, scope)
     if result.anomalies and not accept_anomalies:
         raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
                            + " (collect --accept-anomalies applies it anyway)")
     for entity in ENTITIES:
         if entity.name in entities:
             result.change_count += history.merge_entity(con, entity, snapshot_id, at,
-                                                        record_changes=not result.is_baseline)
+                                                        record_changes=not result.is_baseline, regions=scope)
     if api_version == "v2" and entities & {"plan", "region"}:
         record_api_fields(con, snapshot_id, at)
     record_applied(con, bodies, kind)
