@@ -58,8 +58,7 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[st
     if not bodies:
         return {}
     store = store_key(con)
-    next_id = int(fetch_value(con, "select coalesce(max(body_id), 0) + 1 from raw_bodies"))
-    depths = _chain_depths(con, [new.base_id for new in bodies if new.base_id is not None])
+    next_id, depths = _next_id_and_depths(con, [new.base_id for new in bodies if new.base_id is not None])
     columns: dict[str, list] = {name: [] for name in _RAW_COLUMNS}
     ids = {}
     for offset, new in enumerate(bodies):
@@ -81,12 +80,13 @@ _RAW_COLUMNS = {"body_id": "integer", "body_hash": "varchar", "body_zlib": "blob
                 "first_seen_at": "timestamptz", "base_id": "integer", "chain_depth": "integer"}
 
 
-def _chain_depths(con: duckdb.DuckDBPyConnection, base_ids: list[int]) -> dict[int, int]:
-    if not base_ids:
-        return {}
-    rows = con.execute("select body_id, chain_depth from raw_bodies where body_id in"
-                       " (select unnest(cast(? as integer[])))", [sorted(set(base_ids))]).fetchall()
-    return dict(rows)
+def _next_id_and_depths(con: duckdb.DuckDBPyConnection, base_ids: list[int]) -> tuple[int, dict[int, int]]:
+    """The next body_id, and the chain depth of each base, in one statement."""
+    next_id, depths = con.execute(
+        "select (select coalesce(max(body_id), 0) + 1 from raw_bodies),"
+        " (select map(list(body_id), list(chain_depth)) from raw_bodies"
+        "  where body_id in (select unnest(cast(? as integer[]))))", [sorted(set(base_ids))]).fetchall()[0]
+    return int(next_id), dict(depths or {})
 
 
 def _usable_base(con: duckdb.DuckDBPyConnection, store: str, base_id: int | None,

@@ -37,12 +37,12 @@ class ApplyResult:
 
 
 def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], api_version: str,
-                     kind: str = "full") -> set[str]:
+                     kind: str = "full", applied_rows: list[tuple[RequestKey, int]] | None = None) -> set[str]:
     """Entities derived from an endpoint whose answers differ from those the history was applied from
     (`_applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
     availability when the region list came back empty, changed too); a stock poll only for what it asked."""
     applied: dict[str, set[tuple[RequestKey, int]]] = {}
-    for (e, p, q), b in applied_bodies(con):
+    for (e, p, q), b in applied_bodies(con) if applied_rows is None else applied_rows:
         applied.setdefault(e, set()).add(((e, p, q), b))
     asked: dict[str, set[tuple[RequestKey, int]]] = {}
     for key, body_id in bodies.items():
@@ -158,7 +158,8 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
     if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
-    entities = changed_entities(con, bodies, api_version, kind)
+    applied = applied_bodies(con)
+    entities = changed_entities(con, bodies, api_version, kind, applied)
     if not entities:  # the hot path of a minute cadence: one statement, no transaction needed
         result = ApplyResult()
         if before_commit:
@@ -167,7 +168,7 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     if own_transaction:
         con.execute("begin")
     try:
-        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities)
+        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities, set(applied))
         if before_commit:
             before_commit(result)
     except BaseException:
@@ -180,12 +181,12 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
 
 
 def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
-           accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str]) -> ApplyResult:
+           accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str],
+           applied: set[tuple[RequestKey, int]]) -> ApplyResult:
     scope = None
     if kind == "stock" and api_version == "v2":
         # only the regions whose answer changed: an unchanged answer stages what its region's current
         # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
-        applied = set(applied_bodies(con))
         scope = load_snapshot_bodies(con, snapshot_id, only={k for k, b in bodies.items() if (k, b) not in applied})
     else:
         load_snapshot_bodies(con, snapshot_id)
