@@ -11,22 +11,24 @@ regions_then as (
       and (cast($continent as varchar) is null or lower(continent) = lower($continent))
 ),
 in_stock as (
-    select region_id, plan_id from availability_at(cast($ts as timestamptz)) semi join regions_then using (region_id)
+    select region_id, plan_id from availability_at(cast($ts as timestamptz))
+    where cast($region_id as varchar) is null or region_id = $region_id
 ),
 offered as (
-    select region_id, plan_id from plan_locations_at(cast($ts as timestamptz)) semi join regions_then using (region_id)
+    select region_id, plan_id from plan_locations_at(cast($ts as timestamptz))
+    where cast($region_id as varchar) is null or region_id = $region_id
 ),
 overrides as (
-    -- the plan_prices rules (plan_prices_at), for the chosen regions only
-    select * from plan_prices_history semi join regions_then using (region_id)
+    -- the plan_prices rules (plan_prices_at); the join with regions_then keeps the chosen regions
+    select * from plan_prices_history
     where valid_from <= cast($ts as timestamptz) and (valid_to is null or valid_to > cast($ts as timestamptz))
+      and (cast($region_id as varchar) is null or region_id = $region_id)
 ),
 candidates as (
-    select offered.region_id, offered.plan_id, in_stock.plan_id is not null as is_in_stock
+    -- every pair offered or in stock, once
+    select region_id, plan_id, in_stock.plan_id is not null as is_in_stock
     from offered
-    left join in_stock using (region_id, plan_id)
-    union
-    select region_id, plan_id, true from in_stock
+    full join in_stock using (region_id, plan_id)
 ),
 priced as (
     select
