@@ -136,11 +136,13 @@ def test_sigterm_during_a_snapshot_lets_it_finish(living_api, data_dir):
 
 
 class BreakWarehouse:
-    """A collector hook that breaks the warehouse before the run (as a damaged file would): storing
-    the fetched bodies then fails with an error no code path foresaw."""
+    """A collector hook that breaks the warehouse before the run (as a damaged file would): applying
+    the fetched bodies then fails with an error no code path foresaw. (The previous snapshot's content
+    hash is cleared too: else the run repeats its answers and extends its runs without applying.)"""
 
     def before(self, data_dir: Path) -> None:
         with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+            con.execute("update snapshots set content_hash = null")
             con.execute("alter table _applied_bodies rename to _applied_bodies_gone")
 
     def after(self, data_dir: Path) -> None:
