@@ -181,7 +181,8 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
     spill = new_spill_dir()
     try:
         payload, is_truncated = run_bounded(_run_in_child, {**request, "spill": str(spill)},
-                                            Bounds(time_limit_s, (limits["memory_mb"] + limits["headroom_mb"]) << 20))
+                                            Bounds(time_limit_s, (limits["memory_mb"] + limits["headroom_mb"]) << 20),
+                                            meanwhile=nullable_ints)  # pandas + pyarrow load while the child runs
     except SandboxTimeout:
         raise ConsoleError(f"stopped after the {time_limit_s:g} s time limit: narrow the query") from None
     except SandboxMemoryError:
@@ -193,7 +194,7 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
                                                   "console's memory limit")) from None
     finally:
         shutil.rmtree(spill, ignore_errors=True)  # what DuckDB left, or a killed child's spill
-    import pyarrow as pa  # after the fork: importing it starts threads, and a one-thread CLI forks cheaply
+    import pyarrow as pa  # loaded after the fork: importing it starts threads, and a one-thread CLI forks cheaply
 
     frame = pa.ipc.open_stream(payload).read_all().to_pandas(types_mapper=nullable_ints().get)
     return ConsoleResult(frame, is_truncated, time.perf_counter() - started)

@@ -57,13 +57,15 @@ class Bounds:
     data_limit_bytes: int  # how far the child's data segment may grow past its size at the start
 
 
-def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds) -> Any:
+def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds,
+                meanwhile: Callable[[], None] = lambda: None) -> Any:
     """target(request) in a bounded child; its return value (picklable), or the exception it raised
-    re-raised here. SandboxTimeout at the deadline, SandboxMemoryError or SandboxDied otherwise."""
+    re-raised here. SandboxTimeout at the deadline, SandboxMemoryError or SandboxDied otherwise.
+    `meanwhile()` runs here while the child works (imports the answer needs, off the critical path)."""
     deadline = time.monotonic() + bounds.time_limit_s
     if _is_single_threaded():
-        return _run_forked(target, request, bounds.data_limit_bytes, deadline)
-    return _run_spawned(target, request, bounds.data_limit_bytes, deadline)
+        return _run_forked(target, request, bounds.data_limit_bytes, deadline, meanwhile)
+    return _run_spawned(target, request, bounds.data_limit_bytes, deadline, meanwhile)
 
 
 def _is_single_threaded() -> bool:
@@ -74,7 +76,8 @@ def _is_single_threaded() -> bool:
         return False
 
 
-def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float) -> Any:
+def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
+                meanwhile: Callable[[], None]) -> Any:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(target, request, data_limit_bytes, sender.send),
@@ -82,6 +85,7 @@ def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: in
     child.start()
     sender.close()  # the child holds the only writer: EOF here means it is gone
     try:
+        meanwhile()
         if not receiver.poll(max(0.0, deadline - time.monotonic())):
             raise SandboxTimeout()
         try:
@@ -97,7 +101,8 @@ def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: in
     return _unwrap(message)
 
 
-def _run_spawned(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float) -> Any:
+def _run_spawned(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
+                 meanwhile: Callable[[], None]) -> Any:
     """A fresh interpreter (child_main) reads (target, request, limit) on stdin and writes its message on
     stdout; stderr is logged. It imports the same pipeline package as this process."""
     package_root = str(Path(__file__).resolve().parents[2])
@@ -105,6 +110,7 @@ def _run_spawned(target: Callable[[Any], Any], request: Any, data_limit_bytes: i
     child = subprocess.Popen([sys.executable, "-c", "from pipeline.queries.sandbox import child_main; child_main()"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
+        meanwhile()
         out, err = child.communicate(pickle.dumps((target, request, data_limit_bytes)),
                                      timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
