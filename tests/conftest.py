@@ -36,9 +36,28 @@ from pipeline.fakeapi import FakeVultr, Timeline
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# v2 without its 30 requests/s limit, and clients told so: a paced v2 collection waits 1.3 s, and the
+# suite collects a few hundred times. Pacing against the real limits is tested on its own (test_http,
+# test_fakeapi); v1 keeps its 2 requests/s everywhere (v1_api, below).
+FAST_V2_RATE = 1000
+FAST_V2 = ("--rate-limit", str(FAST_V2_RATE))  # for `collect` on the command line, against `api`
+
+
 @pytest.fixture
 def api():
-    with FakeVultr().start() as emulator:
+    """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE)."""
+    with FakeVultr(unlimited=("v2",)).start() as emulator:
+        yield emulator
+
+
+V1_REGIONS = ("1", "7", "9")  # EWR, AMS, FRA
+
+
+@pytest.fixture
+def v1_api():
+    """The emulator with a 3-region v1 world (v1 keeps its 2 requests/s limit, so a full v1 collection,
+    one availability request per region, takes 10 s; this one 3 s). For tests not about v1's size."""
+    with FakeVultr(v1_regions=V1_REGIONS, unlimited=("v2",)).start() as emulator:
         yield emulator
 
 
@@ -48,9 +67,11 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def fast_settings(api: FakeVultr, data_dir: Path, version: str = "v2", **overrides) -> Settings:
-    """Settings for tests: short timeouts and backoff so fault tests finish quickly."""
+    """Settings for tests: short timeouts and backoff so fault tests finish quickly; v2 unpaced."""
     values = dict(data_dir=data_dir, api_version=version, base_url=f"{api.base_url}/{version}",
                   read_timeout_s=1.0, backoff_factor_s=0.05, max_retries=2, retry_after_max_s=2.0)
+    if version == "v2":  # every fixture's emulator serves v2 unlimited (FAST_V2_RATE); v1 keeps 2/s
+        values["requests_per_second"] = FAST_V2_RATE
     values.update(overrides)
     return Settings(**values)
 
@@ -86,25 +107,72 @@ def file_digest(path: Path) -> str:
 DEMO_END_AT = None  # demo history ends at the current hour, like `make demo`
 
 
+def _build_demo(target: Path, done: Path) -> None:
+    from pipeline.service.demo import build_demo_history
+
+    shutil.rmtree(target.parent, ignore_errors=True)  # a half-built one from a build that died
+    build_demo_history(target, days=2, end_at=DEMO_END_AT)
+    done.touch()
+
+
+def _shared_demo(run_dir: Path) -> tuple[Path, Path, Path]:
+    """(the history, its 'built' marker, the flock file) in this run's folder, common to its workers."""
+    return run_dir / "demo" / "data", run_dir / "demo.built", run_dir / "demo.lock"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` honour xdist_group on pytest 9.2. pytest-xdist 3.8 tags a grouped test
+    by appending `@group` to its id through the old `_nodeid` attribute, which pytest 9.2 no longer
+    reads (pytest-xdist issue 1386), so groups were silently ignored (two workers each started Spark).
+    This sets the id pytest 9.2 reads; it does nothing once xdist's own suffix is there."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist the controller starts building the shared demo history at once, while its workers
+    start up and collect; `demo_dir` waits for it on the flock."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
+        return
+    target, done, lock_file = _shared_demo(config._tmp_path_factory.getbasetemp())
+    lock = open(lock_file, "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def build() -> None:
+        try:
+            _build_demo(target, done)
+        except Exception:  # noqa: BLE001 - the first worker that needs it builds it again and fails visibly
+            pass
+        finally:
+            lock.close()
+
+    threading.Thread(target=build, name="demo-history", daemon=True).start()
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small demo history (2 simulated days, hourly) built once per test run, shared by every xdist
-    worker (the first one to get here builds it under a flock; the others wait and read it). Read-only
-    for tests: copy it to change it."""
-    from pipeline.service.demo import build_demo_history
-
+    worker (the controller starts it; a worker that finds no finished one builds it under the flock).
+    Read-only for tests: copy it to change it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         target = tmp_path_factory.mktemp("demo") / "data"
-        build_demo_history(target, days=2, end_at=DEMO_END_AT)
+        _build_demo(target, target.parent / "built")
         return target
-    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, common to its workers
-    target, done = shared / "demo" / "data", shared / "demo.built"
-    with open(shared / "demo.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or if this worker dies
+    target, done, lock_file = _shared_demo(tmp_path_factory.getbasetemp().parent)
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or if its holder dies
         if not done.exists():
-            shutil.rmtree(target.parent, ignore_errors=True)  # a half-built one from a worker that died
-            build_demo_history(target, days=2, end_at=DEMO_END_AT)
-            done.touch()
+            _build_demo(target, done)
     return target
 
 

@@ -51,7 +51,7 @@ def demo_env(demo_dir, monkeypatch):
 
 
 def run_app(page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
+    at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params.update(params)
     if page:
         at.switch_page(page)

@@ -15,14 +15,14 @@ import requests
 from pipeline.errors import CatalogError
 from pipeline.fakeapi import Fault
 from pipeline.paths import catalog_path
-from tests.conftest import ROOT, file_digest, run_cli
+from tests.conftest import FAST_V2, ROOT, file_digest, run_cli
 
 COMMANDS = ["collect", "sql", "cheapest", "fake-api", "serve", "demo"]
 
 
 @pytest.fixture
 def collected(api, data_dir, cli):
-    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert result.returncode == 0, result.stderr
     return data_dir
 
@@ -47,7 +47,7 @@ def test_usage_error_exits_2(cli):
 
 
 def test_collect_prints_snapshot_and_exits_0(api, data_dir, cli):
-    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert result.returncode == 0
     assert "snapshot 1 ok" in result.stdout
 
@@ -56,7 +56,7 @@ def test_collect_failure_is_one_line_and_catalog_untouched(api, collected):
     """Smoke, in a subprocess: exactly one stderr line, whatever the libraries log."""
     before = file_digest(catalog_path(collected))
     api.set_fault("/v2/plans", Fault("500"))
-    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
+    result = run_cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected), *FAST_V2)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: GET /plans") and "HTTP 500" in lines[0]
@@ -67,7 +67,7 @@ def test_collect_failure_is_one_line_and_catalog_untouched(api, collected):
 def test_debug_shows_traceback(api, collected, cli):
     api.set_fault("/v2/os", Fault("html"))
     with pytest.raises(CatalogError):  # --debug lets the exception (and its traceback) through
-        cli("--debug", "collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected))
+        cli("--debug", "collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(collected), *FAST_V2)
 
 
 def test_unreachable_api_is_an_error(data_dir, cli):
@@ -200,10 +200,10 @@ def test_broken_catalog_file_is_one_line(tmp_path, cli):
 def test_malformed_api_key_is_refused_without_echo(api, data_dir, cli, monkeypatch):
     secret = "abc def-secret"
     monkeypatch.setenv("VULTR_API_KEY", secret)
-    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert result.returncode == 1 and "VULTR_API_KEY" in result.stderr and secret not in result.stderr
     monkeypatch.setenv("VULTR_API_KEY", "good-key\n")
-    trimmed = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir))
+    trimmed = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert trimmed.returncode == 0
     assert {r[4].get("Authorization") for r in api.requests} == {"Bearer good-key"}
 

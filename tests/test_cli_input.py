@@ -8,13 +8,14 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.fakeapi import FakeVultr
+from tests.conftest import FAST_V2
 
 
 @pytest.fixture(scope="module")
 def catalog_dir(tmp_path_factory):
     target = tmp_path_factory.mktemp("cli-input") / "data"
-    with FakeVultr().start() as api:
-        assert main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(target)]) == 0
+    with FakeVultr(unlimited=("v2",)).start() as api:
+        assert main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(target), *FAST_V2]) == 0
     return target
 
 

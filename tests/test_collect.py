@@ -11,7 +11,7 @@ from pipeline.errors import CatalogError
 from pipeline.fakeapi import FakeVultr, Fault
 from pipeline.paths import catalog_path
 from pipeline.paths import warehouse_path
-from tests.conftest import fast_settings, file_digest
+from tests.conftest import V1_REGIONS, fast_settings, file_digest
 
 PUBLIC_COLUMNS = {
     "snapshots": ["snapshot_id", "api_version", "base_url", "started_at", "finished_at", "status", "error",
@@ -63,7 +63,7 @@ def test_money_is_exact_decimal(api, data_dir):
 
 
 def test_pagination_gets_hundreds_of_plans(data_dir):
-    with FakeVultr(synthetic_plans=400).start() as api:
+    with FakeVultr(synthetic_plans=400, unlimited=("v2",)).start() as api:
         result = collect(fast_settings(api, data_dir, per_page=100))
         plan_pages = [r for r in api.requests if r[1] == "/v2/plans"]
     total = read_catalog(data_dir, "select count(*) from plans where not is_bare_metal")[0][0]
@@ -81,8 +81,11 @@ def test_rate_limited_requests_are_retried(api, data_dir):
     assert statuses == [503, 503, 200]
 
 
-def test_v1_end_to_end(api, data_dir):
+def test_v1_end_to_end(v1_api, data_dir):
+    api = v1_api
     result = collect(fast_settings(api, data_dir, version="v1"))
+    asked = {r.query for r in api.requests if r.path == "/v1/regions/availability"}
+    assert asked == {f"DCID={dcid}" for dcid in V1_REGIONS}  # one region each (a 503 retry asks again)
     assert result.status == "ok"
     assert read_catalog(data_dir, "select count(*) from plans")[0][0] == 19
     fra = read_catalog(data_dir, "select region_id, city, country from regions where region_id = 'fra'")
@@ -159,7 +162,8 @@ def test_raw_bodies_are_content_addressed(api, data_dir):
     assert requests == runs == first.request_count
 
 
-def test_v1_plain_text_error_fails_snapshot(api, data_dir):
+def test_v1_plain_text_error_fails_snapshot(v1_api, data_dir):
+    api = v1_api
     settings = fast_settings(api, data_dir, version="v1")
     api.set_fault("/v1/plans/list", Fault("500"))
     with pytest.raises(CatalogError, match=r"GET /plans/list: HTTP 500 after retries"):

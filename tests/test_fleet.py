@@ -281,14 +281,14 @@ def test_your_fleet_page_lists_the_servers_live(api, data_dir, monkeypatch):
     st.cache_data.clear()
 
     monkeypatch.delenv("VULTR_CATALOG_FLEET", raising=False)
-    hidden = AppTest.from_file(str(app), default_timeout=30)
+    hidden = AppTest.from_file(str(app), default_timeout=120)
     hidden.switch_page("app_pages/fleet.py")  # a link to the page does not open it without --fleet
     hidden.run()
     assert "Your fleet" not in [t.value for t in hidden.title]
     assert "build-box" not in " ".join(m.value for m in hidden.markdown)
 
     monkeypatch.setenv("VULTR_CATALOG_FLEET", "1")
-    at = AppTest.from_file(str(app), default_timeout=30)
+    at = AppTest.from_file(str(app), default_timeout=120)
     at.switch_page("app_pages/fleet.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

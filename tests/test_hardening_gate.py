@@ -13,12 +13,12 @@ from pipeline.cli import main
 from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Fault
 from pipeline.paths import catalog_path, warehouse_path
-from tests.conftest import fast_settings, file_digest
+from tests.conftest import FAST_V2, fast_settings, file_digest
 from tests.test_collect import read_catalog
 
 
 def collect_cli(api: FakeVultr, data_dir, *extra: str) -> int:
-    return main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *extra])
+    return main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2, *extra])
 
 
 def last_snapshot(data_dir) -> tuple:

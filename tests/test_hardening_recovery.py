@@ -14,13 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline.cli import main
 from pipeline.paths import catalog_path, lock_path, state_path, warehouse_path
-from tests.conftest import file_digest
+from tests.conftest import FAST_V2, file_digest
 
 APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
 
 
 def collect_cli(api, data_dir, *extra: str) -> int:
-    return main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *extra])
+    return main(["collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2, *extra])
 
 
 def one_line(capsys) -> str:
@@ -145,7 +145,8 @@ BAD_STATE = [
 def test_a_bad_state_file_never_gives_a_traceback(api, data_dir, capsys, content):
     assert collect_cli(api, data_dir) == 0
     state_path(data_dir).write_bytes(content)
-    api.set_fault("/v2/os", __import__("pipeline.fakeapi", fromlist=["Fault"]).Fault("500"))
+    # a CDN's HTML page: a failure the client does not retry (a 500 costs 4 retries, 8 s of backoff)
+    api.set_fault("/v2/os", __import__("pipeline.fakeapi", fromlist=["Fault"]).Fault("html"))
     assert collect_cli(api, data_dir) == 1  # the failure path reads consecutive_failures
     capsys.readouterr()
     state_path(data_dir).write_bytes(content)
@@ -205,7 +206,7 @@ def test_dashboard_names_a_damaged_catalog_and_the_command(demo_dir, tmp_path, m
     (broken / "catalog.duckdb").write_bytes(catalog_path(demo_dir).read_bytes())
     damage(broken / "catalog.duckdb")
     monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(broken))
-    at = AppTest.from_file(str(APP), default_timeout=30)
+    at = AppTest.from_file(str(APP), default_timeout=120)
     at.switch_page("app_pages/changes.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -10,7 +10,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.fakeapi import FakeVultr
-from pipeline.collect.http import HttpClient, fetch_pages
+from pipeline.collect.http import HttpClient, Pacer, fetch_pages
 from pipeline.collect.sources import fetch_catalog
 
 
@@ -46,13 +46,34 @@ def test_repeated_cursor_is_an_error_not_a_loop(looping_server):
 
 
 def test_pacing_never_trips_the_rate_limit():
-    """Four fan-out collections back to back at the documented 30 requests/s: no 429 is ever served."""
+    """Four fan-out collections back to back at the documented 30 requests/s (144 requests, 8 threads):
+    no 429 is ever served. One client, so one pacer: two clients pace independently (a new client's
+    first request does not wait for another client's last), which is not what this measures."""
     with FakeVultr().start() as api:
+        client = HttpClient(Settings(base_url=api.base_url + "/v2", max_retries=0))
         for _ in range(4):
-            client = HttpClient(Settings(base_url=api.base_url + "/v2", max_retries=0))
             fetch_catalog(client)
         statuses = {record[3] for record in api.requests}
-    assert statuses == {200}
+    assert len(api.requests) == 4 * 36 and statuses == {200}
+
+
+def test_a_late_start_pushes_the_next_one_back():
+    """On a busy host a sleep can overrun: the request after a late start still waits a full interval
+    after it (a simulated clock, no wall-clock race)."""
+    now = [0.0]
+    overruns = iter([0.3, 0.0, 0.0])
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds + next(overruns)
+
+    pacer = Pacer(10, clock=lambda: now[0], sleep=sleep)
+    starts = []
+    for _ in range(4):
+        pacer.wait()
+        starts.append(now[0])
+    assert starts[1] == pytest.approx(pacer.interval_s + 0.3)  # the late one
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= pacer.interval_s - 1e-9, gaps
 
 
 def test_no_key_no_auth_header_and_v1_key_header():

@@ -15,7 +15,7 @@ from pipeline.errors import WriterBusyError
 from pipeline.lock import collector_lock, is_locked, lock_path, read_holder
 from pipeline.collect.collector import collect as collect_once
 from pipeline.warehouse.store import INTERRUPTED
-from tests.conftest import ROOT, fast_settings, run_cli
+from tests.conftest import FAST_V2, ROOT, fast_settings, run_cli
 
 HOLDER = """
 import sys, time
@@ -36,7 +36,7 @@ def hold_lock(data_dir) -> subprocess.Popen:
 def test_second_collector_is_refused_naming_the_first(api, data_dir):
     holder = hold_lock(data_dir)
     try:
-        result = run_cli("collect", "--data-dir", str(data_dir), "--base-url", f"{api.base_url}/v2")
+        result = run_cli("collect", "--data-dir", str(data_dir), "--base-url", f"{api.base_url}/v2", *FAST_V2)
         assert result.returncode == 1
         assert result.stderr.startswith(f"Error: another collector (PID {holder.pid} `vultr-catalog schedule`,")
         assert str(data_dir) in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -53,7 +53,7 @@ def test_lock_left_by_a_killed_process_does_not_block(api, data_dir):
     holder.wait()
     assert read_holder(data_dir).pid == holder.pid  # its PID is still in the file ...
     assert not is_locked(data_dir)                  # ... but the kernel dropped the lock
-    result = run_cli("collect", "--data-dir", str(data_dir), "--base-url", f"{api.base_url}/v2")
+    result = run_cli("collect", "--data-dir", str(data_dir), "--base-url", f"{api.base_url}/v2", *FAST_V2)
     assert result.returncode == 0, result.stderr
     assert lock_path(data_dir).read_text() == ""    # released cleanly: nobody holds it
 

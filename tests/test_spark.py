@@ -69,6 +69,13 @@ def answers(spark, export_dir) -> dict:
     return namespace
 
 
+def test_spark_tests_share_one_worker(request):
+    """Under `make test` (xdist, --dist loadgroup) these tests carry the tag that keeps them, and so the
+    one SparkSession, on one worker (tests/conftest.py restores it on pytest 9.2)."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@spark"), request.node.nodeid
+
+
 def duck(export_dir: Path, query: str, params: dict | None = None) -> list[tuple]:
     con = duckdb.connect()
     try:

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -36,18 +36,26 @@ class Pacer:
     """Even pacing: request starts are at least 1/rate apart, across threads (no bursts)."""
 
     # A 5% margin (plus 2 ms) absorbs scheduling jitter, so arrivals never beat the server's window.
-    def __init__(self, requests_per_second: float) -> None:
+    def __init__(self, requests_per_second: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval_s = 1.05 / requests_per_second + 0.002
         self._next_at = 0.0
         self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             start_at = max(now, self._next_at)
             self._next_at = start_at + self.interval_s
         if start_at > now:
-            time.sleep(start_at - now)
+            self._sleep(start_at - now)
+            # A sleep that overran (a busy host) starts this request late: the next one keeps a full
+            # interval after it, or the two would arrive closer together than the rate allows.
+            with self._lock:
+                late = self._clock() - start_at
+                if late > 0:
+                    self._next_at += late
 
 
 class KeySafeSession(requests.Session):

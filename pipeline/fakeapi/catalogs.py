@@ -10,7 +10,7 @@ PROVENANCE (see recordings/SOURCES.md for the origin of every file):
   machines (synth.py) complete it; bare metal and OS come from the 2022 fixture.
 * ``"2022"`` is the vultr-php fixture set unchanged (one real point in time).
 * ``"2021"`` is the libcloud v2 fixture set unchanged.
-* v1 is always the libcloud 2020 recording, served byte for byte.
+* v1 is always the libcloud 2020 recording, served byte for byte (or a subset of its regions, for tests).
 
 Stock ("availability") was never recorded for whole catalogs, so it is synthesized: a seeded
 ~15 % of offered (region, plan) pairs are sold out, and nothing is in stock where not offered.
@@ -133,19 +133,27 @@ class V1Catalog:
         return {k: v for k, v in self.plans.items() if v.get("plan_type") in plan_types}
 
 
-def build_v1(seed: int = 0) -> V1Catalog:
-    """The libcloud 2020 v1 catalog; stock per DCID from ``available_locations``."""
+def build_v1(seed: int = 0, dcids: tuple[str, ...] | None = None) -> V1Catalog:
+    """The libcloud 2020 v1 catalog; stock per DCID from ``available_locations``. With ``dcids``, only
+    those regions (and plans offered only there): a smaller v1 world, re-serialized, for tests that are
+    not about its size (v1 answers 2 requests/s, one availability request per region)."""
     plans = load_json("v1/libcloud_v1_plans_list.json")
-    dcids = list(load_json("v1/libcloud_v1_regions_list.json"))
-    availability: dict[str, list[int]] = {dcid: [] for dcid in dcids}
+    regions = load_json("v1/libcloud_v1_regions_list.json")
+    regions_body, plans_body = _read_bytes("v1/libcloud_v1_regions_list.json"), _read_bytes("v1/libcloud_v1_plans_list.json")
+    if dcids is not None:
+        regions = {k: v for k, v in regions.items() if k in dcids}
+        plans = {k: {**v, "available_locations": [d for d in v["available_locations"] if str(d) in dcids]}
+                 for k, v in plans.items()}
+        regions_body, plans_body = json.dumps(regions).encode(), json.dumps(plans).encode()
+    availability: dict[str, list[int]] = {dcid: [] for dcid in regions}
     for plan_id, plan in plans.items():
         for dcid in plan["available_locations"]:
             key = str(dcid)
             if key in availability and not sold_out(seed, key, plan_id):
                 availability[key].append(int(plan_id))
     return V1Catalog(
-        regions_body=_read_bytes("v1/libcloud_v1_regions_list.json"),
-        plans_body=_read_bytes("v1/libcloud_v1_plans_list.json"),
+        regions_body=regions_body,
+        plans_body=plans_body,
         os_body=_read_bytes("v1/libcloud_v1_os_list.json"),
         plans=plans,
         availability=availability,

@@ -74,15 +74,18 @@ class FakeVultr:
         catalog: str = "2026",
         api_key: Optional[str] = None,
         seed_fleet: bool = False,
+        v1_regions: Optional[tuple[str, ...]] = None,
+        unlimited: tuple[str, ...] = (),
     ) -> None:
         self.latency_ms = latency_ms
         self.rate_limit = rate_limit
+        self.unlimited = unlimited  # API versions served without their rate limit (tests not about pacing)
         self.timeline = timeline
         self.clock = clock
         self.api_key = api_key
         self.requests = RequestLog()
         self._v2 = build_v2(catalog, seed=seed, synthetic_plans=synthetic_plans)
-        self._v1 = build_v1(seed=seed)
+        self._v1 = build_v1(seed=seed, dcids=v1_regions)  # v1_regions: only these DCIDs (tests)
         # servers live here, per API version; none unless seeded (the demo's fleet)
         self.fleets = {"v1": Fleet("v1", seed), "v2": Fleet("v2", seed)}
         if seed_fleet:
@@ -183,7 +186,7 @@ class FakeVultr:
 
     def _admit(self, version: str, client: str) -> Optional[Response]:
         """The rate-limit rejection, or None when the request may proceed."""
-        if not self.rate_limit or self._limits[version].allow(client):
+        if not self.rate_limit or version in self.unlimited or self._limits[version].allow(client):
             return None
         if version == "v1":
             return v1.rate_limited()
