@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port, wait_for
 
 START_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def children(pid: int) -> list[int]:
@@ -37,13 +31,6 @@ def is_gone(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie no longer runs anything
 
 
-def wait_until(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 def serving(port: int) -> bool:
     try:
         return requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status_code == 200
@@ -51,28 +38,41 @@ def serving(port: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("command, sig", [("serve", signal.SIGINT), ("demo", signal.SIGTERM)])
-def test_stopping_the_parent_stops_the_dashboard(demo_dir, tmp_path, command, sig):
-    port = free_port()
-    data_dir = str(demo_dir) if command == "serve" else str(tmp_path / "demo")
-    extra = ["--days", "0"] if command == "demo" else []
-    parent = subprocess.Popen([sys.executable, "-m", "pipeline", command, "--port", str(port), "--data-dir", data_dir,
-                               *extra], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+@contextmanager
+def dashboard_parent(*args: str) -> Iterator[tuple[subprocess.Popen, list[int]]]:
+    """`python -m pipeline ARGS` and the list its dashboard child's pid goes into; whatever a failed
+    test leaves running (the parent, the child) is killed."""
+    parent = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     app: list[int] = []
     try:
-        wait_until(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer")
-        app = children(parent.pid)
-        assert app, "the dashboard runs as a child process"
-        parent.send_signal(sig)
-        assert parent.wait(timeout=30) == 0
-        wait_until(lambda: all(is_gone(pid) for pid in app), 15, "the dashboard process to exit")
-        assert not serving(port)
+        yield parent, app
     finally:
         if parent.poll() is None:
             parent.kill()
         for pid in app:
             if not is_gone(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def signal_stops_both(parent: subprocess.Popen, app: list[int], port: int, sig: int) -> None:
+    """Send sig to the parent: it exits 0 and its dashboard child exits and stops serving."""
+    app.extend(children(parent.pid))
+    assert app, "the dashboard runs as a child process"
+    parent.send_signal(sig)
+    assert parent.wait(timeout=30) == 0
+    wait_for(lambda: all(is_gone(pid) for pid in app), 15, "the dashboard process to exit")
+    assert not serving(port)
+
+
+@pytest.mark.parametrize("command, sig", [("serve", signal.SIGINT), ("demo", signal.SIGTERM)])
+def test_stopping_the_parent_stops_the_dashboard(demo_dir, tmp_path, command, sig):
+    port = free_port()
+    data_dir = str(demo_dir) if command == "serve" else str(tmp_path / "demo")
+    extra = ["--days", "0"] if command == "demo" else []
+    with dashboard_parent(command, "--port", str(port), "--data-dir", data_dir, *extra) as (parent, app):
+        wait_for(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer")
+        signal_stops_both(parent, app, port, sig)
 
 
 def test_stopping_demo_while_it_builds_stops_the_dashboard(tmp_path):
@@ -81,23 +81,9 @@ def test_stopping_demo_while_it_builds_stops_the_dashboard(tmp_path):
     port = free_port()
     data_dir = tmp_path / "demo"
     # 30 hourly days (721 snapshots): minutes of building, so the dashboard answers long before the end
-    parent = subprocess.Popen([sys.executable, "-m", "pipeline", "demo", "--port", str(port), "--data-dir",
-                               str(data_dir), "--days", "30", "--step-hours", "1"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    app: list[int] = []
-    try:
-        wait_until(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer during the build")
+    with dashboard_parent("demo", "--port", str(port), "--data-dir", str(data_dir), "--days", "30",
+                          "--step-hours", "1") as (parent, app):
+        wait_for(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer during the build")
         assert not (data_dir / "demo-build.json").exists(), "the build is still running"
-        app = children(parent.pid)
-        assert app, "the dashboard runs as a child process"
-        parent.send_signal(signal.SIGTERM)
-        assert parent.wait(timeout=30) == 0
-        wait_until(lambda: all(is_gone(pid) for pid in app), 15, "the dashboard process to exit")
-        assert not serving(port)
+        signal_stops_both(parent, app, port, signal.SIGTERM)
         assert not (data_dir / "demo-build.json").exists()
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-        for pid in app:
-            if not is_gone(pid):
-                os.kill(pid, signal.SIGKILL)
