@@ -5,7 +5,8 @@ Prints: ingest time per snapshot, size on disk (extrapolated to a year from the 
 the span is shorter), time to apply an unchanged snapshot, and query latency (median, p95) for the
 current cheapest, as-of cheapest at a random past time, and one plan's stock history in one region.
 Bodies come from the emulator in-process (api.handle: no sockets), so the figures are the warehouse's.
-Usage: python -m benchmarks.bench_history [--cadence 1h|1m] [--days N] [--queries N]
+Usage: python -m benchmarks.bench_history [--cadence 1h|1m] [--days N] [--queries N] [--year]
+[--keep DIR] [--queries-only DIR]
 (--cadence 1m: minute stock polls between hourly full collections, see benchmarks/history_minute.py)
 """
 from __future__ import annotations
@@ -205,9 +206,16 @@ if __name__ == "__main__":
                         help="1m: unchanged polls measured after the span (default a week of minutes)")
     parser.add_argument("--year", action="store_true",
                         help="1m: run the queries on a year-shaped catalog (the measured days, then hourly)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="1m: build the warehouse in DIR (new) and keep it, for --queries-only")
+    parser.add_argument("--queries-only", type=Path, metavar="DIR",
+                        help="1m: only the query figures, on the warehouse kept in DIR (published again)")
     args = parser.parse_args()
-    if args.cadence == "1m":
+    if args.queries_only:
         from benchmarks import history_minute
-        history_minute.main(args.days or 7, args.queries, year=args.year, unchanged=args.unchanged)
+        history_minute.queries_only(args.queries_only, args.queries)
+    elif args.cadence == "1m":
+        from benchmarks import history_minute
+        history_minute.main(args.days or 7, args.queries, year=args.year, unchanged=args.unchanged, keep=args.keep)
     else:
         main(args.days or 365, args.queries)

@@ -10,6 +10,7 @@ published catalog, and restock-to-recorded latency in simulated time.
 from __future__ import annotations
 
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -141,10 +142,13 @@ def query_p95(catalog: duckdb.DuckDBPyConnection, days: int, n: int) -> list[lis
     return [[name, summary_ms([timed(lambda: fn(i)) for i in range(n)])] for name, fn in cases.items()]
 
 
-def main(days: int, n_queries: int, year: bool = False, unchanged: int = 10080) -> None:
+def main(days: int, n_queries: int, year: bool = False, unchanged: int = 10080, keep: Path | None = None) -> None:
     timeline = Timeline(seed=0, start_at=T0, scale="large")
     with tempfile.TemporaryDirectory() as tmp, FakeVultr(timeline=timeline, rate_limit=False) as api:
         data_dir = Path(tmp)
+        if keep is not None:  # the built warehouse stays there for `--queries-only` (iterate in seconds)
+            keep.mkdir(parents=True, exist_ok=False)
+            data_dir = keep
         started = time.perf_counter()
         with warehouse.open_warehouse(data_dir) as con:
             run = simulate(con, api, days, data_dir)
@@ -203,3 +207,21 @@ def report(days, run, counts, latencies, query_rows, catalog_size, wall_s) -> No
         len(latencies), f"{statistics.median(latencies):.0f} s" if latencies else "n/a",
         f"{max(latencies):.0f} s" if latencies else "n/a"]])
     print_table("Query latency on the published catalog", ["query", "history catalog"], query_rows)
+
+
+def queries_only(kept: Path, n_queries: int) -> None:
+    """Only the query figures, on a warehouse kept by `--keep`: published again by this checkout's code
+    into a temporary copy (the kept directory is left as it is, so two checkouts can share it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        shutil.copyfile(kept / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+        with warehouse.open_warehouse(data_dir) as con:
+            last = con.execute("select max(started_at) from snapshots where status = 'ok'").fetchone()[0]
+            publish(con, data_dir)
+        days = max(1, (last - T0).days)
+        catalog = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
+        rows = query_p95(catalog, days, n_queries)
+        catalog.close()
+        size = (data_dir / "catalog.duckdb").stat().st_size
+    print_table(f"Query latency on the published catalog of {kept} ({days} days, catalog {size / 2**20:.1f} MiB)",
+                ["query", "history catalog"], rows)

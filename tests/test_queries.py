@@ -11,6 +11,7 @@ import pytest
 
 from pipeline import queries
 from pipeline.collect.collector import collect
+from pipeline.errors import HistoryRangeError, UnknownChoiceError, UnknownRegionError
 from pipeline.fakeapi import FakeVultr, Timeline
 from tests.conftest import fast_settings
 
@@ -93,6 +94,29 @@ def test_cheapest_per_region_agrees_with_cheapest(con):
     for row in per_region.head(5).itertuples():
         best = queries.cheapest(con, queries.PlanFilter(region_id=row.region_id, plan_type="vhf"))
         assert best.iloc[0]["monthly_cost_usd"] == row.monthly_cost_usd
+
+
+BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"region_id": "atlantis"}, UnknownRegionError, "unknown region 'atlantis'; regions: "),
+    ({"region_id": "any", "continent": "Atlantis"}, UnknownRegionError, "unknown continent 'Atlantis'; continents: "),
+    ({"region_id": "fra", "plan_type": "vhff"}, UnknownChoiceError, "unknown plan type 'vhff'; types: "),
+    ({"region_id": "fra", "at": BEFORE}, HistoryRangeError, "no history at 2020-01-01 00:00:00Z"),
+    ({"region_id": "any", "at": BEFORE}, HistoryRangeError, "no history at 2020-01-01 00:00:00Z"),
+])
+def test_cheapest_names_what_is_unknown(con, kwargs, error, message):
+    # the checks run only once the query found nothing: they must still name the same thing
+    for read in (queries.cheapest, queries.cheapest_rows):
+        with pytest.raises(error) as raised:
+            read(con, queries.PlanFilter(**kwargs))
+        assert str(raised.value).startswith(message)
+
+
+def test_cheapest_with_nothing_that_fits_is_empty_not_an_error(con):
+    nothing = queries.PlanFilter("fra", "vhf", max_monthly_cost_usd=Decimal("0.01"))
+    assert queries.cheapest(con, nothing).empty and queries.cheapest_rows(con, nothing).rows == []
 
 
 def test_snapshots_newest_first_and_limited(con):

@@ -7,6 +7,7 @@ attach opens the file as it is now, so each new connection sees the latest publi
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,11 +50,18 @@ def nullable_ints() -> dict:
             pa.int64(): pd.Int64Dtype()}
 
 
+# `con.sql(q).arrow()` binds the query once to learn its columns, then plans it again to run it: for a
+# query like cheapest.sql that doubles its cost. `execute()` plans once; the extra copy of the rows its
+# Arrow output makes (what DuckDB warns about) is small next to a second plan for what readers fetch.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning,
+                        module=r"pipeline\.queries\.core$")
+
+
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
-    reader = con.sql(query, params=params).arrow()
-    return reader.read_all().to_pandas(types_mapper=nullable_ints().get)
+    table = con.execute(query, params or []).to_arrow_table()
+    return table.to_pandas(types_mapper=nullable_ints().get)
 
 
 def rows(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> Rows:
@@ -143,18 +151,35 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     """(plan, region) rows in stock by default, deployable on demand, at the region's effective price
     (its override, else the base price), cheapest monthly first; ties: more vCPUs, more RAM, plan_id,
     region_id. Raises UnknownRegionError naming the regions (or continents) that exist."""
-    return with_hourly_estimate(frame(con, load_sql("queries/sql/cheapest.sql"), _cheapest_params(con, f)))
+    params = _cheapest_params(f)
+    result = frame(con, load_sql("queries/sql/cheapest.sql"), params)
+    if result.empty:
+        _check_filter(con, f, params)
+    return with_hourly_estimate(result)
 
 
 def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:
     """`cheapest` as plain rows, without pandas (the CLI)."""
-    result = rows(con, load_sql("queries/sql/cheapest.sql"), _cheapest_params(con, f))
+    params = _cheapest_params(f)
+    result = rows(con, load_sql("queries/sql/cheapest.sql"), params)
+    if not result.rows:
+        _check_filter(con, f, params)
     return Rows(*with_hourly_estimate_rows(result.columns, result.rows))
 
 
-def _cheapest_params(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> dict:
-    at = f.at or datetime.now(timezone.utc)
+def _cheapest_params(f: PlanFilter) -> dict:
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
+    return {"ts": f.at or datetime.now(timezone.utc), "region_id": region_id, "continent": f.continent,
+            "plan_type": f.plan_type,
+            "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
+            "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
+            "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
+
+
+def _check_filter(con: duckdb.DuckDBPyConnection, f: PlanFilter, params: dict) -> None:
+    """Name what is unknown in a filter that found nothing. Checked only then: a row found has a region,
+    continent and plan type of that moment, at a moment the history covers, so no check could fail."""
+    at, region_id = params["ts"], params["region_id"]
     if region_id is not None:
         check_region(con, region_id, at)
     elif f.at is not None:
@@ -162,10 +187,6 @@ def _cheapest_params(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> dict:
     if f.continent is not None:
         check_continent(con, f.continent, at)
     check_plan_type(con, f.plan_type, at)
-    return {"ts": at, "region_id": region_id, "continent": f.continent, "plan_type": f.plan_type,
-            "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
-            "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
-            "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
 
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
