@@ -205,7 +205,8 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
             mark_ok(applied)
         else:
             applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies,
-                                     before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies)
+                                     before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies,
+                                     answers=stored.answers)
     except BaseException:
         con.execute("rollback")
         raise

@@ -39,22 +39,18 @@ def _read_attributes(con: duckdb.DuckDBPyConnection, entity: Entity) -> list[str
 
 
 def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: int,
-                 at: datetime, record_changes: bool, regions: list | None = None) -> int:
+                 at: datetime, record_changes: bool) -> int:
     """Merge the entity's staging into its history; return the catalog_changes rows recorded.
-    `regions`: the staging holds only these regions (a stock poll's changed answers); the current
-    versions of other regions are left as they are."""
+    (A stock poll's availability is merged by pipeline.warehouse.stock, in fewer statements.)"""
     attrs = attributes(con, entity)
-    scope = "" if regions is None else f" and list_contains(cast($regions as varchar[]), h.{entity.region_id})"
-    params = {"at": at} if regions is None else {"at": at, "regions": regions}
     recorded = 0
     if record_changes:
-        recorded = con.execute(_changes_sql(entity, attrs, scope),
-                               {**params, "snapshot_id": snapshot_id}).fetchall()[0][0]
+        recorded = con.execute(_changes_sql(entity, attrs), {"at": at, "snapshot_id": snapshot_id}).fetchall()[0][0]
     same = " and ".join(f"s.{c} is not distinct from h.{c}" for c in (*entity.keys, *attrs))
     con.execute(
-        f"update {entity.history} h set valid_to = $at where h.valid_to is null{scope}"
+        f"update {entity.history} h set valid_to = $at where h.valid_to is null"
         f" and not exists (select 1 from {entity.staging} s where {same})",
-        params,
+        {"at": at},
     )
     keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
     columns = ", ".join((*entity.keys, *attrs))
@@ -67,14 +63,13 @@ def merge_entity(con: duckdb.DuckDBPyConnection, entity: Entity, snapshot_id: in
     return int(recorded)
 
 
-def _changes_sql(entity: Entity, attrs: list[str], scope: str = "") -> str:
-    """added / removed / one `changed` row per field, comparing staging with the current versions
-    (only those `scope`, a condition on h, keeps)."""
+def _changes_sql(entity: Entity, attrs: list[str]) -> str:
+    """added / removed / one `changed` row per field, comparing staging with the current versions."""
     keys = " and ".join(f"s.{c} = h.{c}" for c in entity.keys)
     region = f"cast({{t}}.{entity.region_id} as varchar)" if entity.region_id else "cast(null as varchar)"
     ident = f"cast({{t}}.{entity.entity_id} as varchar)"
     head = "select $snapshot_id, $at, '{e}', {ident}, {region}, '{kind}', {field}, {old}, {new}"
-    current = f"(select * from {entity.history} h where valid_to is null{scope})"
+    current = f"(select * from {entity.history} h where valid_to is null)"
     parts = [
         head.format(e=entity.name, ident=ident.format(t="s"), region=region.format(t="s"), kind="added",
                     field="null", old="null", new="null")

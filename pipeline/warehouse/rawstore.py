@@ -11,6 +11,7 @@ warehouse file and the id (ids are only unique within one warehouse), and only o
 from __future__ import annotations
 
 import hashlib
+import weakref
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -37,28 +38,56 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def known_ids(con: duckdb.DuckDBPyConnection, digests: list[str]) -> dict[str, int]:
-    """body_id of each digest already stored."""
-    rows = con.execute("select body_hash, body_id from raw_bodies where body_hash in"
-                       " (select unnest(cast(? as varchar[])))", [sorted(set(digests))]).fetchall()
-    return dict(rows)
+@dataclass(frozen=True)
+class Lookup:
+    """What storing new bodies needs to know, read in one statement (each statement costs a minute
+    cadence ~1 ms whatever it does)."""
+    known: dict[str, int]       # body_id of each digest asked about that is already stored
+    next_id: int                # the body_id of the next body stored
+    depths: dict[int, int]      # chain depth of each base asked about (absent: not stored)
+    bases: frozenset[int]       # the bases asked about
+
+
+def lookup(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[int]) -> Lookup:
+    """The stored ids of these digests, the next body_id, and the chain depth of these bases."""
+    # one scan, no join: a join (or a scalar subquery) per answer costs more planning than it saves
+    known, next_id, depths = con.execute(
+        "select list((body_hash, body_id)) filter (where list_contains(cast($digests as varchar[]), body_hash)),"
+        " coalesce(max(body_id), 0) + 1,"
+        " list((body_id, chain_depth)) filter (where list_contains(cast($bases as integer[]), body_id))"
+        " from raw_bodies",
+        {"digests": sorted(set(digests)), "bases": sorted(set(base_ids))}).fetchall()[0]
+    # unnamed structs come back as tuples; a repeated key keeps the last, as dict(rows) would
+    return Lookup(dict(known or ()), int(next_id), dict(depths or ()), frozenset(base_ids))
 
 
 def clear_cache() -> None:
     _cache.clear()
 
 
+_stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def store_key(con: duckdb.DuckDBPyConnection) -> str:
-    """Which warehouse this connection writes (its file path): the cache's namespace."""
-    return str(fetch_value(con, "select path from duckdb_databases() where database_name = current_database()"))
+    """Which warehouse this connection writes (its file path): the cache's namespace. Read once per
+    connection (a connection's database never changes)."""
+    key = _stores.get(con)
+    if key is None:
+        key = _stores[con] = str(fetch_value(
+            con, "select path from duckdb_databases() where database_name = current_database()"))
+    return key
 
 
-def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[str, int]:
-    """Insert bodies not stored yet (the caller checked), delta-compressed; return their new ids."""
+def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody], known: Lookup | None = None) -> dict[str, int]:
+    """Insert bodies not stored yet (the caller checked), delta-compressed; return their new ids.
+    `known`: a `lookup` made in this transaction that asked about every base (else one is made)."""
     if not bodies:
         return {}
     store = store_key(con)
-    next_id, depths = _next_id_and_depths(con, [new.base_id for new in bodies if new.base_id is not None])
+    base_ids = [new.base_id for new in bodies if new.base_id is not None]
+    if known is None or not known.bases.issuperset(base_ids):
+        known = lookup(con, [], base_ids)
+    next_id, depths = known.next_id, known.depths
     columns: dict[str, list] = {name: [] for name in _RAW_COLUMNS}
     ids = {}
     for offset, new in enumerate(bodies):
@@ -78,15 +107,6 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody]) -> dict[st
 
 _RAW_COLUMNS = {"body_id": "integer", "body_hash": "varchar", "body_zlib": "blob", "size_bytes": "integer",
                 "first_seen_at": "timestamptz", "base_id": "integer", "chain_depth": "integer"}
-
-
-def _next_id_and_depths(con: duckdb.DuckDBPyConnection, base_ids: list[int]) -> tuple[int, dict[int, int]]:
-    """The next body_id, and the chain depth of each base, in one statement."""
-    next_id, depths = con.execute(
-        "select (select coalesce(max(body_id), 0) + 1 from raw_bodies),"
-        " (select map(list(body_id), list(chain_depth)) from raw_bodies"
-        "  where body_id in (select unnest(cast(? as integer[]))))", [sorted(set(base_ids))]).fetchall()[0]
-    return int(next_id), dict(depths or {})
 
 
 def _usable_base(con: duckdb.DuckDBPyConnection, store: str, base_id: int | None,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks
 from pipeline.secrets import scrub
 from pipeline.calls import Call
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
-from pipeline.warehouse.requestlog import (LoggedCall, Previous, RequestKey, append_calls, extend_repeated,
+from pipeline.warehouse.requestlog import (LoggedCall, OpenRun, Previous, RequestKey, append_calls, extend_repeated,
                                            latest_bodies, open_runs, previous_snapshot, request_key)
-from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, known_ids, put_bodies, store_key
+from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
 from pipeline.sql import columns_select, load_sql, sql_files
 from pipeline.status import SnapshotStatus
 
@@ -117,12 +118,16 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [snapshot_id for (snapshot_id,) in rows]
 
 
+Answer = tuple[RequestKey, bytes]  # a 200 answer: its request and its exact bytes
+
+
 @dataclass(frozen=True)
 class StoredCalls:
     content_hash: str                   # hash of the snapshot's 200 answers: equal = same answers
     bodies: dict[RequestKey, int]       # body_id of each 200 answer, by request (empty when is_repeat)
     new_runs: int                       # answers that differ from the previous snapshot's
     is_repeat: bool = False             # the previous snapshot was applied with these very answers
+    answers: list[Answer] = field(default_factory=list)  # the 200 answers' bytes, in request order
 
 
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> StoredCalls:
@@ -137,24 +142,35 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
         extend_repeated(con, snapshot_id, previous, max(call.requested_at for call in ordered))
         return StoredCalls(content_hash, {}, 0, is_repeat=True)
     runs = open_runs(con, previous)
+    ids = _store_bodies(con, ordered, keys, digests, runs)
+    logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
+              for call, key, digest in zip(ordered, keys, digests)]
+    new_runs = append_calls(con, snapshot_id, logged, runs)
+    ok = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
+    return StoredCalls(content_hash, {key: ids[digest] for _, key, digest in ok}, new_runs,
+                       answers=[(key, call.body) for call, key, _ in ok])
+
+
+def _store_bodies(con: duckdb.DuckDBPyConnection, calls: list[Call], keys: list[RequestKey], digests: list[str],
+                  runs: dict[RequestKey, OpenRun]) -> dict[str, int]:
+    """body_id of every call's body: those of the open runs, else stored ones, else newly stored."""
     ids = {run.body_hash: run.body_id for run in runs.values()}
-    if any(digest not in ids for digest in digests):  # only answers that differ need a lookup
-        ids.update(known_ids(con, [digest for digest in digests if digest not in ids]))
-    unknown = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if digest not in ids]
+    fresh = [(call, key, digest) for call, key, digest in zip(calls, keys, digests) if digest not in ids]
+    if not fresh:  # only answers that differ need a lookup
+        return ids
+    # the delta base is the request's latest 200 answer: its open run's, else looked up
+    bases = {key: run.body_id for key, run in runs.items() if run.status == 200}
+    known = lookup(con, [digest for _, _, digest in fresh], [bases[key] for _, key, _ in fresh if key in bases])
+    ids.update(known.known)
+    unknown = [(call, key, digest) for call, key, digest in fresh if digest not in ids]
     if unknown:
-        # the delta base is the request's latest 200 answer: its open run's, else looked up
-        bases = {key: run.body_id for key, run in runs.items() if run.status == 200}
         if any(key not in bases for _, key, _ in unknown):
             bases = latest_bodies(con)
         new_bodies: dict[str, NewBody] = {}
         for call, key, digest in unknown:
             new_bodies.setdefault(digest, NewBody(digest, call.body, call.requested_at, bases.get(key)))
-        ids.update(put_bodies(con, list(new_bodies.values())))
-    logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
-              for call, key, digest in zip(ordered, keys, digests)]
-    new_runs = append_calls(con, snapshot_id, logged, runs)
-    ok = {key: ids[digest] for call, key, digest in zip(ordered, keys, digests) if call.status == 200}
-    return StoredCalls(content_hash, ok, new_runs)
+        ids.update(put_bodies(con, list(new_bodies.values()), known))
+    return ids
 
 
 def _repeats(previous: Previous, calls: list[Call], keys: list[RequestKey], content_hash: str) -> bool:
@@ -170,22 +186,39 @@ def _content_hash(answers: list[tuple[RequestKey, str]]) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int,
-                         only: set[RequestKey] | None = None) -> list[str | None]:
-    """Fill the temp table `_snapshot_bodies` (the input of every staging model) from raw, pages of
-    one list in the order the API chained them; `only` these requests if given. Returns the region
-    keys (v2 region id, v1 DCID; None for lists) of the bodies loaded."""
-    rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
-    if only is not None:
-        rows = [r for r in rows if (r[0], r[4], r[5]) in only]
-    store = store_key(con)
-    decoded = [get_body(con, r[3], store) for r in rows]
-    order = page_order([(r[0], r[4], r[5]) for r in rows], decoded)
+def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
+                         answers: list[Answer] | None = None) -> list[str | None]:
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model), pages of one list in
+    the order the API chained them; `only` these requests if given. From `answers` (the snapshot's 200
+    answers in request order, as `store_calls` returns them) when the caller has them, else from raw.
+    Returns the region keys (v2 region id, v1 DCID; None for lists) of the bodies loaded."""
+    if answers is None:
+        rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
+        rows = [((e, p, q), b) for e, p, q, b in rows if only is None or (e, p, q) in only]
+        store = store_key(con)
+        answers = [(key, get_body(con, body_id, store)) for key, body_id in rows]
+    elif only is not None:
+        answers = [(key, body) for key, body in answers if key in only]
+    order = page_order([key for key, _ in answers], [body for _, body in answers])
+    loaded = [answers[i] for i in order]
+    region_keys = [region_key(path, params) for (_, path, params), _ in loaded]
     types = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
     con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(types)}", {
-        "endpoint": [rows[i][0] for i in order], "region_key": [rows[i][1] for i in order],
-        "page": list(range(len(order))), "body": [decoded[i].decode("utf-8") for i in order]})
-    return [rows[i][1] for i in order]
+        "endpoint": [key[0] for key, _ in loaded], "region_key": region_keys,
+        "page": list(range(len(loaded))), "body": [body.decode("utf-8") for _, body in loaded]})
+    return region_keys
+
+
+_REGION_PATH = re.compile(r"/regions/([^/]+)/availability")
+
+
+def region_key(path: str, params: str) -> str | None:
+    """The region an answer is about: v2 names it in the path, v1 in the DCID parameter (None: a list)."""
+    match = _REGION_PATH.fullmatch(path)
+    if match:
+        return match.group(1)
+    dcid = json.loads(params).get("DCID")
+    return None if dcid is None else str(dcid)
 
 
 def page_order(requests: list[tuple[str, str, str]], bodies: list[bytes]) -> list[int]:

@@ -9,11 +9,11 @@ from datetime import datetime
 import duckdb
 
 from pipeline.entities import ENTITIES, Entity
-from pipeline.warehouse import history
+from pipeline.warehouse import history, stock
 from pipeline.errors import AnomalyError, CatalogError, first_line
-from pipeline.sql import columns_select, load_sql
+from pipeline.sql import load_sql
 from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
-from pipeline.warehouse.store import load_snapshot_bodies
+from pipeline.warehouse.store import Answer, load_snapshot_bodies
 
 log = logging.getLogger(__name__)
 # When none of an entity's source endpoints (pipeline.entities) changed since the answers the history
@@ -60,49 +60,29 @@ def applied_bodies(con: duckdb.DuckDBPyConnection) -> list[tuple[RequestKey, int
 
 def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
     """The history now reflects these answers (a stock poll's: for the endpoints it asked)."""
-    if kind == "full":
-        con.execute("delete from _applied_bodies")
-    else:
-        endpoints = sorted({key[0] for key in bodies})
-        con.execute("delete from _applied_bodies where endpoint in (select unnest(cast(? as varchar[])))",
-                    [endpoints])
-    types = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "body_id": "integer"}
-    con.execute(f"insert into _applied_bodies by name {columns_select(types)}",
-                {"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
-                 "params": [k[2] for k in bodies], "body_id": list(bodies.values())})
+    con.execute(load_sql("warehouse/sql/history/applied_bodies_merge.sql"), {
+        "endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies], "params": [k[2] for k in bodies],
+        "body_id": list(bodies.values()), "is_full": kind == "full", "endpoints": sorted({key[0] for key in bodies})})
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None,
                   kind: str = "full") -> None:
     """One temp table per staging model: from `_snapshot_bodies` for the given entities (default all),
     else a copy of the current history (identical bodies would stage identical rows). A full v1
-    snapshot always stages its regions (they map DCIDs); a stock poll maps them through the history."""
+    snapshot always stages its regions (they map DCIDs); a stock poll maps them through the history
+    (and stock.read_poll leaves out the regions unknown to the catalog)."""
     for entity in ENTITIES:
         v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
         if entities is None or entity.name in entities or v1_regions:
             _stage_from_bodies(con, entity.staging, api_version)
         elif entity.staging in CARRIED_OVER and (kind == "full" or _stock_reads(entity, api_version)):
             _carry_over(con, entity, "create or replace temp table")
-    if kind == "stock":  # a region unknown to the catalog is left to the next full collection
-        con.execute(f"delete from stg_availability where region_id not in (select region_id from {_current('region')})")
 
 
 def _stock_reads(entity: Entity, api_version: str) -> bool:
     """Whether a stock poll reads the entity's staging table: v1 availability maps DCIDs through it.
-    (The rest of a stock poll reads the current history itself: `_current`.)"""
+    (The rest of a stock poll reads the current history itself: checks/stock_poll.sql.)"""
     return entity.name == "region" and api_version == "v1"
-
-
-def _current(name: str, kind: str = "stock") -> str:
-    """Where a check reads the catalog's entity from: its staging table for a full snapshot, the
-    current history for a stock poll (whose staging would be a copy of it)."""
-    entity = _ENTITY[name]
-    if kind == "full":
-        return entity.staging
-    return f"(select * from {entity.history} where valid_to is null)"
-
-
-_ENTITY = {entity.name: entity for entity in ENTITIES}
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, entity: Entity, create: str) -> None:
@@ -118,29 +98,25 @@ def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: 
         raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
 
-def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str, kind: str = "full") -> list[str]:
+def tidy_staging(con: duckdb.DuckDBPyConnection, api_version: str) -> list[str]:
     """Drop availability that names a plan absent from the catalog (never shown as in stock) and
-    report ids repeated within a listing (staging kept the first page's item); one line per kind."""
+    report ids repeated within a listing (staging kept the first page's item); one line per kind.
+    (A stock poll tidies in stock.read_poll.)"""
     warnings = []
-    unknown = con.execute(f"delete from stg_availability where plan_id not in (select plan_id from"
-                          f" {_current('plan', kind)}) returning plan_id").fetchall()
+    unknown = con.execute("delete from stg_availability where plan_id not in (select plan_id from stg_plans)"
+                          " returning plan_id").fetchall()
     if unknown:
-        names = sorted({r[0] for r in unknown})
-        warnings.append(f"availability: {len(unknown)} region-plan pair(s) name a plan absent from the catalog "
-                        f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); dropped")
-    if api_version == "v2" and kind == "full":  # a stock poll has no listing to repeat an id in
+        warnings.append(stock.dropped_warning([r[0] for r in unknown]))
+    if api_version == "v2":
         warnings += [r[0] for r in con.execute(load_sql("warehouse/sql/checks/duplicate_ids.sql")).fetchall()]
     for warning in warnings:
         log.warning("staging: %s", warning)
     return warnings
 
 
-def find_anomalies(con: duckdb.DuckDBPyConnection, kind: str = "full", regions: list | None = None) -> list[str]:
-    """Reasons this snapshot looks implausible next to the current catalog (empty list = fine);
-    `regions`: a stock poll staged only these regions (the others' availability is unchanged)."""
-    if kind == "stock":  # only availability is staged: the gate's other checks compare the catalog with itself
-        return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/stock_anomalies.sql"),
-                                              {"regions": regions}).fetchall()]
+def find_anomalies(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Reasons this snapshot looks implausible next to the current catalog (empty list = fine).
+    (A stock poll's gate is in stock.read_poll.)"""
     for entity in ENTITIES:  # the gate reads every staging table: an unstaged one is unchanged
         _carry_over(con, entity, "create temp table if not exists")
     return [row[0] for row in con.execute(load_sql("warehouse/sql/checks/anomalies.sql")).fetchall()]
@@ -150,11 +126,12 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
                    accept_anomalies: bool = False,
                    before_commit: Callable[[ApplyResult], None] | None = None,
                    own_transaction: bool = True, kind: str = "full",
-                   bodies: dict[RequestKey, int] | None = None) -> ApplyResult:
+                   bodies: dict[RequestKey, int] | None = None, answers: list[Answer] | None = None) -> ApplyResult:
     """Merge a stored snapshot into history in one transaction (with `before_commit`, e.g. marking the
     snapshot ok, inside it) unless its answers equal those already applied; raise AnomalyError if the
     gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
-    a single transaction). `bodies`: the snapshot's answers if the caller has them (else read from raw)."""
+    a single transaction). `bodies` (body ids) and `answers` (bytes): the snapshot's 200 answers if the
+    caller has them, as `store_calls` returns them (else read back from raw)."""
     bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
     if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
@@ -168,7 +145,8 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     if own_transaction:
         con.execute("begin")
     try:
-        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities, set(applied))
+        result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities, set(applied),
+                        answers)
         if before_commit:
             before_commit(result)
     except BaseException:
@@ -182,29 +160,49 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
 
 def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
            accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str],
-           applied: set[tuple[RequestKey, int]]) -> ApplyResult:
-    scope = None
-    if kind == "stock" and api_version == "v2":
-        # only the regions whose answer changed: an unchanged answer stages what its region's current
-        # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
-        scope = load_snapshot_bodies(con, snapshot_id, only={k for k, b in bodies.items() if (k, b) not in applied})
-    else:
-        load_snapshot_bodies(con, snapshot_id)
+           applied: set[tuple[RequestKey, int]], answers: list[Answer] | None) -> ApplyResult:
+    if kind == "stock":
+        return _apply_stock(con, snapshot_id, api_version, at, accept_anomalies, bodies, applied, answers)
+    load_snapshot_bodies(con, snapshot_id, answers=answers)
     build_staging(con, api_version, entities, kind)
-    result = ApplyResult(is_applied=True, is_baseline=kind == "full" and history.history_is_empty(con),
-                         warnings=tidy_staging(con, api_version, kind))
-    result.anomalies = [] if result.is_baseline else find_anomalies(con, kind, scope)
-    if result.anomalies and not accept_anomalies:
-        raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
-                           + " (collect --accept-anomalies applies it anyway)")
+    result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con),
+                         warnings=tidy_staging(con, api_version))
+    result.anomalies = [] if result.is_baseline else find_anomalies(con)
+    _gate(result, accept_anomalies)
     for entity in ENTITIES:
         if entity.name in entities:
             result.change_count += history.merge_entity(con, entity, snapshot_id, at,
-                                                        record_changes=not result.is_baseline, regions=scope)
+                                                        record_changes=not result.is_baseline)
     if api_version == "v2" and entities & {"plan", "region"}:
         record_api_fields(con, snapshot_id, at)
     record_applied(con, bodies, kind)
     return result
+
+
+def _apply_stock(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
+                 accept_anomalies: bool, bodies: dict[RequestKey, int], applied: set[tuple[RequestKey, int]],
+                 answers: list[Answer] | None) -> ApplyResult:
+    """A stock poll changes availability only (its asked endpoints feed no other entity)."""
+    scope = None
+    if api_version == "v2":
+        # only the regions whose answer changed: an unchanged answer stages what its region's current
+        # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
+        scope = load_snapshot_bodies(con, snapshot_id, {k for k, b in bodies.items() if (k, b) not in applied}, answers)
+    else:
+        load_snapshot_bodies(con, snapshot_id, answers=answers)
+    build_staging(con, api_version, {"availability"}, "stock")
+    poll = stock.read_poll(con, scope)
+    result = ApplyResult(is_applied=True, warnings=poll.warnings, anomalies=poll.anomalies)
+    _gate(result, accept_anomalies)
+    result.change_count = stock.record(con, snapshot_id, at, poll.changes)
+    record_applied(con, bodies, "stock")
+    return result
+
+
+def _gate(result: ApplyResult, accept_anomalies: bool) -> None:
+    if result.anomalies and not accept_anomalies:
+        raise AnomalyError("snapshot rejected by the quality gate: " + "; ".join(result.anomalies)
+                           + " (collect --accept-anomalies applies it anyway)")
 
 
 def record_api_fields(con: duckdb.DuckDBPyConnection, snapshot_id: int, at: datetime) -> None:

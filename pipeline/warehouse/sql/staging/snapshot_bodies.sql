@@ -1,4 +1,5 @@
--- grain: one row per successful response body of one snapshot (bound: snapshot_id); input of staging
+-- grain: one row per successful response body of one snapshot (bound: snapshot_id), in request order;
+-- store.py decodes them, puts the pages of one list in cursor-chain order and names their regions
 with requests as (
     select *
     from _request_runs
@@ -7,17 +8,10 @@ with requests as (
 final as (
     select
         requests.endpoint,
-        -- v2 names the region in the path, v1 in the DCID parameter
-        coalesce(
-            nullif(regexp_extract(requests.path, '^/regions/([^/]+)/availability$', 1), ''),
-            json_extract_string(requests.params, '$.DCID')
-        ) as region_key,
-        -- the request order within the snapshot; store.py puts pages of one list in cursor-chain order
-        cast(row_number() over (order by requests.endpoint, requests.path, requests.params) - 1 as integer) as page,
-        requests.body_id,
         requests.path,
-        requests.params
+        requests.params,
+        requests.body_id
     from requests
-    order by page
+    order by requests.endpoint, requests.path, requests.params
 )
 select * from final
