@@ -186,12 +186,23 @@ def _content_hash(answers: list[tuple[RequestKey, str]]) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+SNAPSHOT_BODY_TYPES = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
+
+
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
                          answers: list[Answer] | None = None) -> list[str | None]:
-    """Fill the temp table `_snapshot_bodies` (the input of every staging model), pages of one list in
-    the order the API chained them; `only` these requests if given. From `answers` (the snapshot's 200
-    answers in request order, as `store_calls` returns them) when the caller has them, else from raw.
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`.
     Returns the region keys (v2 region id, v1 DCID; None for lists) of the bodies loaded."""
+    columns = snapshot_body_rows(con, snapshot_id, only, answers)
+    con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(SNAPSHOT_BODY_TYPES)}", columns)
+    return columns["region_key"]
+
+
+def snapshot_body_rows(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
+                       answers: list[Answer] | None = None) -> dict[str, list]:
+    """The rows of `_snapshot_bodies` as bound columns (SNAPSHOT_BODY_TYPES), pages of one list in the
+    order the API chained them; `only` these requests if given. From `answers` (the snapshot's 200
+    answers in request order, as `store_calls` returns them) when the caller has them, else from raw."""
     if answers is None:
         rows = con.execute(load_sql("warehouse/sql/staging/snapshot_bodies.sql"), {"snapshot_id": snapshot_id}).fetchall()
         rows = [((e, p, q), b) for e, p, q, b in rows if only is None or (e, p, q) in only]
@@ -201,12 +212,9 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, only:
         answers = [(key, body) for key, body in answers if key in only]
     order = page_order([key for key, _ in answers], [body for _, body in answers])
     loaded = [answers[i] for i in order]
-    region_keys = [region_key(path, params) for (_, path, params), _ in loaded]
-    types = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
-    con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(types)}", {
-        "endpoint": [key[0] for key, _ in loaded], "region_key": region_keys,
-        "page": list(range(len(loaded))), "body": [body.decode("utf-8") for _, body in loaded]})
-    return region_keys
+    return {"endpoint": [key[0] for key, _ in loaded],
+            "region_key": [region_key(path, params) for (_, path, params), _ in loaded],
+            "page": list(range(len(loaded))), "body": [body.decode("utf-8") for _, body in loaded]}
 
 
 _REGION_PATH = re.compile(r"/regions/([^/]+)/availability")

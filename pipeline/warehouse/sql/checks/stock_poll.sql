@@ -42,11 +42,13 @@ pairs as (
 ),
 counts as (
     select
-        (select count(*) from in_stock) as in_stock,
-        (select count(*) from in_stock where not is_polled) + (select count(*) from staged where is_known_plan)
-            as staged_in_stock,
-        (select count(*) from current_plans) as plans,
-        (select count(*) from current_plans where monthly_cost_usd > 0) as priced_plans
+        stock.pairs as in_stock,
+        stock.unpolled_pairs + kept.pairs as staged_in_stock,
+        plans.plans,
+        plans.priced_plans
+    from (select count(*) as pairs, count(*) filter (where not is_polled) as unpolled_pairs from in_stock) stock,
+        (select count(*) as pairs from staged where is_known_plan) kept,
+        (select count(*) as plans, count(*) filter (where monthly_cost_usd > 0) as priced_plans from current_plans) plans
 ),
 reasons as (
     select 'every plan price is zero or missing' as reason
