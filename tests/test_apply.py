@@ -1,0 +1,145 @@
+"""Applying a snapshot in few statements: the bodies a collection stages from memory equal those read
+back from raw (what `rebuild` stages), and a stock poll's one query (checks/stock_poll.sql: tidying,
+the quality gate and the diff) gives what the generic merge and the gate gave, on hand-built catalogs."""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipeline.collect.http import Call
+from pipeline.warehouse import rawstore, stock, transform
+from pipeline.warehouse import store as warehouse
+from tests.test_normalize import body, v1_calls
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+OS_PAGES = [("os", "/os", {}, body("v2/libcloud_v2_os_page1.json")),  # cursors as the pages chain them
+            ("os", "/os", {"cursor": "bmV4dF9fMjMw"}, body("v2/libcloud_v2_os_page2.json")),
+            ("os", "/os", {"cursor": "bmV4dF9fNDAx"}, body("v2/libcloud_v2_os_page3.json"))]
+V2_CALLS = [("regions", "/regions", {}, body("v2/libcloud_v2_regions.json")),
+            ("plans", "/plans", {"type": "all"}, body("v2/libcloud_v2_plans.json")),
+            *OS_PAGES,
+            ("availability", "/regions/ewr/availability", {}, body("v2/libcloud_v2_region_availability.json")),
+            ("availability", "/regions/fra/availability", {}, b'{"available_plans": ["vc2-1c-1gb"]}')]
+
+
+def later(calls: list[tuple[str, str, dict, bytes]]) -> list[tuple[str, str, dict, bytes]]:
+    """The same requests an hour on, each answer a little different (stored as a delta of the first)."""
+    return [(e, p, q, json.dumps({**json.loads(b), "seen": 2}).encode() if b.startswith(b"{") else b)
+            for e, p, q, b in calls]
+
+
+@pytest.mark.parametrize("version, calls", [("v2", V2_CALLS), ("v1", v1_calls())], ids=["v2", "v1"])
+def test_bodies_staged_from_memory_equal_the_raw_read_back(tmp_path, version, calls):
+    with warehouse.open_warehouse(tmp_path) as con:
+        stored = None
+        for hour, answers in enumerate((calls, later(calls))):
+            at = NOW + timedelta(hours=hour)
+            shuffled = random.Random(hour).sample(answers, len(answers))  # pages out of chain order
+            sid = warehouse.start_snapshot(con, version, "test", at, True)
+            stored = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in shuffled])
+        some = {key for key in stored.bodies if key[0] == "availability"}
+        from_memory = [warehouse.snapshot_body_rows(con, sid, only, stored.answers) for only in (None, some)]
+        rawstore.clear_cache()  # decode every body from storage (the second hour's are deltas)
+        from_raw = [warehouse.snapshot_body_rows(con, sid, only) for only in (None, some)]
+    assert from_memory == from_raw
+    everything = from_memory[0]
+    assert len(everything["body"]) == len(calls) and all('"seen": 2' in b for b in everything["body"] if b[0] == "{")
+    if version == "v2":
+        os_pages = [json.loads(b)["meta"]["links"]["prev"] for e, b in zip(everything["endpoint"], everything["body"])
+                    if e == "os"]
+        assert os_pages == ["", "cHJldl9fMjQw", "cHJldl9fNDEy"]  # chain order: page 1, 2, 3
+        assert from_memory[1]["region_key"] == ["ewr", "fra"]
+    else:
+        assert from_memory[1]["region_key"] == ["34", "9"]
+
+
+PLANS = [("vc2-1c-1gb", 5), ("vc2-2c-4gb", 20), ("vhf-1c-1gb", 6)]
+
+
+def catalog(con, plans=PLANS, regions=("ewr", "fra", "ams"), in_stock=(("ewr", "vc2-1c-1gb"), ("ewr", "vc2-2c-4gb"),
+                                                                        ("fra", "vc2-1c-1gb"), ("ams", "vhf-1c-1gb"))):
+    """A current catalog written straight into history (valid_to null), as a full collection leaves it."""
+    for plan_id, usd in plans:
+        con.execute("insert into plans_history (plan_id, monthly_cost_usd, valid_from) values (?, ?, ?)",
+                    [plan_id, usd, NOW])
+    for region_id in regions:
+        con.execute("insert into regions_history (region_id, valid_from) values (?, ?)", [region_id, NOW])
+    for region_id, plan_id in in_stock:
+        con.execute("insert into availability_history values (?, ?, ?, null)", [region_id, plan_id, NOW])
+
+
+def poll(con, staged: list[tuple[str, str]], regions: list | None) -> stock.StockPoll:
+    con.execute("create or replace temp table stg_availability (region_id varchar, plan_id varchar)")
+    if staged:
+        con.executemany("insert into stg_availability values (?, ?)", staged)
+    return stock.read_poll(con, regions)
+
+
+def test_stock_poll_diff_only_in_the_polled_regions(tmp_path):
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        result = poll(con, [("ewr", "vc2-1c-1gb"), ("ewr", "vhf-1c-1gb"), ("fra", "vc2-1c-1gb")], ["ewr", "fra"])
+        assert sorted(result.changes) == [("added", "ewr", "vhf-1c-1gb"), ("removed", "ewr", "vc2-2c-4gb")]
+        assert result.warnings == [] and result.anomalies == []
+        everywhere = poll(con, [("ewr", "vc2-1c-1gb")], None)  # v1: every region polled
+        assert sorted(everywhere.changes) == [("removed", "ams", "vhf-1c-1gb"), ("removed", "ewr", "vc2-2c-4gb"),
+                                              ("removed", "fra", "vc2-1c-1gb")]
+        assert stock.record(con, 9, NOW + timedelta(minutes=1), result.changes) == 2
+        current = con.execute("select region_id, plan_id from availability_history where valid_to is null"
+                              " order by all").fetchall()
+        events = con.execute("select snapshot_id, entity, entity_id, region_id, change_type, field from catalog_changes"
+                             " order by all").fetchall()
+    assert current == [("ams", "vhf-1c-1gb"), ("ewr", "vc2-1c-1gb"), ("ewr", "vhf-1c-1gb"), ("fra", "vc2-1c-1gb")]
+    assert events == [(9, "availability", "vc2-2c-4gb", "ewr", "removed", None),
+                      (9, "availability", "vhf-1c-1gb", "ewr", "added", None)]
+
+
+def test_stock_poll_leaves_unknown_regions_and_drops_unknown_plans_with_a_warning(tmp_path, caplog):
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        staged = [("ewr", "vc2-1c-1gb"), ("ewr", "vc2-2c-4gb"), ("ewr", "vc2-ghost"), ("mars", "vc2-1c-1gb"),
+                  ("mars", "vc2-ghost")]
+        result = poll(con, staged, ["ewr", "mars"])
+    assert result.changes == []  # mars waits for the next full collection; the ghost is never in stock
+    assert result.warnings == ["availability: 1 region-plan pair(s) name a plan absent from the catalog "
+                               "(vc2-ghost); dropped"]
+    assert "staging: availability: 1 region-plan pair(s)" in caplog.text
+
+
+@pytest.mark.parametrize("plans, staged, regions, reason", [
+    (PLANS, [], ["ewr", "fra", "ams"], "availability is empty in every region (was 4 plan-region pairs)"),
+    (PLANS, [("ewr", "vhf-1c-1gb")], ["ewr", "fra", "ams"], None),       # one pair left: plausible
+    (PLANS, [], ["ewr", "fra"], None),                                    # ams not polled: still in stock
+    ([("vc2-1c-1gb", 0), ("vc2-2c-4gb", None)], [("ewr", "vc2-1c-1gb")], ["ewr"],
+     "every plan price is zero or missing"),
+], ids=["all-sold-out", "one-left", "unpolled-region-keeps-stock", "no-prices"])
+def test_stock_poll_gate(tmp_path, plans, staged, regions, reason):
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con, plans=plans)
+        result = poll(con, staged, regions)
+    assert result.anomalies == ([reason] if reason else [])
+
+
+def test_an_unchanged_stock_answer_applies_nothing_and_a_changed_one_only_its_region(tmp_path):
+    """Through apply_snapshot, as a collection (answers in memory) and a rebuild (raw) call it."""
+    calls = [("availability", f"/regions/{r}/availability", {}, json.dumps({"available_plans": plans}).encode())
+             for r, plans in (("ewr", ["vc2-1c-1gb", "vc2-2c-4gb"]), ("fra", ["vc2-1c-1gb"]), ("ams", ["vhf-1c-1gb"]))]
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        sid = warehouse.start_snapshot(con, "v2", "test", NOW, True, "stock")
+        stored = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, NOW) for e, p, q, b in calls])
+        transform.record_applied(con, stored.bodies, "stock")  # the history reflects these answers
+        calls[1] = ("availability", "/regions/fra/availability", {}, b'{"available_plans": []}')
+        at = NOW + timedelta(minutes=1)
+        sid = warehouse.start_snapshot(con, "v2", "test", at, True, "stock")
+        stored = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls])
+        result = transform.apply_snapshot(con, sid, "v2", at, kind="stock", bodies=stored.bodies, answers=stored.answers)
+        closed = con.execute("select region_id, plan_id, valid_to from availability_history where valid_to is not null"
+                             ).fetchall()
+        applied = con.execute("select path, body_id from _applied_bodies order by path").fetchall()
+    assert (result.is_applied, result.change_count) == (True, 1)
+    assert closed == [("fra", "vc2-1c-1gb", at)]
+    assert applied == sorted((key[1], body_id) for key, body_id in stored.bodies.items())
