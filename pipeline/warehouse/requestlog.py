@@ -16,9 +16,13 @@ from datetime import datetime
 import duckdb
 
 from pipeline.calls import Call
-from pipeline.sql import load_sql
+from pipeline.sql import columns_select, load_sql
 
 RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
+RUN_COLUMNS = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "status": "integer",
+               "body_id": "integer", "size_bytes": "integer", "first_snapshot_id": "integer",
+               "last_snapshot_id": "integer", "seen_count": "integer", "first_requested_at": "timestamptz",
+               "last_requested_at": "timestamptz"}
 
 
 @dataclass(frozen=True)
@@ -86,24 +90,42 @@ def extend_repeated(con: duckdb.DuckDBPyConnection, snapshot_id: int, previous: 
 def append_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall],
                  runs: dict[RequestKey, OpenRun]) -> int:
     """Extend the open runs (from `open_runs`, consumed) where the answer is the same; start new runs
-    for the rest, in one statement. Returns how many new runs were started (0 = every answer repeated)."""
-    rowids: list[int | None] = []
+    for the rest. Returns how many new runs were started (0 = every answer repeated)."""
+    extend, start = [], []
     for call in calls:
         run = runs.pop(call.key, None)  # a request asked twice in one snapshot starts a second run
-        same = run is not None and (run.status, run.body_id) == (call.status, call.body_id)
-        rowids.append(run.rowid if same else None)
-    if not calls:
-        return 0
-    # every call of one snapshot shares a last_requested_at close enough to keep the latest of those
-    # that extend a run (the per-call times are not what the log is for)
-    extended = [call.requested_at for call, rowid in zip(calls, rowids) if rowid is not None]
-    con.execute(load_sql("warehouse/sql/raw/request_runs_merge.sql"), {
-        "run_rowid": rowids, "endpoint": [c.key[0] for c in calls], "path": [c.key[1] for c in calls],
+        if run is not None and (run.status, run.body_id) == (call.status, call.body_id):
+            extend.append((run.rowid, call))
+        else:
+            start.append(call)
+    if extend:
+        _extend(con, snapshot_id, extend)
+    if start:
+        _start(con, snapshot_id, start)
+    return len(start)
+
+
+def _extend(con: duckdb.DuckDBPyConnection, snapshot_id: int, runs: list[tuple[int, LoggedCall]]) -> None:
+    # one statement for all runs; every call of one snapshot shares a last_requested_at close enough
+    # to keep the latest of them (the per-call times are not what the log is for)
+    last_at = max(call.requested_at for _, call in runs)
+    con.execute("update _request_runs set last_snapshot_id = $snapshot_id, seen_count = seen_count + 1,"
+                " last_requested_at = $last_at where rowid in (select unnest(cast($rowids as bigint[])))",
+                {"snapshot_id": snapshot_id, "last_at": last_at, "rowids": [rowid for rowid, _ in runs]})
+
+
+def _start(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[LoggedCall]) -> None:
+    """One statement over bound columns (executemany is row by row)."""
+    n = len(calls)
+    times = [c.requested_at for c in calls]
+    columns = {
+        "endpoint": [c.key[0] for c in calls], "path": [c.key[1] for c in calls],
         "params": [c.key[2] for c in calls], "status": [c.status for c in calls],
         "body_id": [c.body_id for c in calls], "size_bytes": [c.size_bytes for c in calls],
-        "requested_at": [c.requested_at for c in calls], "snapshot_id": snapshot_id,
-        "last_at": max(extended) if extended else None})
-    return rowids.count(None)
+        "first_snapshot_id": [snapshot_id] * n, "last_snapshot_id": [snapshot_id] * n, "seen_count": [1] * n,
+        "first_requested_at": times, "last_requested_at": times,
+    }
+    con.execute(f"insert into _request_runs by name {columns_select(RUN_COLUMNS)}", columns)
 
 
 def latest_bodies(con: duckdb.DuckDBPyConnection) -> dict[RequestKey, int]:

@@ -60,9 +60,16 @@ def applied_bodies(con: duckdb.DuckDBPyConnection) -> list[tuple[RequestKey, int
 
 def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
     """The history now reflects these answers (a stock poll's: for the endpoints it asked)."""
-    con.execute(load_sql("warehouse/sql/history/applied_bodies_merge.sql"), {
-        "endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies], "params": [k[2] for k in bodies],
-        "body_id": list(bodies.values()), "is_full": kind == "full", "endpoints": sorted({key[0] for key in bodies})})
+    if kind == "full":
+        con.execute("delete from _applied_bodies")
+    else:
+        endpoints = sorted({key[0] for key in bodies})
+        con.execute("delete from _applied_bodies where endpoint in (select unnest(cast(? as varchar[])))",
+                    [endpoints])
+    types = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "body_id": "integer"}
+    con.execute(f"insert into _applied_bodies by name {columns_select(types)}",
+                {"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
+                 "params": [k[2] for k in bodies], "body_id": list(bodies.values())})
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None,
