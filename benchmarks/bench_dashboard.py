@@ -7,6 +7,11 @@ and also right after the answer appeared (while the browser still loads and draw
 measured warm (the app's TTL cache may answer) and uncached (the catalog file's mtime is bumped before each
 run, which invalidates the cache key, so every run really queries DuckDB).
 
+Also, per run: the same shared link opened again in the same browser context (a returning visitor: the
+first page closed, Streamlit's hashed static files in the browser's cache), reported beside the first
+visit, never instead of it; and when the page's websocket opened (ms after navigation start), the part
+of the wait that passes before the app's script can run at all.
+
 In the same run, interleaved run by run (the machine is shared, so only same-run ratios mean much):
 - floor: benchmarks/floor_app.py (a title, one number input, one sentence) in the same server settings
   and browser: what Streamlit and this machine cost before any of our code;
@@ -18,6 +23,7 @@ Prints medians; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import socket
@@ -38,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from app.formatting import answer_sentence  # noqa: E402
 from pipeline import queries  # noqa: E402
 from pipeline.service.demo import build_demo_history  # noqa: E402
+from pipeline.service.serve import SERVER_OPTIONS  # noqa: E402
 from pipeline.paths import catalog_path  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,6 +64,10 @@ SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid="stSkeleton"]')
     && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(g => g.querySelector('canvas'))"""
 IDLE_JS = "() => new Promise(done => requestIdleCallback(() => done(true), {timeout: 5000}))"
+# Notes when the page's first websocket opens (performance.now(), ms after navigation start).
+WS_OPEN_JS = """(() => { const Base = window.WebSocket;
+    window.WebSocket = class extends Base { constructor(...args) { super(...args);
+        this.addEventListener('open', () => { window.__wsOpenAt ??= performance.now(); }); } }; })();"""
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 
 
@@ -99,30 +110,50 @@ def start_dashboard(data_dir: Path, root: Path = ROOT) -> tuple[subprocess.Popen
 
 def start_floor() -> tuple[subprocess.Popen, str]:
     """The floor app with the same Streamlit settings as `serve` (pipeline.service.serve)."""
-    command = [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-               "--client.toolbarMode", "minimal"]
+    command = [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP), *SERVER_OPTIONS]
     return start(command, "--server.port", ROOT)
 
 
-def one_run(browser, target: Target, uncached: bool) -> tuple[float, float, float]:
-    """Seconds from goto(shared link) to the answer; from a filter change to the new answer right after
-    the answer appeared; and the same on a settled page (second fresh context)."""
-    link_s, early_s = _link_then_change(browser, target, uncached, settle=False)
-    _, settled_s = _link_then_change(browser, target, uncached, settle=True)
-    return link_s, early_s, settled_s
+@dataclass
+class Run:
+    """One round's seconds for one target (ws_*: when the websocket opened, after navigation start)."""
+    link_s: float       # shared link -> answer, fresh browser context
+    early_s: float      # filter change -> new answer, right after the answer appeared
+    settled_s: float    # filter change -> new answer, settled page
+    returning_s: float  # shared link -> answer, second page of the same context
+    ws_s: float
+    returning_ws_s: float
 
 
-def _link_then_change(browser, target: Target, uncached: bool, settle: bool) -> tuple[float, float]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def one_run(browser, target: Target, uncached: bool) -> Run:
+    """A fresh context: the link, then a filter change right after the answer; a second fresh context:
+    the link, a filter change on the settled page, then the link again in a new page of that context."""
+    link_s, early_s, ws_s, _ = _link_then_change(browser, target, uncached, settle=False)
+    _, settled_s, returning_s, returning_ws_s = _link_then_change(browser, target, uncached, settle=True)
+    return Run(link_s, early_s, settled_s, returning_s, ws_s, returning_ws_s)
+
+
+def open_link(context, target: Target, uncached: bool) -> tuple[object, float, float]:
+    """A new page of the context on the shared link: the page, seconds to the answer, and when its
+    websocket opened."""
     page = context.new_page()
+    if uncached and target.touch:
+        os.utime(target.touch)
+    started = time.perf_counter()
+    page.goto(f"{target.url}/{target.link}")
+    page.get_by_text(target.answers[0], exact=True).wait_for(timeout=DEADLINE_MS)
+    link_s = time.perf_counter() - started
+    return page, link_s, page.evaluate("window.__wsOpenAt") / 1000
+
+
+def _link_then_change(browser, target: Target, uncached: bool, settle: bool) -> tuple[float, float, float, float]:
+    """Seconds to the answer and from a filter change to the new one; then (settle) the link again in a
+    new page of the same context: its seconds to the answer and websocket open, else the first page's
+    websocket open and NaN."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(WS_OPEN_JS)
     try:
-        if uncached and target.touch:
-            os.utime(target.touch)
-        started = time.perf_counter()
-        page.goto(f"{target.url}/{target.link}")
-        page.get_by_text(target.answers[0], exact=True).wait_for(timeout=DEADLINE_MS)
-        link_s = time.perf_counter() - started
+        page, link_s, ws_s = open_link(context, target, uncached)
         if settle:
             page.wait_for_function(SETTLED_JS, timeout=DEADLINE_MS)
             page.evaluate(IDLE_JS)
@@ -133,17 +164,28 @@ def _link_then_change(browser, target: Target, uncached: bool, settle: bool) -> 
         box.fill("2")
         box.press("Enter")
         page.get_by_text(target.answers[1], exact=True).wait_for(timeout=DEADLINE_MS)
-        return link_s, time.perf_counter() - started
+        change_s = time.perf_counter() - started
+        if not settle:
+            return link_s, change_s, ws_s, math.nan
+        page.close()  # the visitor comes back later: the first page is gone, its session with it
+        _, again_s, again_ws_s = open_link(context, target, uncached)
+        return link_s, change_s, again_s, again_ws_s
     finally:
         context.close()
 
 
-def report(label: str, results: list[tuple[float, float, float]]) -> None:
-    links, early, settled = zip(*results)
-    print(f"{label:22s} ({len(results)} runs): shared link -> answer median {statistics.median(links):.3f}s "
-          f"(max {max(links):.3f}s); filter change -> new answer, settled page median "
-          f"{statistics.median(settled):.3f}s (max {max(settled):.3f}s), right after the answer median "
-          f"{statistics.median(early):.3f}s")
+def report(label: str, results: list[Run]) -> None:
+    def median(name: str) -> float:
+        return statistics.median(getattr(run, name) for run in results)
+
+    def most(name: str) -> float:
+        return max(getattr(run, name) for run in results)
+
+    print(f"{label:22s} ({len(results)} runs): shared link -> answer median {median('link_s'):.3f}s "
+          f"(max {most('link_s'):.3f}s; websocket open at {median('ws_s'):.3f}s), returning visitor (same "
+          f"browser, second page) {median('returning_s'):.3f}s (websocket {median('returning_ws_s'):.3f}s); "
+          f"filter change -> new answer, settled page median {median('settled_s'):.3f}s "
+          f"(max {most('settled_s'):.3f}s), right after the answer median {median('early_s'):.3f}s")
 
 
 def measure(data_dir: Path, runs: int, baseline: Path | None = None) -> None:
@@ -164,7 +206,7 @@ def measure(data_dir: Path, runs: int, baseline: Path | None = None) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for target in targets:
-                first = _link_then_change(browser, target, uncached=False, settle=False)
+                first = _link_then_change(browser, target, uncached=False, settle=False)[:2]
                 print(f"{target.label}: first visit after server start: link -> answer {first[0]:.3f}s, "
                       f"filter change -> answer {first[1]:.3f}s")
             for mode in ("warm", "uncached"):

@@ -2,6 +2,7 @@
 filters that change the answer, URL parameters honoured both ways, bad links explained."""
 from __future__ import annotations
 
+import ast
 import shutil
 import threading
 import time
@@ -19,6 +20,7 @@ from app.formatting import answer_sentence
 from pipeline import queries
 from pipeline.queries.status import collector_status
 from pipeline.service.demo import build_demo_history
+from pipeline.service.serve import SERVER_OPTIONS
 from pipeline.state import update_state
 
 APP = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
@@ -96,6 +98,36 @@ def test_every_page_on_an_empty_data_dir_says_which_command_to_run(tmp_path, mon
     at = run_app(page)
     assert at.title[0].value == "No catalog yet"
     assert "vultr-catalog collect" in at.info[0].value and "make demo" in at.info[0].value
+
+
+def magic_expressions(path: Path) -> list[int]:
+    """Lines of the expression statements Streamlit's magic would st.write: any but a call, a docstring,
+    yield or await (streamlit/runtime/scriptrunner/magic.py), at any depth."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0]) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str)}
+    silent = (ast.Call, ast.Yield, ast.YieldFrom, ast.Await)
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and id(node) not in docstrings and not isinstance(node.value, silent)]
+
+
+def test_no_page_relies_on_streamlit_magic():
+    """serve turns magic off (it cost every lone visitor a rewrite of the page scripts): a bare expression
+    in the entry point or a page would show in AppTest (magic on by default) but not in the dashboard."""
+    assert ("--runner.magicEnabled", "false") in zip(SERVER_OPTIONS, SERVER_OPTIONS[1:])
+    scripts = [APP, *sorted((APP.parent / "app_pages").glob("*.py"))]
+    assert len(scripts) == len(PAGES) + 2  # the entry point, the pages and the fleet page
+    assert {str(path.relative_to(APP.parent)): magic_expressions(path) for path in scripts} == \
+        {str(path.relative_to(APP.parent)): [] for path in scripts}
+
+
+def test_the_magic_scan_finds_bare_expressions(tmp_path):
+    script = tmp_path / "page.py"
+    script.write_text('"""doc"""\nimport streamlit as st\nx = 1\nx\nst.write(x)\n\n\ndef f():\n    """doc"""\n'
+                      '    "shown"\n    for i in range(2):\n        i, x\n', encoding="utf-8")
+    assert magic_expressions(script) == [4, 10, 12]
 
 
 def test_shared_link_shows_the_cli_answer(demo_env):

@@ -27,20 +27,26 @@ def app_script() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "streamlit_app.py"
 
 
-# The app's heavy imports, done before Streamlit starts serving instead of in the first visitor's run.
+# The app's heavy imports, done before Streamlit starts serving instead of in the first visitor's run
+# (pipeline.queries, the app's read side, alone took ~0.3 s of the first run after a start).
 # `demo` starts the app while it builds the history, so this costs nothing there; with `serve` the
 # page answers just as soon and every later first visit is faster.
-WARM_START = ("import duckdb, numpy, pandas, pyarrow; from streamlit.web.cli import main; "
+WARM_START = ("import duckdb, numpy, pandas, pyarrow, pipeline.queries; from streamlit.web.cli import main; "
               "main(prog_name='streamlit')")
+
+# Streamlit's settings for the dashboard (bench_dashboard's floor app runs with the same). Magic is off:
+# Streamlit drops its compiled scripts whenever no session is connected, so a visitor who arrives
+# alone (the usual case for a shared link) paid for magic's rewrite of the page scripts again (~14 ms
+# CPU, several times that on a busy host); no page relies on it (tests/test_app.py checks).
+SERVER_OPTIONS = (
+    "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    "--client.toolbarMode", "minimal", "--runner.magicEnabled", "false",
+)
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
-    return [
-        sys.executable, "-c", WARM_START, "run", str(app_script()),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", host,
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "minimal",
-    ]
+    return [sys.executable, "-c", WARM_START, "run", str(app_script()), *SERVER_OPTIONS,
+            "--server.port", str(port), "--server.address", host]
 
 
 FLEET_ENV = "VULTR_CATALOG_FLEET"  # "1": show the private "Your fleet" page (serve --fleet only)
