@@ -36,11 +36,12 @@ if data.fleet_enabled():  # private: shown only when the operator started `serve
 
 page = st.navigation(PAGES)
 try:
-    ui.sidebar_freshness()
-    if data.has_catalog():
-        page.run()
-    else:
-        ui.empty_state()
+    with data.one_connection():  # this run's reads that miss the cache share one connection
+        ui.sidebar_freshness()
+        if data.has_catalog():
+            page.run()
+        else:
+            ui.empty_state()
 except Exception as exc:  # only a damaged catalog file is explained here; anything else is a bug
     damage = data.catalog_damage(exc)
     if damage is None:

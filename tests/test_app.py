@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import streamlit as st
@@ -379,6 +380,52 @@ def test_reads_never_fail_while_a_publish_swaps_the_catalog(demo_dir, tmp_path, 
         stop.set()
         thread.join()
     assert reads > 5 and swaps[0] >= 5
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list:
+    """Every connection the app opens on the catalog (the real open_catalog, counted)."""
+    connections = []
+
+    def counted(directory=None):
+        connections.append(real(directory))
+        return connections[-1]
+
+    real = queries.core.open_catalog
+    monkeypatch.setattr(queries.core, "open_catalog", counted)
+    monkeypatch.setattr(queries, "open_catalog", counted)
+    return connections
+
+
+def test_a_first_visit_opens_the_catalog_once(demo_env, opened):
+    """A cold shared link misses four reads before its answer (freshness, regions, plans, cheapest):
+    one connection for the run, closed when the run ends."""
+    answers = [expected_answer(demo_env, "fra", "vhf", min_vcpu=n) for n in (0, 2)]
+    opened.clear()
+    at = run_app(region="fra", type="vhf")
+    assert answer(at) == answers[0] and len(opened) == 1
+    with pytest.raises(duckdb.ConnectionException):
+        opened[0].execute("select 1")
+    at.number_input(key="finder.min_vcpu").set_value(2).run()  # a filter change: a fragment rerun, one read
+    assert answer(at) == answers[1] and len(opened) == 2
+
+
+def test_one_run_sees_a_catalog_published_during_it(demo_dir, tmp_path, monkeypatch, opened):
+    """Shared connections are per catalog version: a read after a publish attaches the new file."""
+    shutil.copy(demo_dir / "catalog.duckdb", tmp_path / "catalog.duckdb")
+    build_demo_history(tmp_path / "newer", days=0)
+    monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
+    with data.one_connection():
+        before = data.snapshots()
+        assert len(data.regions()) and len(opened) == 1  # the second miss shared the connection
+        shutil.copy(tmp_path / "newer" / "catalog.duckdb", tmp_path / ".catalog.duckdb.tmp")
+        (tmp_path / ".catalog.duckdb.tmp").replace(tmp_path / "catalog.duckdb")
+        after = data.snapshots()
+        assert len(opened) == 2
+    assert len(after) and not after.equals(before)
+    for con in opened:
+        with pytest.raises(duckdb.ConnectionException):
+            con.execute("select 1")
 
 
 def test_price_chart_steps_at_the_change_instant():
