@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from pipeline.collect.http import Call
+from pipeline.errors import CatalogError
 from pipeline.warehouse import rawstore, stock, transform
 from pipeline.warehouse import store as warehouse
 from tests.test_normalize import body, v1_calls
@@ -143,3 +144,13 @@ def test_an_unchanged_stock_answer_applies_nothing_and_a_changed_one_only_its_re
     assert (result.is_applied, result.change_count) == (True, 1)
     assert closed == [("fra", "vc2-1c-1gb", at)]
     assert applied == sorted((key[1], body_id) for key, body_id in stored.bodies.items())
+
+
+def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_path):
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        sid = warehouse.start_snapshot(con, "v2", "test", NOW, True, "stock")
+        bad = [Call("availability", "/regions/ewr/availability", {}, 200, b'{"available_plans": ', 1.0, NOW)]
+        stored = warehouse.store_calls(con, sid, bad)
+        with pytest.raises(CatalogError, match="^normalizing availability: "):
+            transform.apply_snapshot(con, sid, "v2", NOW, kind="stock", bodies=stored.bodies, answers=stored.answers)
