@@ -1,12 +1,11 @@
 """Apply a stock poll: availability only, in as few statements as the minute cadence can afford.
 
 A stock poll stages availability alone (its regions, plans and operating systems are the current
-ones), so staging, tidying, the quality gate and the diff against the current availability are one
-query (the staging model and checks/stock_poll.sql), and writing the diff is two statements
-(catalog_changes, then the history merge). Every DuckDB statement costs a poll about a millisecond
-whatever it does; the generic merge (history.merge_entity) took six more for the same result.
-`rebuild` replays stock polls through this same path, so the incremental and the rebuilt history
-cannot disagree.
+ones), so tidying, the quality gate and the diff against the current availability are one query
+(checks/stock_poll.sql) and writing the diff is two statements (catalog_changes, then the history
+merge). Every DuckDB statement costs a poll about a millisecond whatever it does; the generic merge
+(history.merge_entity) takes six for the same result. `rebuild` replays stock polls through this
+same path, so the incremental and the rebuilt history cannot disagree.
 """
 from __future__ import annotations
 
@@ -16,9 +15,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline.errors import CatalogError, first_line
-from pipeline.sql import columns_select, load_sql
-from pipeline.warehouse.store import SNAPSHOT_BODY_TYPES
+from pipeline.sql import load_sql
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +27,10 @@ class StockPoll:
     anomalies: list[str]                  # the quality gate's reasons to reject the poll
 
 
-def read_poll(con: duckdb.DuckDBPyConnection, regions: list | None, model: str | None = None,
-              bodies: dict[str, list] | None = None) -> StockPoll:
-    """What the staged poll changes; `regions`: only these were staged (None: all). With `model` (the
-    availability staging model's SQL) and `bodies` (store.snapshot_body_rows), availability is staged
-    in this same statement, the bodies bound as `_snapshot_bodies` (one statement and one temp table
-    less per poll); else it is read from the temp table stg_availability."""
-    sql, params = load_sql("warehouse/sql/checks/stock_poll.sql"), {"regions": regions}
-    if model is not None:
-        sql = (f"with _snapshot_bodies as ({columns_select(SNAPSHOT_BODY_TYPES)}),"
-               f" stg_availability as (select * from (\n{model}\n))\nselect * from (\n{sql}\n)")
-        params.update(bodies or {})
-    try:
-        changes, dropped, reasons = con.execute(sql, params).fetchall()[0]
-    except duckdb.Error as exc:
-        if model is None:
-            raise
-        # as when staging alone: a body the model cannot read (the rest of the query reads tables only)
-        raise CatalogError(f"normalizing availability: {first_line(exc)}") from None
+def read_poll(con: duckdb.DuckDBPyConnection, regions: list | None) -> StockPoll:
+    """What the staged poll (stg_availability) changes; `regions`: only these were staged (None: all)."""
+    changes, dropped, reasons = con.execute(load_sql("warehouse/sql/checks/stock_poll.sql"),
+                                            {"regions": regions}).fetchall()[0]
     warnings = [dropped_warning(dropped)] if dropped else []
     for warning in warnings:
         log.warning("staging: %s", warning)

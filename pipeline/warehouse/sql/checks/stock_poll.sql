@@ -1,8 +1,7 @@
 -- grain: one row: what a staged stock poll does to the catalog, in one statement (a minute cadence
 -- pays for every statement, and more for every join): the availability changes in the polled
 -- regions, the pairs dropped for naming a plan absent from the catalog, and the quality gate's
--- reasons to reject the poll. A stock poll stages only availability (stg_availability: stock.read_poll
--- wraps this query in a CTE of the staging model over the poll's bodies); its plans,
+-- reasons to reject the poll. A stock poll stages only availability (stg_availability); its plans,
 -- regions and operating systems are the current ones, so of the full gate (anomalies.sql) only two
 -- reasons can apply to it. Bound: regions (null = the poll staged every region; else only these,
 -- and the others' current availability is unchanged).
