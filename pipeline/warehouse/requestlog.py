@@ -68,14 +68,15 @@ class Previous:
 
 
 _PREVIOUS = "select snapshot_id, status, content_hash, request_count from snapshots where snapshot_id = ?"
+_PREVIOUS_BEFORE = ("select snapshot_id, status, content_hash, request_count from snapshots"
+                    " where snapshot_id = (select max(snapshot_id) from snapshots where snapshot_id < ?)")
 
 
 def previous_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Previous:
     # ids come from a sequence: the previous one is nearly always snapshot_id - 1 (a key lookup)
     rows = con.execute(_PREVIOUS, [snapshot_id - 1]).fetchall()
     if not rows:
-        rows = con.execute(_PREVIOUS.replace("= ?", "= (select max(snapshot_id) from snapshots where snapshot_id < ?)"),
-                           [snapshot_id]).fetchall()
+        rows = con.execute(_PREVIOUS_BEFORE, [snapshot_id]).fetchall()
     return Previous(*rows[0]) if rows else Previous(None)
 
 

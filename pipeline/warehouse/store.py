@@ -189,13 +189,10 @@ def _content_hash(answers: list[tuple[RequestKey, str]]) -> str:
 SNAPSHOT_BODY_TYPES = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
 
 
-def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
-                         answers: list[Answer] | None = None) -> list[str | None]:
-    """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`.
-    Returns the region keys (v2 region id, v1 DCID; None for lists) of the bodies loaded."""
-    columns = snapshot_body_rows(con, snapshot_id, only, answers)
+def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, answers: list[Answer] | None = None) -> None:
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`."""
+    columns = snapshot_body_rows(con, snapshot_id, answers=answers)
     con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(SNAPSHOT_BODY_TYPES)}", columns)
-    return columns["region_key"]
 
 
 def snapshot_body_rows(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
