@@ -255,11 +255,12 @@ def close_console(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def public_columns(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """The catalog's views and tables with their columns, for the console's reference panel."""
+    """The catalog's public views and tables with their columns, for the console's reference panel
+    (underscore names are private, as in the export)."""
     query = """
         select table_name, table_type = 'VIEW' as is_view, string_agg(column_name, ', ' order by ordinal_position) as columns
         from information_schema.columns join information_schema.tables using (table_catalog, table_schema, table_name)
-        where table_catalog = 'catalog' and table_schema = 'main'
+        where table_catalog = 'catalog' and table_schema = 'main' and not starts_with(table_name, '_')
         group by table_name, table_type order by not is_view, table_name
     """
     con = open_console(data_dir)

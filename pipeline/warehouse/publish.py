@@ -60,10 +60,11 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
 
 
 def _create_views(tmp: Path) -> None:
-    """Views and macros are created inside the new file so they resolve there when opened alone."""
+    """Views and macros are created inside the new file so they resolve there when opened alone; then
+    the derived tables (sql/derived/: private, read by queries, built from the published tables)."""
     con = duckdb.connect(str(tmp))
     try:
-        for path in sql_files("warehouse/sql/views"):
+        for path in (*sql_files("warehouse/sql/views"), *sql_files("warehouse/sql/derived")):
             con.execute(path.read_text(encoding="utf-8"))
         con.execute("checkpoint")
     finally:

@@ -1,0 +1,156 @@
+"""`cheapest` reads _offers_history, a table built at each publish: its answers must equal those of the
+as-of macros (queries/sql/cheapest_as_of_macros.sql) at every moment of a real history collected from
+the emulator around regional price changes, sell-outs, restocks, a plan added and a region launched."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import queries
+from pipeline.collect.collector import collect
+from pipeline.fakeapi import FakeVultr, Timeline
+from pipeline.queries.core import _cheapest_params, frame
+from pipeline.queries.export import public_relations
+from pipeline.sql import load_sql
+from tests.conftest import fast_settings
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+SECOND = timedelta(seconds=1)
+KINDS = ("regional_price_changed", "price_changed", "sold_out", "restocked", "plan_added", "region_launched")
+FILTERS = [
+    queries.PlanFilter("any", in_stock_only=False),
+    queries.PlanFilter("any"),
+    queries.PlanFilter("sao", "vc2", in_stock_only=False),
+    queries.PlanFilter("any", continent="europe", min_vcpu=2, min_ram_mb=4096,
+                       max_monthly_cost_usd=Decimal("120"), in_stock_only=False),
+    queries.PlanFilter("any", gpu_type="nvidia_a16", min_gpu_vram_gb=8, cpu_vendor="AMD", in_stock_only=False),
+    queries.PlanFilter("ewr", min_disk_gb=50),
+]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> Path:
+    """Full collections at T0 and around the first event of each kind (the hour before, at it), and a
+    stock poll at each sell-out or restock among them."""
+    timeline = Timeline(seed=0, start_at=T0)
+    events = timeline.events_between(T0, T0 + timedelta(days=90))
+    chosen = [next(e for e in events if e["kind"] == kind) for kind in KINDS]
+    data_dir = tmp_path_factory.mktemp("offers") / "data"
+    with FakeVultr(timeline=timeline, rate_limit=False).start() as api:
+        settings = fast_settings(api, data_dir)
+        full = sorted({T0, *(e["at"] - HOUR for e in chosen), *(e["at"] for e in chosen)})
+        stock = {e["at"] + 17 * 60 * SECOND for e in chosen if e["kind"] in ("sold_out", "restocked")}
+        for at in sorted(full + sorted(stock)):
+            collect(settings, at=at, kind="stock" if at in stock else "full")
+    return data_dir
+
+
+def moments(con) -> list[datetime]:
+    """Every moment something changed, a second before it, and a moment long after the last one."""
+    edges = [r[0] for r in con.execute(
+        "select distinct t from (select unnest([valid_from, valid_to]) as t from plans_history union all "
+        "select unnest([valid_from, valid_to]) from regions_history union all "
+        "select unnest([valid_from, valid_to]) from plan_locations_history union all "
+        "select unnest([valid_from, valid_to]) from availability_history union all "
+        "select unnest([valid_from, valid_to]) from plan_prices_history) where t is not null order by t").fetchall()]
+    return sorted({*edges, *(t - SECOND for t in edges), edges[-1] + timedelta(days=400)})
+
+
+def both(con, f: queries.PlanFilter) -> tuple:
+    params = _cheapest_params(f)
+    return (frame(con, load_sql("queries/sql/cheapest.sql"), params),
+            frame(con, load_sql("queries/sql/cheapest_as_of_macros.sql"), params))
+
+
+def assert_same_answers(con, every: int = 4) -> list:
+    """The broadest question (any region, sold-out too) at every moment; each narrower one at every
+    `every`-th moment (their filters read no history of their own)."""
+    answers = []
+    for index, at in enumerate(moments(con)):
+        for f in FILTERS if index % every == 0 else FILTERS[:1]:
+            new, reference = both(con, queries.PlanFilter(**{**f.__dict__, "at": at}))
+            assert new.dtypes.equals(reference.dtypes), (at, f)
+            assert new.equals(reference), (at, f)
+            answers.append(new)
+    return answers
+
+
+def test_cheapest_equals_the_as_of_macros_at_every_moment(history):
+    with queries.catalog(history) as con:
+        answers = assert_same_answers(con)
+        preemptible_only = {r[0] for r in con.execute(
+            "select plan_id from plans_history where not is_deployable_ondemand").fetchall()}
+        regional = con.execute("select count(distinct (plan_id, region_id, monthly_cost_usd)) - "
+                               "count(distinct (plan_id, region_id)) from plan_prices_history").fetchall()[0][0]
+    rows = [row for answer in answers for row in answer.itertuples()]
+    # the history holds what the two must agree on: overrides that changed, sold-out pairs, pairs
+    # that sold out or came back, plans that exist only preemptible
+    assert regional > 0 and any(r.is_regional_price for r in rows)
+    assert any(not r.is_in_stock for r in rows) and any(r.is_in_stock for r in rows)
+    stock_by_pair = {}
+    for r in rows:
+        stock_by_pair.setdefault((r.plan_id, r.region_id), set()).add(r.is_in_stock)
+    assert any(len(states) == 2 for states in stock_by_pair.values())
+    assert preemptible_only and not preemptible_only & {r.plan_id for r in rows}
+
+
+def test_edits_the_emulator_never_makes_answer_like_the_macros(history, tmp_path):
+    """Made in a copy of the published catalog, whose _offers_history is then built again: a pair in stock
+    that its plan's locations do not name (the as-of macros' full join keeps it), a region renamed
+    late in the history, a plan no longer offered in that region from its middle on (elsewhere unchanged)."""
+    copy = tmp_path / "data"
+    shutil.copytree(history, copy)
+    con = duckdb.connect(str(copy / "catalog.duckdb"))
+    try:
+        middle, late = con.execute("select min(started_at) + (max(started_at) - min(started_at)) * f from"
+                                   " snapshots, unnest([0.5, 0.75]) as t(f) group by f order by f").fetchall()
+        middle, late = middle[0], late[0]
+        unlisted = con.execute("select plan_id, region_id from availability_history where valid_to is null"
+                               " order by plan_id, region_id limit 1").fetchall()[0]
+        ended = con.execute("select plan_id, region_id from plan_locations_history where valid_to is null and"
+                            " valid_from < ? except select plan_id, region_id from availability_history"
+                            " where valid_to is null order by all limit 1", [middle]).fetchall()[0]  # sold out
+        con.execute("delete from plan_locations_history where plan_id = ? and region_id = ?", list(unlisted))
+        con.execute("update plan_locations_history set valid_to = ? where plan_id = ? and region_id = ?"
+                    " and valid_to is null", [middle, *ended])
+        con.execute("insert into regions_history by name select * replace ('Renamed' as city, ? as valid_from)"
+                    " from regions_history where region_id = ? and valid_to is null", [late, ended[1]])
+        con.execute("update regions_history set valid_to = ? where region_id = ? and valid_to is null"
+                    " and city <> 'Renamed'", [late, ended[1]])
+        con.execute(load_sql("warehouse/sql/derived/offers_history.sql"))
+    finally:
+        con.close()
+    with queries.catalog(copy) as con:
+        answers = assert_same_answers(con, every=1_000_000)
+    rows = [row for answer in answers for row in answer.itertuples()]
+    assert any((r.plan_id, r.region_id) == unlisted for r in rows)
+    assert {"Renamed"} < {r.city for r in rows if r.region_id == ended[1]}
+    # no longer offered there from the middle on: a candidate only while in stock
+    assert not any((r.plan_id, r.region_id) == ended and r.city == "Renamed" and not r.is_in_stock for r in rows)
+
+
+def test_a_catalog_published_before_offers_history_answers_the_same(history, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(history, copy)
+    con = duckdb.connect(str(copy / "catalog.duckdb"))
+    try:
+        con.execute("drop table _offers_history")
+    finally:
+        con.close()
+    for f in FILTERS:
+        with queries.catalog(history) as new, queries.catalog(copy) as old:
+            assert queries.cheapest(new, f).equals(queries.cheapest(old, f))
+            assert queries.cheapest_rows(new, f) == queries.cheapest_rows(old, f)
+
+
+def test_offers_history_is_private(history):
+    with queries.catalog(history) as con:
+        exported = {name for name, _ in public_relations(con)}
+        assert "_offers_history" not in exported and "plans_history" in exported
+    assert "_offers_history" not in set(queries.public_columns(history)["table_name"])
