@@ -1,6 +1,7 @@
 """Load the .sql models shipped beside the code (paths relative to pipeline/), and small DuckDB helpers."""
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,24 @@ ROOT = Path(__file__).resolve().parent  # SQL lives beside the code that runs it
 @cache
 def load_sql(relative_path: str) -> str:
     return (ROOT / relative_path).read_text(encoding="utf-8")
+
+
+OPTIONAL_LINE = re.compile(r"--\s*if\s+(\w+)\s*$")
+
+
+def optional_lines(sql: str, params: dict) -> tuple[str, dict]:
+    """A model whose lines marked `-- if <name>` apply only with that parameter: the lines of a parameter
+    that is None or False are left out, and so is every parameter the rest no longer names. A filter
+    that does not apply is then not planned at all (`cast($x as t) is null or ...` is, on every call).
+    The SQL stays the model's own text: values are bound, never formatted in."""
+    text = _without_lines(sql, frozenset(k for k, v in params.items() if v is None or v is False))
+    return text, {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+
+
+@cache
+def _without_lines(sql: str, absent: frozenset[str]) -> str:
+    return "\n".join(line for line in sql.splitlines()
+                     if not ((tag := OPTIONAL_LINE.search(line)) and tag.group(1) in absent))
 
 
 def sql_files(folder: str) -> list[Path]:

@@ -25,7 +25,7 @@ from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, 
                              UnknownRegionError, first_line, looks_damaged)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate, with_hourly_estimate_rows
-from pipeline.sql import load_sql, quote_literal
+from pipeline.sql import load_sql, optional_lines, quote_literal
 
 CATALOG_ALIAS = "catalog"  # the attached catalog's database name (current_database() in every reader)
 
@@ -176,7 +176,7 @@ def _run_cheapest(run: Callable[..., Any], con: duckdb.DuckDBPyConnection, param
     """cheapest.sql, which reads the catalog's _offers_history; a catalog published before that table
     existed (until the next publish) gets the same answer from the as-of macros."""
     try:
-        return run(con, load_sql("queries/sql/cheapest.sql"), params)
+        return run(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
     except duckdb.CatalogException:
         if _has_offers_history(con):
             raise

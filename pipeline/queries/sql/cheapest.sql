@@ -2,27 +2,28 @@
 -- at the region's effective price (its override, else the base price, as in plan_prices); cheapest first.
 -- Reads _offers_history (built at each publish: warehouse/sql/derived/offers_history.sql) and the stock of
 -- that moment: the answer of cheapest_as_of_macros.sql in a fraction of its planning time.
--- Bound by name: ts, region_id (null = every region), continent (null = any), plan_type, min_vcpu,
--- min_ram_mb, min_disk_gb, max_monthly_cost_usd, in_stock_only, gpu_type, min_gpu_vram_gb, cpu_vendor.
+-- Bound by name: ts, min_vcpu, min_ram_mb, min_disk_gb; and, each on the lines marked `-- if <name>`, which
+-- are left out (with their value) when it is None or False (pipeline.sql.optional_lines): region_id,
+-- continent, plan_type, max_monthly_cost_usd, in_stock_only, gpu_type, min_gpu_vram_gb, cpu_vendor.
 with offers as (
-    -- the pairs of that moment (offered, or only possibly in stock) that fit every filter but stock
+    -- the pairs of that moment (offered, or possibly in stock) that fit every filter but stock
     select * from _offers_history
     where valid_from <= cast($ts as timestamptz) and (valid_to is null or valid_to > cast($ts as timestamptz))
-      and (cast($region_id as varchar) is null or region_id = $region_id)
-      and (cast($continent as varchar) is null or lower(continent) = lower($continent))
-      and (cast($plan_type as varchar) is null or plan_type = $plan_type)
       and vcpu_count >= $min_vcpu
       and ram_mb >= $min_ram_mb
       and coalesce(disk_gb, 0) >= $min_disk_gb
-      and (cast($max_monthly_cost_usd as decimal(18, 6)) is null or monthly_cost_usd <= $max_monthly_cost_usd)
-      and (cast($gpu_type as varchar) is null or lower(gpu_type) = lower($gpu_type))
-      and (cast($min_gpu_vram_gb as integer) is null or gpu_vram_gb >= $min_gpu_vram_gb)
-      and (cast($cpu_vendor as varchar) is null or lower(cpu_vendor) = lower($cpu_vendor))
+      and region_id = $region_id  -- if region_id
+      and lower(continent) = lower($continent)  -- if continent
+      and plan_type = $plan_type  -- if plan_type
+      and monthly_cost_usd <= $max_monthly_cost_usd  -- if max_monthly_cost_usd
+      and lower(gpu_type) = lower($gpu_type)  -- if gpu_type
+      and gpu_vram_gb >= $min_gpu_vram_gb  -- if min_gpu_vram_gb
+      and lower(cpu_vendor) = lower($cpu_vendor)  -- if cpu_vendor
 ),
 in_stock as (
     select region_id, plan_id from availability_history
     where valid_from <= cast($ts as timestamptz) and (valid_to is null or valid_to > cast($ts as timestamptz))
-      and (cast($region_id as varchar) is null or region_id = $region_id)
+      and region_id = $region_id  -- if region_id
 ),
 final as (
     select
@@ -36,7 +37,7 @@ final as (
     left join in_stock s using (region_id, plan_id)
     -- a pair is a candidate when offered or in stock (both as of ts), as in the as-of macros' full join
     where (o.is_offered or s.plan_id is not null)
-      and (s.plan_id is not null or not $in_stock_only)
+      and s.plan_id is not null  -- if in_stock_only
 )
 select * from final
 order by monthly_cost_usd, vcpu_count desc, ram_mb desc, plan_id, region_id
