@@ -24,7 +24,7 @@ def optional_lines(sql: str, params: dict) -> tuple[str, dict]:
     that does not apply is then not planned at all (`cast($x as t) is null or ...` is, on every call).
     The SQL stays the model's own text: values are bound, never formatted in."""
     text = _without_lines(sql, frozenset(k for k, v in params.items() if v is None or v is False))
-    return text, {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+    return text, {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", text)}
 
 
 @cache
