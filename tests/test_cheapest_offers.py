@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from pipeline import queries
 from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
-from pipeline.queries.core import _cheapest_params, frame
+from pipeline.queries.core import _cheapest_params, arrow_table, frame, to_frame
 from pipeline.queries.export import public_relations
+from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
 from pipeline.sql import load_sql, optional_lines
 from tests.conftest import fast_settings
 
@@ -164,3 +166,24 @@ def test_optional_lines_leave_out_only_the_filters_that_do_not_apply():
     text, params = optional_lines(sql, {"low": 0, "b": None, "c": False, "d": 0})
     assert text == "select * from t\nwhere a >= $low\n  and d = $d  -- if d"
     assert params == {"low": 0, "d": 0}  # 0 is a value (min 0 still drops NULLs), None and False are not
+
+
+def test_the_hourly_estimate_is_the_same_in_the_frame_and_the_cli_rows(history):
+    """Where the API gives no hourly price (v1; here made so on every other row), the estimate is
+    monthly / 672 to 4 places, right after hourly_cost_usd, in both the DataFrame and the CLI's rows."""
+    with queries.catalog(history) as con:
+        params = _cheapest_params(queries.PlanFilter("any", in_stock_only=False))
+        table = arrow_table(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
+    hourly = table.column_names.index("hourly_cost_usd")
+    values = [None if i % 2 else v for i, v in enumerate(table["hourly_cost_usd"].to_pylist())]
+    table = table.set_column(hourly, "hourly_cost_usd", pa.array(values, table.schema.field(hourly).type))
+    result = to_frame(with_hourly_estimate_table(table))
+    columns, rows = with_hourly_estimate_rows(table.column_names, [tuple(r.values()) for r in table.to_pylist()])
+    assert list(result.columns) == columns and columns[hourly + 1] == "estimated_hourly_cost_usd"
+    assert result["estimated_hourly_cost_usd"].dtype == object
+    estimates = result["estimated_hourly_cost_usd"].tolist()
+    assert estimates == [row[hourly + 1] for row in rows]
+    assert all(e is None for e in estimates[::2]) and all(isinstance(e, Decimal) for e in estimates[1::2])
+    assert [str(e) for e in estimates[1::2]] == [str(row[hourly + 1]) for row in rows[1::2]]
+    first = result.iloc[1]
+    assert first["estimated_hourly_cost_usd"] == (first["monthly_cost_usd"] / 672).quantize(Decimal("0.0001"), ROUND_HALF_UP)

@@ -24,13 +24,14 @@ from pipeline.config import default_data_dir
 from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
                              UnknownRegionError, first_line, looks_damaged)
 from pipeline.paths import catalog_path
-from pipeline.queries.pricing import with_hourly_estimate, with_hourly_estimate_rows
+from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
 from pipeline.sql import load_sql, optional_lines, quote_literal
 
 CATALOG_ALIAS = "catalog"  # the attached catalog's database name (current_database() in every reader)
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use: `cheapest` on the CLI never needs them
     import pandas as pd
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,15 @@ THREADED_FRAME_ROWS = 10_000
 def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
-    table = con.execute(query, params or []).to_arrow_table()
+    return to_frame(arrow_table(con, query, params))
+
+
+def arrow_table(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pa.Table:
+    return con.execute(query, params or []).to_arrow_table()
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """frame()'s DataFrame from an Arrow result."""
     return table.to_pandas(types_mapper=nullable_ints().get, use_threads=table.num_rows >= THREADED_FRAME_ROWS)
 
 
@@ -157,10 +166,10 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     (its override, else the base price), cheapest monthly first; ties: more vCPUs, more RAM, plan_id,
     region_id. Raises UnknownRegionError naming the regions (or continents) that exist."""
     params = _cheapest_params(f)
-    result = _run_cheapest(frame, con, params)
-    if result.empty:
+    result = _run_cheapest(arrow_table, con, params)
+    if not result.num_rows:
         _check_filter(con, f, params)
-    return with_hourly_estimate(result)
+    return to_frame(with_hourly_estimate_table(result))
 
 
 def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:

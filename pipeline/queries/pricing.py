@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from pipeline.queries.formatting import is_missing
 
-if TYPE_CHECKING:  # pandas loads on first use: the CLI's `cheapest` adds the estimate to plain rows
-    import pandas as pd
+if TYPE_CHECKING:  # pyarrow loads on first use: the CLI's `cheapest` adds the estimate to plain rows
+    import pyarrow as pa
 
 HOURS_PER_MONTH_CAP = 672  # Vultr bills hourly up to a monthly cap of 672 hours (28 days)
 ESTIMATE_PLACES = Decimal("0.0001")
@@ -20,23 +20,24 @@ def estimated_hourly(monthly: object, hourly: object) -> Decimal | None:
     return (Decimal(str(monthly)) / HOURS_PER_MONTH_CAP).quantize(ESTIMATE_PLACES, ROUND_HALF_UP)
 
 
-def with_hourly_estimate(frame: pd.DataFrame) -> pd.DataFrame:
+def with_hourly_estimate_table(table: pa.Table) -> pa.Table:
     """Add `estimated_hourly_cost_usd` after hourly_cost_usd: filled only where the API gives no hourly
     price (hourly_cost_usd stays the API's, null there). The CLI, the dashboard and their downloads
-    all show this one column, so an estimate is marked as one everywhere."""
-    if "hourly_cost_usd" not in frame.columns or "estimated_hourly_cost_usd" in frame.columns:
-        return frame
-    import pandas as pd
+    all show this one column, so an estimate is marked as one everywhere. Added to the Arrow result
+    before it becomes a DataFrame: inserting a column into a DataFrame costs more than the estimate."""
+    names = table.column_names
+    if "hourly_cost_usd" not in names or "estimated_hourly_cost_usd" in names:
+        return table
+    import pyarrow as pa
 
-    values = [estimated_hourly(m, h) for m, h in zip(frame["monthly_cost_usd"], frame["hourly_cost_usd"])]
-    position = frame.columns.get_loc("hourly_cost_usd") + 1
-    out = frame.copy()
-    out.insert(position, "estimated_hourly_cost_usd", pd.Series(values, index=frame.index, dtype="object"))
-    return out
+    values = [estimated_hourly(m, h) for m, h in zip(table["monthly_cost_usd"].to_pylist(),
+                                                      table["hourly_cost_usd"].to_pylist())]
+    return table.add_column(names.index("hourly_cost_usd") + 1, "estimated_hourly_cost_usd",
+                            pa.array(values, type=pa.decimal128(18, 4)))  # 4 places, as ESTIMATE_PLACES
 
 
 def with_hourly_estimate_rows(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
-    """`with_hourly_estimate` for plain rows (no pandas): the same column at the same place."""
+    """`with_hourly_estimate_table` for plain rows (no pyarrow): the same column at the same place."""
     if "hourly_cost_usd" not in columns or "estimated_hourly_cost_usd" in columns:
         return columns, rows
     monthly, hourly = columns.index("monthly_cost_usd"), columns.index("hourly_cost_usd")
