@@ -1,6 +1,7 @@
 """Applying a snapshot in few statements: the bodies a collection stages from memory equal those read
-back from raw (what `rebuild` stages), and a stock poll's one query (checks/stock_poll.sql: tidying,
-the quality gate and the diff) gives what the generic merge and the gate gave, on hand-built catalogs."""
+back from raw (what `rebuild` stages), and a stock poll (pipeline.warehouse.stock: answers read in
+Python; tidying, the quality gate and the diff as set operations) gives what the generic merge, the
+SQL staging and the gate give, on hand-built catalogs and on the same answers."""
 from __future__ import annotations
 
 import json
@@ -73,10 +74,7 @@ def catalog(con, plans=PLANS, regions=("ewr", "fra", "ams"), in_stock=(("ewr", "
 
 
 def poll(con, staged: list[tuple[str, str]], regions: list | None) -> stock.StockPoll:
-    con.execute("create or replace temp table stg_availability (region_id varchar, plan_id varchar)")
-    if staged:
-        con.executemany("insert into stg_availability values (?, ?)", staged)
-    return stock.read_poll(con, regions)
+    return stock.read_poll(con, staged, regions)
 
 
 def test_stock_poll_diff_only_in_the_polled_regions(tmp_path):
@@ -88,7 +86,7 @@ def test_stock_poll_diff_only_in_the_polled_regions(tmp_path):
         everywhere = poll(con, [("ewr", "vc2-1c-1gb")], None)  # v1: every region polled
         assert sorted(everywhere.changes) == [("removed", "ams", "vhf-1c-1gb"), ("removed", "ewr", "vc2-2c-4gb"),
                                               ("removed", "fra", "vc2-1c-1gb")]
-        assert stock.record(con, 9, NOW + timedelta(minutes=1), result.changes) == 2
+        assert stock.record(con, 9, NOW + timedelta(minutes=1), result) == 2
         current = con.execute("select region_id, plan_id from availability_history where valid_to is null"
                               " order by all").fetchall()
         events = con.execute("select snapshot_id, entity, entity_id, region_id, change_type, field from catalog_changes"
@@ -154,3 +152,44 @@ def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_pa
         stored = warehouse.store_calls(con, sid, bad)
         with pytest.raises(CatalogError, match="^normalizing availability: "):
             transform.apply_snapshot(con, sid, "v2", NOW, kind="stock", bodies=stored.bodies, answers=stored.answers)
+
+
+ODD_V2 = b'{"available_plans": ["vc2-1c-1gb", "vc2-1c-1gb", "vc2-ghost", null, 201, 2.50, true, {"a": 1}]}'
+ODD_V1 = b'[201, 400, 201, null, "x", 1e3, false]'
+
+
+@pytest.mark.parametrize("version, calls, odd", [
+    ("v2", V2_CALLS, ("availability", "/regions/fra/availability", {}, ODD_V2)),
+    ("v1", v1_calls(), ("availability", "/regions/availability", {"DCID": "34"}, ODD_V1)),
+], ids=["v2", "v1"])
+def test_a_stock_poll_reads_answers_as_the_full_collection_stages_them(tmp_path, version, calls, odd):
+    """The same availability answers, applied by a full collection (SQL staging and tidying) and by a
+    stock poll (read in Python) onto the same catalog, leave the same pairs in stock and the same warning."""
+    answers = [call for call in calls if call[0] != "availability"] + [
+        call for call in calls if call[0] == "availability" and call[1:3] != odd[1:3]] + [odd]
+    outcomes = []
+    for name, first, second in (("full", answers, None), ("stock", blank_availability(answers), answers)):
+        with warehouse.open_warehouse(tmp_path / name) as con:
+            warnings = apply_calls(con, version, first, NOW, "full")
+            if second is not None:
+                warnings = apply_calls(con, version, [c for c in second if c[0] == "availability"],
+                                       NOW + timedelta(minutes=1), "stock")
+            outcomes.append((con.execute("select region_id, plan_id from availability_history where valid_to is null"
+                                         " order by all").fetchall(), warnings))
+    assert outcomes[0] == outcomes[1]
+    in_stock, warnings = outcomes[0]
+    assert len(in_stock) >= 3 and len(warnings) == 1 and "absent from the catalog" in warnings[0]
+
+
+def blank_availability(calls):
+    empty = b'{"available_plans": []}'
+    return [(e, p, q, (empty if p.startswith("/regions/") else b"[]") if e == "availability" else b)
+            for e, p, q, b in calls]
+
+
+def apply_calls(con, version, calls, at, kind) -> list[str]:
+    from pipeline.collect.collector import ingest
+    sid = warehouse.start_snapshot(con, version, "test", at, True, kind)
+    ingest(con, sid, version, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls], at, kind=kind)
+    warnings = con.execute("select warnings from snapshots where snapshot_id = ?", [sid]).fetchall()[0][0]
+    return [w for w in (warnings or "").split(" | ") if "availability" in w]

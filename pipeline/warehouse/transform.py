@@ -13,7 +13,7 @@ from pipeline.warehouse import history, stock
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
 from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
-from pipeline.warehouse.store import SNAPSHOT_BODY_TYPES, Answer, load_snapshot_bodies, snapshot_body_rows
+from pipeline.warehouse.store import Answer, load_snapshot_bodies, snapshot_body_rows
 
 log = logging.getLogger(__name__)
 # When none of an entity's source endpoints (pipeline.entities) changed since the answers the history
@@ -72,25 +72,16 @@ def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int]
                  "params": [k[2] for k in bodies], "body_id": list(bodies.values())})
 
 
-def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None,
-                  kind: str = "full", bodies: dict[str, list] | None = None) -> None:
+def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None) -> None:
     """One temp table per staging model: from `_snapshot_bodies` for the given entities (default all),
-    else a copy of the current history (identical bodies would stage identical rows). A full v1
-    snapshot always stages its regions (they map DCIDs); a stock poll maps them through the history
-    (and stock.read_poll leaves out the regions unknown to the catalog). `bodies`: the rows of
-    `_snapshot_bodies` (store.snapshot_body_rows), bound into the models instead of read from the table."""
+    else a copy of the current history (identical bodies would stage identical rows). A v1 snapshot
+    always stages its regions (they map DCIDs). (A stock poll stages nothing: pipeline.warehouse.stock.)"""
     for entity in ENTITIES:
-        v1_regions = entity.staging == "stg_regions" and api_version == "v1" and kind == "full"
+        v1_regions = entity.staging == "stg_regions" and api_version == "v1"
         if entities is None or entity.name in entities or v1_regions:
-            _stage_from_bodies(con, entity.staging, api_version, bodies)
-        elif entity.staging in CARRIED_OVER and (kind == "full" or _stock_reads(entity, api_version)):
+            _stage_from_bodies(con, entity.staging, api_version)
+        elif entity.staging in CARRIED_OVER:
             _carry_over(con, entity, "create or replace temp table")
-
-
-def _stock_reads(entity: Entity, api_version: str) -> bool:
-    """Whether a stock poll reads the entity's staging table: v1 availability maps DCIDs through it.
-    (The rest of a stock poll reads the current history itself: checks/stock_poll.sql.)"""
-    return entity.name == "region" and api_version == "v1"
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, entity: Entity, create: str) -> None:
@@ -99,13 +90,10 @@ def _carry_over(con: duckdb.DuckDBPyConnection, entity: Entity, create: str) -> 
                 f"select * exclude (valid_from, valid_to) from {entity.history} where valid_to is null")
 
 
-def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: str,
-                       bodies: dict[str, list] | None = None) -> None:
+def _stage_from_bodies(con: duckdb.DuckDBPyConnection, model: str, api_version: str) -> None:
     sql = load_sql(f"warehouse/sql/staging/{api_version}/{model}.sql")
-    if bodies is not None:  # the model reads `_snapshot_bodies`: here a CTE over the bound rows (one statement)
-        sql = f"with _snapshot_bodies as ({columns_select(SNAPSHOT_BODY_TYPES)}) select * from (\n{sql}\n)"
     try:
-        con.execute(f"create or replace temp table {model} as {sql}", bodies)
+        con.execute(f"create or replace temp table {model} as {sql}")
     except duckdb.Error as exc:
         raise CatalogError(f"normalizing {model.removeprefix('stg_')}: {first_line(exc)}") from None
 
@@ -176,7 +164,7 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
     if kind == "stock":
         return _apply_stock(con, snapshot_id, api_version, at, accept_anomalies, bodies, applied, answers)
     load_snapshot_bodies(con, snapshot_id, answers=answers)
-    build_staging(con, api_version, entities, kind)
+    build_staging(con, api_version, entities)
     result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con),
                          warnings=tidy_staging(con, api_version))
     result.anomalies = [] if result.is_baseline else find_anomalies(con)
@@ -199,11 +187,11 @@ def _apply_stock(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: 
     # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
     only = {k for k, b in bodies.items() if (k, b) not in applied} if api_version == "v2" else None
     rows = snapshot_body_rows(con, snapshot_id, only, answers)
-    build_staging(con, api_version, {"availability"}, "stock", bodies=rows)
-    poll = stock.read_poll(con, rows["region_key"] if api_version == "v2" else None)
+    answered = stock.answered_pairs(rows, api_version)
+    poll = stock.read_poll(con, answered, sorted(set(rows["region_key"])) if api_version == "v2" else None)
     result = ApplyResult(is_applied=True, warnings=poll.warnings, anomalies=poll.anomalies)
     _gate(result, accept_anomalies)
-    result.change_count = stock.record(con, snapshot_id, at, poll.changes)
+    result.change_count = stock.record(con, snapshot_id, at, poll)
     record_applied(con, bodies, "stock")
     return result
 

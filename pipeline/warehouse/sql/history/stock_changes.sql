@@ -1,6 +1,6 @@
 -- grain: one catalog_changes row per availability change of a stock poll (added = back in stock,
 -- removed = sold out). Bound: change_type, region_id, plan_id (equal-length lists, from
--- checks/stock_poll.sql), snapshot_id, at.
+-- stock.read_poll), snapshot_id, at.
 insert into catalog_changes by name
 with given as (
     select

@@ -11,5 +11,6 @@ final as (
     select distinct coalesce(stg_regions.region_id, in_stock.dcid) as region_id, in_stock.plan_id
     from in_stock
     left join stg_regions on stg_regions.dcid = in_stock.dcid
+    where in_stock.plan_id is not null  -- a null names no plan
 )
 select * from final

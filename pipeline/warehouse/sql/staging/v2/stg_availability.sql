@@ -4,10 +4,12 @@ with pages as (
     from _snapshot_bodies
     where endpoint = 'availability'
 ),
-final as (
-    select distinct
-        region_id,
-        unnest(from_json(doc -> 'available_plans', '["varchar"]')) as plan_id
+plan_ids as (
+    select region_id, unnest(from_json(doc -> 'available_plans', '["varchar"]')) as plan_id
     from pages
+),
+final as (
+    -- a null names no plan
+    select distinct region_id, plan_id from plan_ids where plan_id is not null
 )
 select * from final
