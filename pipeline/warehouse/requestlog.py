@@ -30,7 +30,6 @@ class OpenRun:
     rowid: int
     status: int
     body_id: int
-    body_hash: str
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,14 @@ def request_key(call: Call) -> RequestKey:
 
 
 def open_runs(con: duckdb.DuckDBPyConnection, previous: Previous) -> dict[RequestKey, OpenRun]:
-    """The runs the snapshot before this one left open (it asked them), with their body hashes: a call
-    whose answer hashes the same extends its run without looking the body up."""
+    """The runs the snapshot before this one left open (it asked them). A call extends its run when
+    its answer is stored under the run's body_id (no join with raw_bodies: the caller looks the
+    answers' digests up in any case, and the join doubled this read)."""
     if previous.snapshot_id is None:
         return {}
-    rows = con.execute(
-        "select r.endpoint, r.path, r.params, r.rowid, r.status, r.body_id, b.body_hash"
-        " from _request_runs r join raw_bodies b using (body_id) where r.last_snapshot_id = ?",
-        [previous.snapshot_id]).fetchall()
-    return {(e, p, q): OpenRun(rowid, status, body_id, digest) for e, p, q, rowid, status, body_id, digest in rows}
+    rows = con.execute("select endpoint, path, params, rowid, status, body_id from _request_runs"
+                       " where last_snapshot_id = ?", [previous.snapshot_id]).fetchall()
+    return {(e, p, q): OpenRun(rowid, status, body_id) for e, p, q, rowid, status, body_id in rows}
 
 
 @dataclass(frozen=True)

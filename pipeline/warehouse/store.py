@@ -153,16 +153,12 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
 
 def _store_bodies(con: duckdb.DuckDBPyConnection, calls: list[Call], keys: list[RequestKey], digests: list[str],
                   runs: dict[RequestKey, OpenRun]) -> dict[str, int]:
-    """body_id of every call's body: those of the open runs, else stored ones, else newly stored."""
-    ids = {run.body_hash: run.body_id for run in runs.values()}
-    fresh = [(call, key, digest) for call, key, digest in zip(calls, keys, digests) if digest not in ids]
-    if not fresh:  # only answers that differ need a lookup
-        return ids
+    """body_id of every call's body: stored ones looked up by digest, else newly stored."""
     # the delta base is the request's latest 200 answer: its open run's, else looked up
     bases = {key: run.body_id for key, run in runs.items() if run.status == 200}
-    known = lookup(con, [digest for _, _, digest in fresh], [bases[key] for _, key, _ in fresh if key in bases])
-    ids.update(known.known)
-    unknown = [(call, key, digest) for call, key, digest in fresh if digest not in ids]
+    known = lookup(con, digests, list(bases.values()))
+    ids = dict(known.known)
+    unknown = [(call, key, digest) for call, key, digest in zip(calls, keys, digests) if digest not in ids]
     if unknown:
         if any(key not in bases for _, key, _ in unknown):
             bases = latest_bodies(con)
