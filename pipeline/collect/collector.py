@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Protocol
 import duckdb
 import requests
 
+from pipeline.warehouse import stock
 from pipeline.warehouse import store as warehouse
 from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError, ConfigError, UnexpectedError, first_line
@@ -189,6 +191,12 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
     was applied from) and mark the snapshot ok, in one transaction (one commit: a minute cadence pays
     one WAL sync per poll). Returns (change_count, is_baseline); raises CatalogError with nothing
     stored (the caller records the failure and keeps the raw answers)."""
+    with stock.plain_plans(con) if kind == "stock" else nullcontext():
+        return _ingest(con, snapshot_id, api_version, calls, started_at, accept_anomalies, kind)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, calls: list[Call],
+            started_at: datetime, accept_anomalies: bool, kind: str) -> tuple[int, bool]:
     con.execute("begin")
     try:
         stored = warehouse.store_calls(con, snapshot_id, calls)
