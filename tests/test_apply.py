@@ -193,3 +193,23 @@ def apply_calls(con, version, calls, at, kind) -> list[str]:
     ingest(con, sid, version, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls], at, kind=kind)
     warnings = con.execute("select warnings from snapshots where snapshot_id = ?", [sid]).fetchall()[0][0]
     return [w for w in (warnings or "").split(" | ") if "availability" in w]
+
+
+def test_a_stock_poll_restores_the_optimizer_whether_it_applies_or_fails(tmp_path):
+    """Its statements run without DuckDB's optimizer (stock.plain_plans); the connection gets it back."""
+    from pipeline.collect.collector import ingest
+    good = [("availability", "/regions/ewr/availability", {}, b'{"available_plans": ["vc2-1c-1gb"]}')]
+    bad = [("availability", "/regions/ewr/availability", {}, b'{"available_plans": ')]
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        outcomes = []
+        for minute, calls in enumerate((good, bad), start=1):
+            at = NOW + timedelta(minutes=minute)
+            sid = warehouse.start_snapshot(con, "v2", "test", at, True, "stock")
+            try:
+                outcomes.append(ingest(con, sid, "v2", [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls], at,
+                                       kind="stock"))
+            except CatalogError as exc:
+                outcomes.append(str(exc).split(":")[0])
+            outcomes.append(con.execute("select current_setting('enable_optimizer')").fetchall()[0][0])
+    assert outcomes == [(1, False), True, "normalizing availability", True]  # ewr lost vc2-2c-4gb
