@@ -191,7 +191,7 @@ def ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, c
     was applied from) and mark the snapshot ok, in one transaction (one commit: a minute cadence pays
     one WAL sync per poll). Returns (change_count, is_baseline); raises CatalogError with nothing
     stored (the caller records the failure and keeps the raw answers)."""
-    with stock.plain_plans(con) if kind == "stock" else nullcontext():
+    with stock.lean_planning(con) if kind == "stock" else nullcontext():
         return _ingest(con, snapshot_id, api_version, calls, started_at, accept_anomalies, kind)
 
 
