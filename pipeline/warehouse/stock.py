@@ -2,9 +2,9 @@
 
 A stock poll's answers are flat lists of plan ids, so they are read here with `json` instead of being
 staged through SQL, and tidying, the quality gate and the diff against the current availability are
-set operations on three small reads (the polled regions' in-stock pairs, the current plans, the
-current regions). Each DuckDB statement costs a poll a millisecond or more, most of it planning: the
-one query that did all this in SQL (with its staging table) cost 16 ms of a 45 ms poll; this costs 3.
+set operations on two small reads (the polled regions' in-stock pairs; the current plans and
+regions). Each DuckDB statement costs a poll a millisecond or more, most of it planning: the one query
+that did all this in SQL (with its staging table) cost 16 ms of a 45 ms poll; this costs about 3.
 The outcome equals what the full collection's staging (staging/<version>/stg_availability.sql and
 transform.tidy_staging) makes of the same answers: tests/test_apply.py holds the two to the same
 rows. `rebuild` replays stock polls through this same path, so rebuilt and incremental history agree.
@@ -38,8 +38,9 @@ _skipped_optimizers: list[str] = []  # the others, read once per process from th
 def lean_planning(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run a stock poll's statements with DuckDB's optimizer reduced to KEPT_OPTIMIZERS. They are ~18
     small fixed statements (point reads, short lists, updates by rowid); the other ~45 passes cost
-    them more than the plans they improve (measured side by side: their total -15% on a week of
-    minute polls, -20% on a year). Results never depend on it; only plans do. Reset afterwards."""
+    them more than the plans they improve (the poll's statements measured one by one, each way in
+    turn: their total 15-35% less on a week of minute polls, 8-20% less on a year). Results never
+    depend on it; only plans do. Reset afterwards, also when the poll fails."""
     if not _skipped_optimizers:
         names = [row[0] for row in con.execute("select name from duckdb_optimizers()").fetchall()]
         _skipped_optimizers.extend(sorted(set(names) - KEPT_OPTIMIZERS))
