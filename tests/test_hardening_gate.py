@@ -74,6 +74,18 @@ def test_availability_naming_an_unknown_plan_is_dropped_counted_and_not_in_stock
     assert "vc2-ghost" in read_catalog(data_dir, "select warnings from snapshots order by snapshot_id desc limit 1")[0][0]
 
 
+@pytest.mark.parametrize("poll", [(), ("--stock",)], ids=["full", "stock"])
+def test_a_null_in_an_availability_list_names_no_plan_and_fails_nothing(api, data_dir, poll):
+    """A JSON null among the plan ids is dropped by both stagings (the SQL one used to keep it as a pair
+    with a NULL plan, which catalog_changes refused (NOT NULL entity_id): the whole snapshot failed)."""
+    assert collect_cli(api, data_dir) == 0
+    in_stock = read_catalog(data_dir, "select count(*) from availability where region_id = 'fra'")
+    api.set_fault("/v2/regions/fra/availability", Fault("null_plan"))
+    assert collect_cli(api, data_dir, *poll) == 0
+    assert last_snapshot(data_dir)[0] == "ok"
+    assert read_catalog(data_dir, "select count(*) from availability where region_id = 'fra'") == in_stock
+
+
 def test_ids_repeated_across_pages_resolve_to_the_first_page_and_are_reported(api, data_dir):
     """With 10 plans a page, later pages repeat page 1's first plan at $999: page order wins (the
     old request order sorted cursor pages before page 1, so the repeat won)."""

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty",
          "gzip_bomb", "huge", "trickle", "trickle_headers", "echo_auth", "redirect", "hostile_region",
-         "reprice", "unknown_plan", "duplicate_ids")
+         "reprice", "unknown_plan", "null_plan", "duplicate_ids")
 
 _JSON = "application/json"
 _REASONS = {
@@ -209,6 +209,13 @@ def _unknown_plan(fault: Fault, body: bytes, _headers: dict[str, str], _path: st
     return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
 
 
+def _null_plan(_fault: Fault, body: bytes, _headers: dict[str, str], _path: str) -> Response:
+    """Availability whose list holds a JSON null among the plan ids (names no plan)."""
+    data = json.loads(body)
+    data["available_plans"] = [*data.get("available_plans", []), None]
+    return 200, {"Content-Type": _JSON}, json.dumps(data, separators=(",", ":")).encode()
+
+
 def _duplicate_ids(fault: Fault, body: bytes, _headers: dict[str, str], path: str) -> Response:
     """On every page after the first (a `cursor` in the query), the page's first item again, under
     the id ``target`` and at a price of 999: an id repeated across pages."""
@@ -223,4 +230,4 @@ def _duplicate_ids(fault: Fault, body: bytes, _headers: dict[str, str], path: st
 _HOSTILE = {"gzip_bomb": _gzip_bomb, "huge": _huge, "trickle": _trickle,
             "trickle_headers": _trickle_headers, "echo_auth": _echo_auth,
             "redirect": _redirect, "hostile_region": _hostile_region, "reprice": _reprice,
-            "unknown_plan": _unknown_plan, "duplicate_ids": _duplicate_ids}
+            "unknown_plan": _unknown_plan, "null_plan": _null_plan, "duplicate_ids": _duplicate_ids}
