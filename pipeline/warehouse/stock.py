@@ -97,9 +97,8 @@ def _plan_ids(body: str, api_version: str) -> list[str]:
 
 
 def _as_varchar(item: object) -> str:
-    """A JSON value as DuckDB casts it to varchar (v1 plan ids are numbers: 201 -> '201')."""
-    if isinstance(item, str):
-        return item
+    """A JSON value other than a string as DuckDB casts it to varchar (v1 plan ids are numbers:
+    201 -> '201'); `_plan_ids` passes strings through as they are."""
     if isinstance(item, bool):
         return "true" if item else "false"
     if isinstance(item, (int, float)):
