@@ -10,8 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from pipeline.collect.collector import ingest
 from pipeline.collect.http import Call
 from pipeline.errors import CatalogError
+from pipeline.status import SnapshotStatus
 from pipeline.warehouse import rawstore, stock, transform
 from pipeline.warehouse import store as warehouse
 from tests.test_normalize import body, v1_calls
@@ -123,25 +125,56 @@ def test_stock_poll_gate(tmp_path, plans, staged, regions, reason):
 
 
 def test_an_unchanged_stock_answer_applies_nothing_and_a_changed_one_only_its_region(tmp_path):
-    """Through apply_snapshot, as a collection (answers in memory) and a rebuild (raw) call it."""
+    """Through apply_snapshot, as a collection (answers in memory, the previous snapshot's answers from
+    its open runs) and a rebuild (raw; the latest ok snapshot's answers read back) call it."""
     calls = [("availability", f"/regions/{r}/availability", {}, json.dumps({"available_plans": plans}).encode())
              for r, plans in (("ewr", ["vc2-1c-1gb", "vc2-2c-4gb"]), ("fra", ["vc2-1c-1gb"]), ("ams", ["vhf-1c-1gb"]))]
     with warehouse.open_warehouse(tmp_path) as con:
         catalog(con)
         sid = warehouse.start_snapshot(con, "v2", "test", NOW, True, "stock")
-        stored = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, NOW) for e, p, q, b in calls])
-        transform.record_applied(con, stored.bodies, "stock")  # the history reflects these answers
+        first = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, NOW) for e, p, q, b in calls])
+        warehouse.finish_snapshot(con, sid, SnapshotStatus.OK)  # ok: the history reflects these answers
         calls[1] = ("availability", "/regions/fra/availability", {}, b'{"available_plans": []}')
         at = NOW + timedelta(minutes=1)
         sid = warehouse.start_snapshot(con, "v2", "test", at, True, "stock")
         stored = warehouse.store_calls(con, sid, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls])
-        result = transform.apply_snapshot(con, sid, "v2", at, kind="stock", bodies=stored.bodies, answers=stored.answers)
-        closed = con.execute("select region_id, plan_id, valid_to from availability_history where valid_to is not null"
-                             ).fetchall()
-        applied = con.execute("select path, body_id from _applied_bodies order by path").fetchall()
-    assert (result.is_applied, result.change_count) == (True, 1)
-    assert closed == [("fra", "vc2-1c-1gb", at)]
-    assert applied == sorted((key[1], body_id) for key, body_id in stored.bodies.items())
+        outcomes = []
+        for previous in (stored.previous_bodies, None):
+            con.execute("begin")
+            result = transform.apply_snapshot(con, sid, "v2", at, kind="stock", bodies=stored.bodies,
+                                              answers=stored.answers, own_transaction=False, previous_bodies=previous)
+            closed = con.execute("select region_id, plan_id, valid_to from availability_history"
+                                 " where valid_to is not null").fetchall()
+            outcomes.append((result.is_applied, result.change_count, closed))
+            con.execute("rollback")
+        applied = con.execute("select count(*) from _applied_bodies").fetchall()[0][0]
+    assert stored.previous_bodies == first.bodies
+    assert outcomes == [(True, 1, [("fra", "vc2-1c-1gb", at)])] * 2
+    assert applied == 0  # a stock poll writes no _applied_bodies row: its answers are read from the log
+
+
+def test_a_stock_poll_after_a_failed_one_compares_with_the_latest_applied_answers(tmp_path):
+    """A failed poll's answers are stored but never applied. The poll after it (its previous snapshot
+    not ok) compares with the latest ok snapshot's answers, read back: the same sold-out answer the
+    failed poll saw is still a change, recorded at this poll."""
+    def calls(at: datetime, fra: list[str]) -> list[Call]:
+        answers = {"ewr": ["vc2-1c-1gb", "vc2-2c-4gb"], "fra": fra, "ams": ["vhf-1c-1gb"]}
+        return [Call("availability", f"/regions/{r}/availability", {}, 200,
+                     json.dumps({"available_plans": plans}).encode(), 1.0, at) for r, plans in answers.items()]
+    minutes = [NOW + timedelta(minutes=m) for m in range(3)]
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        assert ingest(con, warehouse.start_snapshot(con, "v2", "test", minutes[0], True, "stock"), "v2",
+                      calls(minutes[0], ["vc2-1c-1gb"]), minutes[0], kind="stock") == (0, False)
+        failed = warehouse.start_snapshot(con, "v2", "test", minutes[1], True, "stock")
+        warehouse.store_calls(con, failed, calls(minutes[1], []))  # as a failed poll keeps its answers
+        warehouse.finish_snapshot(con, failed, SnapshotStatus.FAILED, "HTTP 500 from another region")
+        changes = ingest(con, warehouse.start_snapshot(con, "v2", "test", minutes[2], True, "stock"), "v2",
+                         calls(minutes[2], []), minutes[2], kind="stock")
+        closed = con.execute("select region_id, plan_id, valid_to from availability_history"
+                             " where valid_to is not null").fetchall()
+    assert changes == (1, False)
+    assert closed == [("fra", "vc2-1c-1gb", minutes[2])]
 
 
 def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_path):

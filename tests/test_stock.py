@@ -1,5 +1,5 @@
 """Stock polls (`collect --stock`, `schedule --stock-every`): availability only, a snapshot of their own
-kind, all or nothing, gated; the compact request log; rebuild over mixed kinds; the 003 migration."""
+kind, all or nothing, gated; the compact request log; rebuild over mixed kinds; the 003 and 008 migrations."""
 from __future__ import annotations
 
 from collections import Counter
@@ -162,7 +162,7 @@ def test_migration_turns_the_per_call_log_into_runs(tmp_path):
         con.execute("insert into snapshots (snapshot_id, api_version, base_url, started_at, status)"
                     " values (?, 'v2', 'x', now(), ?)", [sid, status])
     calls = [(1, "regions", 10), (1, "os", 20), (2, "regions", 10), (2, "os", 21), (3, "regions", 10),
-             (4, "regions", 10), (4, "os", 21)]
+             (4, "regions", 10), (4, "os", 21), (4, "availability", 30)]
     for seq, (sid, endpoint, body) in enumerate(calls):
         con.execute("insert into _requests values (?, ?, ?, ?, '{}', 200, 5, 1.0, ?, now())",
                     [sid, seq, endpoint, f"/{endpoint}", body])
@@ -172,8 +172,9 @@ def test_migration_turns_the_per_call_log_into_runs(tmp_path):
                            " from _request_runs order by endpoint, first_snapshot_id").fetchall()
         applied = con.execute("select endpoint, body_id from _applied_bodies order by all").fetchall()
         kinds = con.execute("select distinct kind from snapshots").fetchall()
-    assert runs == [("os", 20, 1, 1, 1), ("os", 21, 2, 2, 1), ("os", 21, 4, 4, 1), ("regions", 10, 1, 4, 4)]
-    assert applied == [("os", 21), ("regions", 10)]
+    assert runs == [("availability", 30, 4, 4, 1), ("os", 20, 1, 1, 1), ("os", 21, 2, 2, 1), ("os", 21, 4, 4, 1),
+                    ("regions", 10, 1, 4, 4)]
+    assert applied == [("os", 21), ("regions", 10)]  # availability's are read from the log since 008
     assert kinds == [("full",)]
 
 

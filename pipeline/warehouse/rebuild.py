@@ -16,6 +16,7 @@ from pipeline.lock import collector_lock
 from pipeline.warehouse.publish import publish
 from pipeline.sql import fetch_value, load_sql
 from pipeline.status import SnapshotStatus
+from pipeline.warehouse.requestlog import snapshot_bodies
 from pipeline.warehouse.transform import apply_snapshot
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,12 @@ def apply_replayed(con: duckdb.DuckDBPyConnection, after_id: int,
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = ?", [SnapshotStatus.OK]))
     applied = 0
     replayed = [row for row in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall() if row[0] > after_id]
+    previous = None  # the answers of the snapshot replayed last: those skipped in between repeated them
     for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):
+        bodies = snapshot_bodies(con, snapshot_id)
         result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,
-                                own_transaction=False, kind=kind)
+                                own_transaction=False, kind=kind, bodies=bodies, previous_bodies=previous)
+        previous = bodies
         applied += result.is_applied  # the same test as when collected: answers equal to the applied ones
         if progress:
             progress(done, len(replayed))

@@ -19,6 +19,7 @@ from pipeline.calls import Call
 from pipeline.sql import columns_select, load_sql
 
 RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
+AVAILABILITY = "availability"  # the endpoint of the availability answers (v1 and v2): all a stock poll asks
 RUN_COLUMNS = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "status": "integer",
                "body_id": "integer", "size_bytes": "integer", "first_snapshot_id": "integer",
                "last_snapshot_id": "integer", "seen_count": "integer", "first_requested_at": "timestamptz",
@@ -131,6 +132,13 @@ def latest_bodies(con: duckdb.DuckDBPyConnection) -> dict[RequestKey, int]:
     """body_id of the latest 200 answer per request: the delta bases of new bodies."""
     rows = con.execute(load_sql("warehouse/sql/staging/previous_bodies.sql")).fetchall()
     return {(e, p, q): b for e, p, q, b in rows}
+
+
+def latest_ok_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[RequestKey, int]:
+    """The 200 answers of the latest ok snapshot before `snapshot_id` (none: empty)."""
+    latest = con.execute("select max(snapshot_id) from snapshots where status = 'ok' and snapshot_id < ?",
+                         [snapshot_id]).fetchall()[0][0]
+    return {} if latest is None else snapshot_bodies(con, latest)
 
 
 def snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[RequestKey, int]:

@@ -128,6 +128,9 @@ class StoredCalls:
     new_runs: int                       # answers that differ from the previous snapshot's
     is_repeat: bool = False             # the previous snapshot was applied with these very answers
     answers: list[Answer] = field(default_factory=list)  # the 200 answers' bytes, in request order
+    # the previous snapshot's 200 answers if it was ok (what the history's availability reflects:
+    # transform.applied_bodies), read with its open runs; None: not ok, or not read (is_repeat)
+    previous_bodies: dict[RequestKey, int] | None = None
 
 
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> StoredCalls:
@@ -142,13 +145,15 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
         extend_repeated(con, snapshot_id, previous, max(call.requested_at for call in ordered))
         return StoredCalls(content_hash, {}, 0, is_repeat=True)
     runs = open_runs(con, previous)
+    previous_bodies = ({key: run.body_id for key, run in runs.items() if run.status == 200}
+                       if previous.status == SnapshotStatus.OK else None)
     ids = _store_bodies(con, ordered, keys, digests, runs)
     logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
               for call, key, digest in zip(ordered, keys, digests)]
     new_runs = append_calls(con, snapshot_id, logged, runs)
     ok = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
     return StoredCalls(content_hash, {key: ids[digest] for _, key, digest in ok}, new_runs,
-                       answers=[(key, call.body) for call, key, _ in ok])
+                       answers=[(key, call.body) for call, key, _ in ok], previous_bodies=previous_bodies)
 
 
 def _store_bodies(con: duckdb.DuckDBPyConnection, calls: list[Call], keys: list[RequestKey], digests: list[str],

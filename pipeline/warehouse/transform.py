@@ -12,7 +12,7 @@ from pipeline.entities import ENTITIES, Entity
 from pipeline.warehouse import history, stock
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
-from pipeline.warehouse.requestlog import RequestKey, snapshot_bodies
+from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_ok_bodies, snapshot_bodies
 from pipeline.warehouse.store import Answer, load_snapshot_bodies, snapshot_body_rows
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,13 @@ class ApplyResult:
     warnings: list[str] = field(default_factory=list)  # what staging dropped or resolved, reported
 
 
-def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], api_version: str,
-                     kind: str = "full", applied_rows: list[tuple[RequestKey, int]] | None = None) -> set[str]:
+def changed_entities(bodies: dict[RequestKey, int], api_version: str, kind: str,
+                     applied_rows: list[tuple[RequestKey, int]]) -> set[str]:
     """Entities derived from an endpoint whose answers differ from those the history was applied from
-    (`_applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
+    (`applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
     availability when the region list came back empty, changed too); a stock poll only for what it asked."""
     applied: dict[str, set[tuple[RequestKey, int]]] = {}
-    for (e, p, q), b in applied_bodies(con) if applied_rows is None else applied_rows:
+    for (e, p, q), b in applied_rows:
         applied.setdefault(e, set()).add(((e, p, q), b))
     asked: dict[str, set[tuple[RequestKey, int]]] = {}
     for key, body_id in bodies.items():
@@ -52,24 +52,31 @@ def changed_entities(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, in
     return {entity.name for entity in ENTITIES if entity.sources[api_version] & changed}
 
 
-def applied_bodies(con: duckdb.DuckDBPyConnection) -> list[tuple[RequestKey, int]]:
-    """(request, body_id) of the answers the history was applied from (`_applied_bodies`)."""
-    rows = con.execute("select endpoint, path, params, body_id from _applied_bodies").fetchall()
-    return [((e, p, q), b) for e, p, q, b in rows]
-
-
-def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int], kind: str) -> None:
-    """The history now reflects these answers (a stock poll's: for the endpoints it asked)."""
+def applied_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, kind: str,
+                   previous_bodies: dict[RequestKey, int] | None = None) -> list[tuple[RequestKey, int]]:
+    """(request, body_id) of the answers the history was applied from, for what a snapshot of `kind`
+    compares. Availability's are the latest ok snapshot's (`previous_bodies` if the caller has them):
+    every ok snapshot leaves the availability history reflecting its answers, applied or equal to the
+    applied ones. The other endpoints' are in `_applied_bodies`, written by full snapshots only: a
+    stock poll, which asks availability alone, reads and writes nothing there (a minute cadence
+    saves the three statements)."""
+    if previous_bodies is None:
+        previous_bodies = latest_ok_bodies(con, snapshot_id)
+    rows = [(key, body_id) for key, body_id in previous_bodies.items() if key[0] == AVAILABILITY]
     if kind == "full":
-        con.execute("delete from _applied_bodies")
-    else:
-        endpoints = sorted({key[0] for key in bodies})
-        con.execute("delete from _applied_bodies where endpoint in (select unnest(cast(? as varchar[])))",
-                    [endpoints])
+        rows += [((e, p, q), b) for e, p, q, b in con.execute(
+            "select endpoint, path, params, body_id from _applied_bodies").fetchall()]
+    return rows
+
+
+def record_applied(con: duckdb.DuckDBPyConnection, bodies: dict[RequestKey, int]) -> None:
+    """The history now reflects a full snapshot's answers (availability's: see applied_bodies)."""
+    kept = {key: body_id for key, body_id in bodies.items() if key[0] != AVAILABILITY}
+    con.execute("delete from _applied_bodies")
     types = {"endpoint": "varchar", "path": "varchar", "params": "varchar", "body_id": "integer"}
     con.execute(f"insert into _applied_bodies by name {columns_select(types)}",
-                {"endpoint": [k[0] for k in bodies], "path": [k[1] for k in bodies],
-                 "params": [k[2] for k in bodies], "body_id": list(bodies.values())})
+                {"endpoint": [k[0] for k in kept], "path": [k[1] for k in kept],
+                 "params": [k[2] for k in kept], "body_id": list(kept.values())})
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: set[str] | None = None) -> None:
@@ -126,17 +133,19 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
                    accept_anomalies: bool = False,
                    before_commit: Callable[[ApplyResult], None] | None = None,
                    own_transaction: bool = True, kind: str = "full",
-                   bodies: dict[RequestKey, int] | None = None, answers: list[Answer] | None = None) -> ApplyResult:
+                   bodies: dict[RequestKey, int] | None = None, answers: list[Answer] | None = None,
+                   previous_bodies: dict[RequestKey, int] | None = None) -> ApplyResult:
     """Merge a stored snapshot into history in one transaction (with `before_commit`, e.g. marking the
     snapshot ok, inside it) unless its answers equal those already applied; raise AnomalyError if the
     gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
     a single transaction). `bodies` (body ids) and `answers` (bytes): the snapshot's 200 answers if the
-    caller has them, as `store_calls` returns them (else read back from raw)."""
+    caller has them, as `store_calls` returns them (else read back from raw); `previous_bodies`: the
+    200 answers of the latest ok snapshot before this one, if the caller has them (else read)."""
     bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
     if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
-    applied = applied_bodies(con)
-    entities = changed_entities(con, bodies, api_version, kind, applied)
+    applied = applied_bodies(con, snapshot_id, kind, previous_bodies)
+    entities = changed_entities(bodies, api_version, kind, applied)
     if not entities:  # the hot path of a minute cadence: one statement, no transaction needed
         result = ApplyResult()
         if before_commit:
@@ -175,7 +184,7 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
                                                         record_changes=not result.is_baseline)
     if api_version == "v2" and entities & {"plan", "region"}:
         record_api_fields(con, snapshot_id, at)
-    record_applied(con, bodies, kind)
+    record_applied(con, bodies)
     return result
 
 
@@ -192,7 +201,6 @@ def _apply_stock(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: 
     result = ApplyResult(is_applied=True, warnings=poll.warnings, anomalies=poll.anomalies)
     _gate(result, accept_anomalies)
     result.change_count = stock.record(con, snapshot_id, at, poll)
-    record_applied(con, bodies, "stock")
     return result
 
 
