@@ -43,7 +43,8 @@ class LoggedCall:
 
 
 def request_key(call: Call) -> RequestKey:
-    return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True))
+    # most calls (every availability answer) have no parameters: json.dumps({}) is "{}", without its cost
+    return (call.endpoint, call.path, json.dumps(call.params, sort_keys=True) if call.params else "{}")
 
 
 def open_runs(con: duckdb.DuckDBPyConnection, previous: Previous) -> dict[RequestKey, OpenRun]:
