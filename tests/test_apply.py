@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from datetime import datetime, timedelta, timezone
 
+import duckdb
 import pytest
 
 from pipeline.collect.collector import ingest
@@ -175,6 +177,38 @@ def test_a_stock_poll_after_a_failed_one_compares_with_the_latest_applied_answer
                              " where valid_to is not null").fetchall()
     assert changes == (1, False)
     assert closed == [("fra", "vc2-1c-1gb", minutes[2])]
+
+
+def test_the_stored_bodies_index_follows_rollbacks_and_other_writers(tmp_path):
+    """rawstore.lookup answers from an index in memory (after a process's first lookup, a scan): a body
+    whose insert was rolled back is not stored, and one another process inserted, or repair dropped,
+    is seen as it is in the file."""
+    def new(text: bytes) -> rawstore.NewBody:
+        return rawstore.NewBody(rawstore.body_hash(text), text, NOW, None)
+
+    def ask(con, text: bytes) -> tuple[dict, int]:
+        found = rawstore.lookup(con, [rawstore.body_hash(text)], [])
+        return found.known, found.next_id
+
+    kept, rolled_back, other, dropped = b'{"a": 1}', b'{"b": 2}', b'{"c": 3}', b'{"d": 4}'
+    with warehouse.open_warehouse(tmp_path) as con:
+        ids = rawstore.put_bodies(con, [new(kept), new(dropped)])
+        con.execute("begin")
+        rawstore.put_bodies(con, [new(rolled_back)])
+        assert ask(con, rolled_back)[0] == {rawstore.body_hash(rolled_back): 3}  # seen inside its transaction
+        con.execute("rollback")
+        assert ask(con, rolled_back) == ({}, 3)
+        assert ask(con, kept)[0] == {rawstore.body_hash(kept): ids[rawstore.body_hash(kept)]}
+    with duckdb.connect(str(warehouse.warehouse_path(tmp_path))) as other_process:
+        other_process.execute("insert into raw_bodies (body_id, body_hash, body_zlib, size_bytes, first_seen_at,"
+                              " chain_depth) values (3, ?, ?, ?, ?, 0)",
+                              [rawstore.body_hash(other), zlib.compress(other), len(other), NOW])
+        other_process.execute("delete from raw_bodies where body_hash = ?", [rawstore.body_hash(dropped)])
+    with warehouse.open_warehouse(tmp_path) as con:
+        answers = [(ask(con, other), ask(con, dropped)[0])]
+        rawstore.clear_cache()  # a process's first lookup scans the table instead: the same answers
+        answers.append((ask(con, other), ask(con, dropped)[0]))
+    assert answers == [(({rawstore.body_hash(other): 3}, 4), {})] * 2
 
 
 def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_path):

@@ -48,8 +48,44 @@ class Lookup:
     bases: frozenset[int]       # the bases asked about
 
 
+@dataclass
+class _Stored:
+    """Every stored body of one warehouse: digest -> body_id (a repeated digest keeps the last id, as
+    reading the rows in id order into a dict does) and body_id -> chain depth, as of `count` rows
+    below `next_id`."""
+    ids: dict[str, int]
+    depths: dict[int, int]
+    count: int
+    next_id: int
+
+
+_stored: dict[str, _Stored] = {}  # by store_key, like the cache
+_scanned: set[str] = set()  # stores looked up once by a scan (the index is read at the second lookup)
+
+
 def lookup(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[int]) -> Lookup:
-    """The stored ids of these digests, the next body_id, and the chain depth of these bases."""
+    """The stored ids of these digests, the next body_id, and the chain depth of these bases.
+
+    A process that stores more than once (`schedule`) answers from an index of every stored body kept
+    in memory per warehouse, read whole at its second lookup, then only checked: matching the digests
+    in a scan costs a changed stock poll 1.6 ms on a week of minute polls and 13-20 ms on a year (108k
+    bodies), the check 0.8 / 1.4-2.4 ms (reading the index on the year: ~0.15 s, once; ~24 MB). An
+    index on body_hash would add 12.8 MiB to a year's file. The check is a count and a max: rows are
+    only added, by increasing id (after a rolled-back insert the index no longer matches and is read
+    again), rewritten in place only by the key scrub (which clears this), and dropped only by `repair`."""
+    store = store_key(con)
+    if store not in _stored and store not in _scanned:  # a one-shot collection never reads the index
+        _scanned.add(store)
+        return _scan(con, digests, base_ids)
+    count, next_id = con.execute("select count(*), coalesce(max(body_id), 0) + 1 from raw_bodies").fetchall()[0]
+    stored = _stored.get(store)
+    if stored is None or (stored.count, stored.next_id) != (count, next_id):
+        stored = _stored[store] = _read_stored(con, int(count), int(next_id))
+    return Lookup({digest: stored.ids[digest] for digest in digests if digest in stored.ids}, int(next_id),
+                  {base: stored.depths[base] for base in base_ids if base in stored.depths}, frozenset(base_ids))
+
+
+def _scan(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[int]) -> Lookup:
     # one scan, no join: a join (or a scalar subquery) per answer costs more planning than it saves
     known, next_id, depths = con.execute(
         "select list((body_hash, body_id)) filter (where list_contains(cast($digests as varchar[]), body_hash)),"
@@ -61,8 +97,29 @@ def lookup(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[in
     return Lookup(dict(known or ()), int(next_id), dict(depths or ()), frozenset(base_ids))
 
 
+def _read_stored(con: duckdb.DuckDBPyConnection, count: int, next_id: int) -> _Stored:
+    rows = con.execute("select body_hash, body_id, chain_depth from raw_bodies order by body_id").fetchall()
+    return _Stored({digest: body_id for digest, body_id, _ in rows}, {body_id: depth for _, body_id, depth in rows},
+                   count, next_id)
+
+
+def _note_stored(store: str, columns: dict[str, list]) -> None:
+    """Add bodies this connection just inserted (ids from next_id up) to the index it looked up."""
+    stored = _stored.get(store)
+    if stored is None or not columns["body_id"] or columns["body_id"][0] != stored.next_id:
+        _stored.pop(store, None)
+        return
+    for digest, body_id, depth in zip(columns["body_hash"], columns["body_id"], columns["chain_depth"]):
+        stored.ids[digest] = body_id
+        stored.depths[body_id] = depth
+    stored.count += len(columns["body_id"])
+    stored.next_id = columns["body_id"][-1] + 1
+
+
 def clear_cache() -> None:
     _cache.clear()
+    _stored.clear()
+    _scanned.clear()
 
 
 _stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -100,6 +157,7 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody], known: Loo
         ids[new.body_hash] = next_id + offset
     # one statement over bound columns (executemany is row by row)
     con.execute(f"insert into raw_bodies by name {columns_select(_RAW_COLUMNS)}", columns)
+    _note_stored(store, columns)
     for new in bodies:  # cached only once stored: a failed insert must not leave ids behind
         _remember((store, ids[new.body_hash]), new.body)
     return ids
