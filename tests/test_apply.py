@@ -5,6 +5,7 @@ SQL staging and the gate give, on hand-built catalogs and on the same answers.""
 from __future__ import annotations
 
 import json
+import os
 import random
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from pipeline.collect.collector import ingest
+from pipeline.collect.collector import ingest, publish_or_fail
 from pipeline.collect.http import Call
 from pipeline.errors import CatalogError
 from pipeline.status import SnapshotStatus
@@ -127,8 +128,9 @@ def test_stock_poll_gate(tmp_path, plans, staged, regions, reason):
 
 
 def test_an_unchanged_stock_answer_applies_nothing_and_a_changed_one_only_its_region(tmp_path):
-    """Through apply_snapshot, as a collection (answers in memory, the previous snapshot's answers from
-    its open runs) and a rebuild (raw; the latest ok snapshot's answers read back) call it."""
+    """Through apply_snapshot with the previous snapshot's answers given (as a collection has them from
+    its open runs, and a rebuild from the snapshot it replayed last) and read back (as after a failed
+    poll, or for a rebuild's first snapshot)."""
     calls = [("availability", f"/regions/{r}/availability", {}, json.dumps({"available_plans": plans}).encode())
              for r, plans in (("ewr", ["vc2-1c-1gb", "vc2-2c-4gb"]), ("fra", ["vc2-1c-1gb"]), ("ams", ["vhf-1c-1gb"]))]
     with warehouse.open_warehouse(tmp_path) as con:
@@ -155,28 +157,59 @@ def test_an_unchanged_stock_answer_applies_nothing_and_a_changed_one_only_its_re
     assert applied == 0  # a stock poll writes no _applied_bodies row: its answers are read from the log
 
 
+def availability_calls(at: datetime, fra: list[str]) -> list[Call]:
+    answers = {"ewr": ["vc2-1c-1gb", "vc2-2c-4gb"], "fra": fra, "ams": ["vhf-1c-1gb"]}
+    return [Call("availability", f"/regions/{r}/availability", {}, 200,
+                 json.dumps({"available_plans": plans}).encode(), 1.0, at) for r, plans in answers.items()]
+
+
+def stock_poll(con, at: datetime, fra: list[str]) -> tuple[int, bool]:
+    return ingest(con, warehouse.start_snapshot(con, "v2", "test", at, True, "stock"), "v2",
+                  availability_calls(at, fra), at, kind="stock")
+
+
+def fra_versions(con) -> list[tuple]:
+    return con.execute("select valid_from, valid_to from availability_history where region_id = 'fra'"
+                       " order by valid_from").fetchall()
+
+
 def test_a_stock_poll_after_a_failed_one_compares_with_the_latest_applied_answers(tmp_path):
     """A failed poll's answers are stored but never applied. The poll after it (its previous snapshot
     not ok) compares with the latest ok snapshot's answers, read back: the same sold-out answer the
     failed poll saw is still a change, recorded at this poll."""
-    def calls(at: datetime, fra: list[str]) -> list[Call]:
-        answers = {"ewr": ["vc2-1c-1gb", "vc2-2c-4gb"], "fra": fra, "ams": ["vhf-1c-1gb"]}
-        return [Call("availability", f"/regions/{r}/availability", {}, 200,
-                     json.dumps({"available_plans": plans}).encode(), 1.0, at) for r, plans in answers.items()]
     minutes = [NOW + timedelta(minutes=m) for m in range(3)]
     with warehouse.open_warehouse(tmp_path) as con:
         catalog(con)
-        assert ingest(con, warehouse.start_snapshot(con, "v2", "test", minutes[0], True, "stock"), "v2",
-                      calls(minutes[0], ["vc2-1c-1gb"]), minutes[0], kind="stock") == (0, False)
+        assert stock_poll(con, minutes[0], ["vc2-1c-1gb"]) == (0, False)
         failed = warehouse.start_snapshot(con, "v2", "test", minutes[1], True, "stock")
-        warehouse.store_calls(con, failed, calls(minutes[1], []))  # as a failed poll keeps its answers
+        warehouse.store_calls(con, failed, availability_calls(minutes[1], []))  # as a failed poll keeps its answers
         warehouse.finish_snapshot(con, failed, SnapshotStatus.FAILED, "HTTP 500 from another region")
-        changes = ingest(con, warehouse.start_snapshot(con, "v2", "test", minutes[2], True, "stock"), "v2",
-                         calls(minutes[2], []), minutes[2], kind="stock")
-        closed = con.execute("select region_id, plan_id, valid_to from availability_history"
-                             " where valid_to is not null").fetchall()
+        changes = stock_poll(con, minutes[2], [])
+        versions = fra_versions(con)
     assert changes == (1, False)
-    assert closed == [("fra", "vc2-1c-1gb", minutes[2])]
+    assert versions == [(NOW, minutes[2])]
+
+
+def test_a_stock_poll_after_one_that_failed_only_at_publishing_compares_with_its_answers(tmp_path):
+    """A poll that failed at publishing was applied and committed first: its history stands, so the
+    next poll compares with its answers. One that finds the plan back in stock, as the last ok poll
+    saw it, records the restock."""
+    minutes = [NOW + timedelta(minutes=m) for m in range(3)]
+    with warehouse.open_warehouse(tmp_path) as con:
+        catalog(con)
+        assert stock_poll(con, minutes[0], ["vc2-1c-1gb"]) == (0, False)
+        assert stock_poll(con, minutes[1], []) == (1, False)
+        sold_out = con.execute("select max(snapshot_id) from snapshots").fetchall()[0][0]
+        (tmp_path / f".catalog.duckdb.{os.getpid()}.tmp").mkdir()  # the temp catalog cannot be written
+        with pytest.raises(CatalogError, match="publishing the catalog failed"):
+            publish_or_fail(con, tmp_path, sold_out)
+        (tmp_path / f".catalog.duckdb.{os.getpid()}.tmp").rmdir()
+        changes = stock_poll(con, minutes[2], ["vc2-1c-1gb"])
+        versions = fra_versions(con)
+        status = con.execute("select status from snapshots where snapshot_id = ?", [sold_out]).fetchall()
+    assert status == [("failed",)]
+    assert changes == (1, False)
+    assert versions == [(NOW, minutes[1]), (minutes[2], None)]
 
 
 def test_the_stored_bodies_index_follows_rollbacks_and_other_writers(tmp_path):
@@ -255,7 +288,6 @@ def blank_availability(calls):
 
 
 def apply_calls(con, version, calls, at, kind) -> list[str]:
-    from pipeline.collect.collector import ingest
     sid = warehouse.start_snapshot(con, version, "test", at, True, kind)
     ingest(con, sid, version, [Call(e, p, q, 200, b, 1.0, at) for e, p, q, b in calls], at, kind=kind)
     warnings = con.execute("select warnings from snapshots where snapshot_id = ?", [sid]).fetchall()[0][0]
@@ -265,7 +297,6 @@ def apply_calls(con, version, calls, at, kind) -> list[str]:
 def test_a_stock_poll_restores_the_optimizers_whether_it_applies_or_fails(tmp_path):
     """Its statements run with DuckDB's optimizer reduced (stock.lean_planning); the connection gets
     it whole back."""
-    from pipeline.collect.collector import ingest
     good = [("availability", "/regions/ewr/availability", {}, b'{"available_plans": ["vc2-1c-1gb"]}')]
     bad = [("availability", "/regions/ewr/availability", {}, b'{"available_plans": ')]
     with warehouse.open_warehouse(tmp_path) as con:

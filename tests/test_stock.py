@@ -2,6 +2,7 @@
 kind, all or nothing, gated; the compact request log; rebuild over mixed kinds; the 003 and 008 migrations."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -10,7 +11,7 @@ import pytest
 
 from pipeline import cli
 from pipeline.collect.collector import collect
-from pipeline.errors import AnomalyError, ConfigError
+from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.paths import catalog_path, warehouse_path
 from pipeline.service.alerts import load_rules, test_rules as match_history
@@ -145,6 +146,26 @@ def test_rebuild_reproduces_mixed_full_and_stock_history(run, data_dir):
     tables = ["availability_history", "plans_history", "regions_history", "catalog_changes", "_applied_bodies"]
     before = {t: warehouse_rows(data_dir, f"select * from {t} order by all") for t in tables}
     assert len(before["catalog_changes"]) > 0
+    rebuild(data_dir)
+    assert {t: warehouse_rows(data_dir, f"select * from {t} order by all") for t in tables} == before
+
+
+def test_rebuild_replays_a_poll_that_failed_only_at_publishing(run, data_dir):
+    """Such a poll's history was committed before publishing failed, and stays: rebuild replays it too."""
+    sold, _ = restock_event()
+    run(sold["at"] - HOUR)
+    blocker = data_dir / f".catalog.duckdb.{os.getpid()}.tmp"
+    blocker.mkdir()  # the temp catalog cannot be written
+    with pytest.raises(CatalogError, match="publishing the catalog failed"):
+        run(sold["at"] + timedelta(minutes=1), kind="stock")
+    blocker.rmdir()
+    run(sold["at"] + timedelta(minutes=2), kind="stock")
+    tables = ["availability_history", "catalog_changes", "_applied_bodies"]
+    before = {t: warehouse_rows(data_dir, f"select * from {t} order by all") for t in tables}
+    pair = [sold["region_id"], sold["plan_id"]]
+    closed = warehouse_rows(data_dir, "select valid_to from availability_history where region_id = ? and plan_id = ?"
+                                      " and valid_to is not null", pair)
+    assert closed == [(sold["at"] + timedelta(minutes=1),)]
     rebuild(data_dir)
     assert {t: warehouse_rows(data_dir, f"select * from {t} order by all") for t in tables} == before
 

@@ -11,6 +11,7 @@ warehouse file and the id (ids are only unique within one warehouse), and only o
 from __future__ import annotations
 
 import hashlib
+import os
 import weakref
 import zlib
 from collections import OrderedDict
@@ -67,12 +68,14 @@ def lookup(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[in
     """The stored ids of these digests, the next body_id, and the chain depth of these bases.
 
     A process that stores more than once (`schedule`) answers from an index of every stored body kept
-    in memory per warehouse, read whole at its second lookup, then only checked: matching the digests
+    in memory per warehouse, read whole at its second lookup (a one-shot collection looks up once,
+    or twice when the gate rejects it), then only checked: matching the digests
     in a scan costs a changed stock poll 1.6 ms on a week of minute polls and 13-20 ms on a year (108k
     bodies), the check 0.8 / 1.4-2.4 ms (reading the index on the year: ~0.15 s, once; ~24 MB). An
     index on body_hash would add 12.8 MiB to a year's file. The check is a count and a max: rows are
     only added, by increasing id (after a rolled-back insert the index no longer matches and is read
-    again), rewritten in place only by the key scrub (which clears this), and dropped only by `repair`."""
+    again), rewritten in place only by the key scrub (which clears this), and dropped only by `repair`
+    (which puts a new file in place: another store_key)."""
     store = store_key(con)
     if store not in _stored and store not in _scanned:  # a one-shot collection never reads the index
         _scanned.add(store)
@@ -126,13 +129,21 @@ _stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def store_key(con: duckdb.DuckDBPyConnection) -> str:
-    """Which warehouse this connection writes (its file path): the cache's namespace. Read once per
-    connection (a connection's database never changes)."""
+    """Which warehouse this connection writes: the cache's and the index's namespace. Its file path and
+    inode, so that a file `repair` put in its place (ids rebuilt from what was readable) is another
+    warehouse. Read once per connection (a connection's database never changes)."""
     key = _stores.get(con)
     if key is None:
-        key = _stores[con] = str(fetch_value(
-            con, "select path from duckdb_databases() where database_name = current_database()"))
+        path = fetch_value(con, "select path from duckdb_databases() where database_name = current_database()")
+        key = _stores[con] = f"{path}#{_inode(path)}"
     return key
+
+
+def _inode(path: object) -> int:
+    try:
+        return os.stat(str(path)).st_ino if path else 0
+    except OSError:  # an in-memory database has no file
+        return 0
 
 
 def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody], known: Lookup | None = None) -> dict[str, int]:
@@ -142,8 +153,8 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody], known: Loo
         return {}
     store = store_key(con)
     base_ids = [new.base_id for new in bodies if new.base_id is not None]
-    if known is None or not known.bases.issuperset(base_ids):
-        known = lookup(con, [], base_ids)
+    if known is None or not known.bases.issuperset(base_ids):  # no index read for this: a scan, unless there is one
+        known = lookup(con, [], base_ids) if store in _stored else _scan(con, [], base_ids)
     next_id, depths = known.next_id, known.depths
     columns: dict[str, list] = {name: [] for name in _RAW_COLUMNS}
     ids = {}

@@ -84,7 +84,10 @@ def apply_replayed(con: duckdb.DuckDBPyConnection, after_id: int,
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = ?", [SnapshotStatus.OK]))
     applied = 0
     replayed = [row for row in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall() if row[0] > after_id]
-    previous = None  # the answers of the snapshot replayed last: those skipped in between repeated them
+    # the answers of the snapshot replayed last: a snapshot skipped in between got the same answer to
+    # every request it asked (it may have asked fewer: then more is compared than collecting did, and a
+    # compared answer that is equal changes nothing either way)
+    previous = None
     for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):
         bodies = snapshot_bodies(con, snapshot_id)
         result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,

@@ -140,7 +140,9 @@ def _drop_unreadable(con: duckdb.DuckDBPyConnection) -> int:
     if bad:
         con.execute("delete from raw_bodies where body_id in (select unnest(cast(? as integer[])))", [bad])
     rows = con.execute(
-        "update snapshots set status = 'failed', error = ? where status = 'ok' and exists ("
+        # content_hash cleared too: its history no longer stands (status.history_stands), rebuild skips it
+        "update snapshots set status = 'failed', error = ?, content_hash = null"
+        " where (status = 'ok' or content_hash is not null) and exists ("
         " select 1 from _request_runs r where r.status = 200 and snapshots.snapshot_id between"
         " r.first_snapshot_id and r.last_snapshot_id and r.body_id not in (select body_id from raw_bodies))"
         " returning snapshot_id", [LOST]).fetchall()

@@ -24,7 +24,7 @@ from pipeline.warehouse.requestlog import (LoggedCall, OpenRun, Previous, Reques
                                            latest_bodies, open_runs, previous_snapshot, request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
 from pipeline.sql import columns_select, load_sql, sql_files
-from pipeline.status import SnapshotStatus
+from pipeline.status import SnapshotStatus, history_stands
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ class StoredCalls:
     new_runs: int                       # answers that differ from the previous snapshot's
     is_repeat: bool = False             # the previous snapshot was applied with these very answers
     answers: list[Answer] = field(default_factory=list)  # the 200 answers' bytes, in request order
-    # the previous snapshot's 200 answers if it was ok (what the history's availability reflects:
-    # transform.applied_bodies), read with its open runs; None: not ok, or not read (is_repeat)
+    # the previous snapshot's 200 answers if its history stands (what the history's availability
+    # reflects: transform.applied_bodies), read with its open runs; None: it does not, or not read
     previous_bodies: dict[RequestKey, int] | None = None
 
 
@@ -146,7 +146,7 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
         return StoredCalls(content_hash, {}, 0, is_repeat=True)
     runs = open_runs(con, previous)
     previous_bodies = ({key: run.body_id for key, run in runs.items() if run.status == 200}
-                       if previous.status == SnapshotStatus.OK else None)
+                       if history_stands(previous.status, previous.content_hash) else None)
     ids = _store_bodies(con, ordered, keys, digests, runs)
     logged = [LoggedCall(key, call.status, ids[digest], len(call.body), call.requested_at)
               for call, key, digest in zip(ordered, keys, digests)]

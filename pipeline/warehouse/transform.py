@@ -12,7 +12,7 @@ from pipeline.entities import ENTITIES, Entity
 from pipeline.warehouse import history, stock
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
-from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_ok_bodies, snapshot_bodies
+from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_applied_bodies, snapshot_bodies
 from pipeline.warehouse.store import Answer, load_snapshot_bodies, snapshot_body_rows
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,14 @@ def changed_entities(bodies: dict[RequestKey, int], api_version: str, kind: str,
 def applied_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, kind: str,
                    previous_bodies: dict[RequestKey, int] | None = None) -> list[tuple[RequestKey, int]]:
     """(request, body_id) of the answers the history was applied from, for what a snapshot of `kind`
-    compares. Availability's are the latest ok snapshot's (`previous_bodies` if the caller has them):
-    every ok snapshot leaves the availability history reflecting its answers, applied or equal to the
-    applied ones. The other endpoints' are in `_applied_bodies`, written by full snapshots only: a
+    compares. Availability's are those of the latest snapshot whose history stands (ok, or failed only
+    at publishing: status.history_stands; `previous_bodies` if the caller has them): each such
+    snapshot leaves the availability history reflecting its answers, applied or equal to the applied
+    ones. The other endpoints' are in `_applied_bodies`, written by full snapshots only: a
     stock poll, which asks availability alone, reads and writes nothing there (a minute cadence
     saves the three statements)."""
     if previous_bodies is None:
-        previous_bodies = latest_ok_bodies(con, snapshot_id)
+        previous_bodies = latest_applied_bodies(con, snapshot_id)
     rows = [(key, body_id) for key, body_id in previous_bodies.items() if key[0] == AVAILABILITY]
     if kind == "full":
         rows += [((e, p, q), b) for e, p, q, b in con.execute(
@@ -140,7 +141,8 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
     a single transaction). `bodies` (body ids) and `answers` (bytes): the snapshot's 200 answers if the
     caller has them, as `store_calls` returns them (else read back from raw); `previous_bodies`: the
-    200 answers of the latest ok snapshot before this one, if the caller has them (else read)."""
+    200 answers of the latest snapshot before this one whose history stands, if the caller has them
+    (else read)."""
     bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
     if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
