@@ -6,7 +6,8 @@ zlib-compressed with the previous body of the same request as preset dictionary 
 availability list that moved by one plan costs tens of bytes instead of a kilobyte. Chains are
 capped (MAX_CHAIN): past it a self-contained keyframe is stored, so decoding one body reads at
 most MAX_CHAIN rows. Bodies never change once stored, so decoded ones are cached, keyed by the
-warehouse file and the id (ids are only unique within one warehouse), and only once inserted.
+warehouse file and the id (ids are only unique within one warehouse), and only once inserted. Which
+bodies are stored already (digest -> id) a long-running collector answers from memory (`lookup`).
 """
 from __future__ import annotations
 
@@ -68,16 +69,16 @@ def lookup(con: duckdb.DuckDBPyConnection, digests: list[str], base_ids: list[in
     """The stored ids of these digests, the next body_id, and the chain depth of these bases.
 
     A process that stores more than once (`schedule`) answers from an index of every stored body kept
-    in memory per warehouse, read whole at its second lookup (a one-shot collection looks up once,
-    or twice when the gate rejects it), then only checked: matching the digests
-    in a scan costs a changed stock poll 1.6 ms on a week of minute polls and 13-20 ms on a year (108k
-    bodies), the check 0.8 / 1.4-2.4 ms (reading the index on the year: ~0.15 s, once; ~24 MB). An
-    index on body_hash would add 12.8 MiB to a year's file. The check is a count and a max: rows are
+    in memory per warehouse, read whole at its second lookup (a one-shot collection looks up once, or
+    twice when the gate rejects it), then only checked. Matching the digests in a scan costs a changed
+    stock poll 1.6 ms on a week of minute polls and 13-20 ms on a year (108k bodies); the check 0.8 and
+    1.4-2.4 ms (reading the index on the year: ~0.15 s, once; ~24 MB). An index on body_hash would add
+    12.8 MiB to a year's file. The check is a count and a max: rows are
     only added, by increasing id (after a rolled-back insert the index no longer matches and is read
     again), rewritten in place only by the key scrub (which clears this), and dropped only by `repair`
     (which puts a new file in place: another store_key)."""
     store = store_key(con)
-    if store not in _stored and store not in _scanned:  # a one-shot collection never reads the index
+    if store not in _stored and store not in _scanned:  # a process's first lookup: one scan, no index
         _scanned.add(store)
         return _scan(con, digests, base_ids)
     count, next_id = con.execute("select count(*), coalesce(max(body_id), 0) + 1 from raw_bodies").fetchall()[0]
