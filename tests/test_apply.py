@@ -226,8 +226,9 @@ def test_the_stored_bodies_index_follows_rollbacks_and_other_writers(tmp_path):
     kept, rolled_back, other, dropped = b'{"a": 1}', b'{"b": 2}', b'{"c": 3}', b'{"d": 4}'
     with warehouse.open_warehouse(tmp_path) as con:
         ids = rawstore.put_bodies(con, [new(kept), new(dropped)])
+        ask(con, kept), ask(con, kept)  # a process's first lookup scans the table; the second reads the index
         con.execute("begin")
-        rawstore.put_bodies(con, [new(rolled_back)])
+        rawstore.put_bodies(con, [new(rolled_back)])  # and this insert is added to it
         assert ask(con, rolled_back)[0] == {rawstore.body_hash(rolled_back): 3}  # seen inside its transaction
         con.execute("rollback")
         assert ask(con, rolled_back) == ({}, 3)
