@@ -17,6 +17,6 @@ FAILURES = (SnapshotStatus.FAILED, SnapshotStatus.REJECTED)
 
 def history_stands(status: str | None, content_hash: str | None) -> bool:
     """Whether a snapshot's history writes stand: it is ok, or it failed only at publishing, after
-    the commit that applied it (that commit is what sets content_hash; a failure never does). The SQL
-    twins: warehouse/sql/checks/replay.sql, requestlog.latest_applied_bodies."""
+    the commit that applied it (that commit is what sets content_hash; a failure never does). In SQL:
+    the warehouse's _applied_snapshots view (schema/009_applied_snapshots.sql)."""
     return status == SnapshotStatus.OK or (status == SnapshotStatus.FAILED and content_hash is not None)

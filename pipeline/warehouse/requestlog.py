@@ -17,7 +17,6 @@ import duckdb
 
 from pipeline.calls import Call
 from pipeline.sql import columns_select, load_sql
-from pipeline.status import SnapshotStatus
 
 RequestKey = tuple[str, str, str]  # endpoint, path, params (json, sorted keys)
 AVAILABILITY = "availability"  # the endpoint of the availability answers (v1 and v2): all a stock poll asks
@@ -138,11 +137,8 @@ def latest_bodies(con: duckdb.DuckDBPyConnection) -> dict[RequestKey, int]:
 
 def latest_applied_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[RequestKey, int]:
     """The 200 answers of the latest snapshot before `snapshot_id` whose history stands (none: empty)."""
-    # status.history_stands in SQL: ok, or failed only at publishing (after its apply committed)
-    latest = con.execute("select max(snapshot_id) from snapshots where snapshot_id < $snapshot_id and"
-                         " (status = $ok or (status = $failed and content_hash is not null))",
-                         {"snapshot_id": snapshot_id, "ok": SnapshotStatus.OK, "failed": SnapshotStatus.FAILED}
-                         ).fetchall()[0][0]
+    latest = con.execute("select max(snapshot_id) from _applied_snapshots where snapshot_id < ?",
+                         [snapshot_id]).fetchall()[0][0]
     return {} if latest is None else snapshot_bodies(con, latest)
 
 

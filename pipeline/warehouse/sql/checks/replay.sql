@@ -1,14 +1,13 @@
--- grain: one row per snapshot whose history stands that rebuild must look at, in order. A snapshot's
--- history stands when it is ok, or when it failed only at publishing, after the commit that applied
--- it (that commit is what sets content_hash; pipeline.status.history_stands). The others it skips
--- only repeated the previous snapshot's answers (every request extended a run) after one whose
--- history stands, so they cannot differ from the answers already applied: skipping them is what
--- collecting did.
+-- grain: one row per snapshot whose history stands (the _applied_snapshots view: ok, or failed only
+-- at publishing) that rebuild must look at, in order. The others it skips only repeated the previous
+-- snapshot's answers (every request extended a run) after one whose history stands, so they cannot
+-- differ from the answers already applied: skipping them is what collecting did.
 with ordered as (
     select
-        snapshot_id, api_version, kind, started_at,
-        status = 'ok' or (status = 'failed' and content_hash is not null) as has_history
-    from snapshots
+        s.snapshot_id, s.api_version, s.kind, s.started_at,
+        a.snapshot_id is not null as has_history
+    from snapshots s
+    left join _applied_snapshots a using (snapshot_id)
 ),
 flagged as (
     select
