@@ -45,9 +45,23 @@ def region_price(plan: dict, region_id: str) -> Decimal:
     return Decimal(str(override.get("monthly_cost", plan["monthly_cost"])))
 
 
+SHARED_TYPES = {"vc2", "vhf", "vhp"}  # shared vCPUs (Vultr's pricing page); every other type is dedicated
+
+
+def is_gpu(plan: dict) -> bool:
+    return plan.get("gpu_brand", "none") != "none" or plan["type"] in ("vcg", "vdm")
+
+
+def same_class(plan: dict, candidate: dict) -> bool:
+    """Never shared vCPUs for dedicated ones, never no GPU for a GPU."""
+    dedicated = plan["type"] not in SHARED_TYPES
+    return (not dedicated or candidate["type"] not in SHARED_TYPES) and (not is_gpu(plan) or is_gpu(candidate))
+
+
 def cheapest_v2(catalog: V2Catalog, region_id: str, plan: dict) -> tuple[str, Decimal]:
     stock = catalog.in_stock[region_id]
     fits = [p for p in catalog.plans if p["id"] in stock and p.get("deploy_ondemand", True)
+            and region_price(p, region_id) > 0 and same_class(plan, p)
             and p["vcpu_count"] >= plan["vcpu_count"]
             and p["ram"] >= plan["ram"] and p["disk"] >= plan["disk"]]
     best = min(fits, key=lambda p: (region_price(p, region_id), -p["vcpu_count"], -p["ram"], p["id"]))
@@ -94,7 +108,8 @@ def test_fleet_v2_prices_each_server_and_finds_the_cheapest_equivalent(api, data
         assert row["is_plan_retired"] is False
         assert row["price_changed_since_created"] is None  # the history does not reach back 3 days
     assert rows["web"]["is_plan_in_stock"] is True and rows["web"]["cheapest_plan_id"] == "vc2-1c-2gb"
-    assert rows["build"]["cheapest_plan_id"] != "vdc-2c-8gb" and rows["build"]["monthly_saving_usd"] > 0
+    # a dedicated-CPU server is compared with dedicated-CPU plans only (vc2-4c-8gb is cheaper, but shared)
+    assert rows["build"]["cheapest_plan_id"].split("-")[0] not in SHARED_TYPES
     assert rows["sold"]["is_plan_in_stock"] is False
     assert rows["retired"]["is_plan_retired"] is True and rows["retired"]["monthly_cost_usd"] is None
     assert rows["retired"]["monthly_saving_usd"] is None and rows["retired"]["cheapest_plan_id"]
@@ -326,5 +341,6 @@ def test_the_seed_fleet_shows_every_case(data_dir, capsys, monkeypatch):
     rows = by_label(out)
     assert code == 0 and set(rows) == {"web-1", "build-1", "db-1", "legacy-1", "sp-1", "metal-1"}
     assert rows["sp-1"]["is_regional_price"] is True and rows["web-1"]["is_regional_price"] is False
-    assert rows["build-1"]["monthly_saving_usd"] > 0 and rows["db-1"]["is_plan_in_stock"] is False
+    assert rows["build-1"]["cheapest_plan_id"].split("-")[0] not in SHARED_TYPES  # dedicated for dedicated
+    assert rows["web-1"]["monthly_saving_usd"] >= 0 and rows["db-1"]["is_plan_in_stock"] is False
     assert rows["legacy-1"]["is_plan_retired"] is True and rows["metal-1"]["is_bare_metal"] is True

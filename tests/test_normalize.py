@@ -49,25 +49,62 @@ def gpu_count(value) -> Decimal | None:
     return Decimal(str(value))
 
 
-def expected_gpu(item: dict) -> dict:
+GPU_FACTS = json.loads((Path(__file__).resolve().parents[1] / "pipeline" / "warehouse" / "data"
+                        / "gpu_facts.json").read_text())
+SHARED_TYPES = {"vc2", "vhf", "vhp"}  # Vultr's pricing page: shared vCPUs; every other type dedicated
+
+
+def gpu_from_id(plan_id: str) -> dict | None:
+    """The GPU facts a plan id names: vcg-<gpu>-...-<N>vram (N = total GB) or ...-<count>-<gpu>-gpu."""
+    per_gpu = {g["segment"]: g for g in GPU_FACTS["vram_per_gpu"]}
+    parts = plan_id.split("-")
+    if parts[0] == "vcg" and parts[-1].endswith("vram") and parts[1] in per_gpu:
+        gpu, total = per_gpu[parts[1]], int(parts[-1].removesuffix("vram"))
+        count = (Decimal(total) / gpu["vram_gb"]).quantize(Decimal("0.000001"))
+        return {"gpu_brand": gpu["gpu_brand"], "gpu_type": gpu["gpu_type"], "gpu_count": count, "gpu_vram_gb": total}
+    if parts[-1] == "gpu" and len(parts) >= 3 and parts[-2] in per_gpu and parts[-3].isdigit():
+        gpu, count = per_gpu[parts[-2]], int(parts[-3])
+        return {"gpu_brand": gpu["gpu_brand"], "gpu_type": gpu["gpu_type"], "gpu_count": Decimal(count),
+                "gpu_vram_gb": count * gpu["vram_gb"]}
+    return None
+
+
+def expected_gpu(item: dict, plan_type: str) -> dict:
+    """API fields first; else the packaged table (known plans); else the plan id; `none` = no GPU."""
+    none = {"gpu_brand": None, "gpu_type": None, "gpu_count": None, "gpu_vram_gb": None, "gpu_source": None}
     brand = item.get("gpu_brand")
-    has_gpu = False if brand == "none" else (True if {"gpu_brand", "gpu_type", "gpu_count"} & item.keys() else None)
-    return {"has_gpu": has_gpu, "gpu_brand": brand if has_gpu else None,
-            "gpu_type": item.get("gpu_type") if has_gpu else None,
-            "gpu_count": gpu_count(item.get("gpu_count")) if has_gpu else None,
-            "gpu_vram_gb": item.get("gpu_vram_gb") if has_gpu else None}
+    if brand == "none":
+        return {"has_gpu": False, **none}
+    if {"gpu_type", "gpu_count", "gpu_vram_gb"} & item.keys():
+        return {"has_gpu": True, "gpu_brand": brand, "gpu_type": item.get("gpu_type"),
+                "gpu_count": gpu_count(item.get("gpu_count")), "gpu_vram_gb": item.get("gpu_vram_gb"),
+                "gpu_source": "api"}
+    table = {p["plan_id"]: p for p in GPU_FACTS["plans"]}.get(item["id"])
+    if table:
+        return {"has_gpu": True, **{k: table[k] for k in ("gpu_brand", "gpu_type", "gpu_vram_gb")},
+                "gpu_count": Decimal(table["gpu_count"]), "gpu_source": "table"}
+    derived = gpu_from_id(item["id"])
+    if derived:
+        return {"has_gpu": True, **derived, "gpu_source": "plan_id"}
+    is_gpu = True if brand is not None or plan_type in ("vcg", "vdm") else None
+    return {"has_gpu": is_gpu, **none, "gpu_brand": brand if is_gpu else None}
 
 
 def expected_v2_plan(item: dict, metal: bool) -> dict:
     clusterable = {"yes": True, "no": False}.get(item.get("clusterable"))
+    plan_type = "vbm" if metal else item["type"]
+    monthly = money(item["monthly_cost"])
+    link_speed = item.get("link_speed")
     return {
-        "plan_id": item["id"], "plan_type": "vbm" if metal else item["type"],
-        "vcpu_count": item.get("vcpu_count", item.get("cpu_count")), "ram_mb": item["ram"],
+        "plan_id": item["id"], "plan_type": plan_type,
+        # vCPUs are threads everywhere: bare metal's are cpu_threads (its cpu_count is cores)
+        "vcpu_count": item.get("cpu_threads", item.get("cpu_count")) if metal else item.get("vcpu_count"),
+        "ram_mb": item["ram"],
         "disk_gb": item["disk"], "disk_count": item.get("disk_count"), "bandwidth_gb": item["bandwidth"],
-        "monthly_cost_usd": money(item["monthly_cost"]), "hourly_cost_usd": money(item.get("hourly_cost")),
+        "monthly_cost_usd": monthly, "hourly_cost_usd": money(item.get("hourly_cost")),
         "is_bare_metal": metal, "disk_type": item["type"] if metal else item.get("disk_type"),
         "cpu_vendor": item.get("cpu_vendor", item.get("cpu_manufacturer")), "cpu_model": item.get("cpu_model"),
-        "cpu_threads": item.get("cpu_threads"), "plan_name": None,
+        "cpu_threads": item.get("cpu_threads"), "plan_name": item.get("name"),
         "monthly_cost_preemptible_usd": money(item.get("monthly_cost_preemptible")),
         "hourly_cost_preemptible_usd": money(item.get("hourly_cost_preemptible")),
         "is_deployable_ondemand": item.get("deploy_ondemand"),
@@ -75,7 +112,11 @@ def expected_v2_plan(item: dict, metal: bool) -> dict:
         "invoice_type": item.get("invoice_type"), "storage_type": item.get("storage_type"),
         "vcpu_type": item.get("vcpu_type"), "is_clusterable": clusterable, "cpu_mhz": item.get("cpu_mhz"),
         "cpu_core_count": item.get("cpu_cores", item.get("cpu_count") if metal else None),
-        "physical_cpu_count": item.get("physical_cpus"), **expected_gpu(item),
+        "physical_cpu_count": item.get("physical_cpus"), **expected_gpu(item, plan_type),
+        "cpu_allocation": "shared" if plan_type in SHARED_TYPES else "dedicated",
+        "link_speed_gbps": None if link_speed is None else Decimal(str(link_speed)),
+        "link_type": item.get("link_type"), "is_ipv6_only": item["id"].endswith("-v6"),
+        "is_for_sale": None if monthly is None else monthly > 0,
     }
 
 

@@ -85,10 +85,13 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         region_id=args.region or queries.ANY_REGION, plan_type=args.type, min_vcpu=args.min_vcpu,
         min_ram_mb=min_ram_mb, min_disk_gb=args.min_disk_gb, max_monthly_cost_usd=args.max_monthly_cost,
         in_stock_only=not args.include_sold_out, at=args.at, continent=args.continent, gpu_type=args.gpu_type,
-        min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor)
+        min_gpu_vram_gb=args.min_gpu_vram_gb, cpu_vendor=args.cpu_vendor, cpu_allocation=args.cpu_allocation)
     with queries.catalog(args.data_dir, threads=1) as con:
         result = queries.cheapest_rows(con, plan_filter)
+        unjudged = queries.unjudged_gpu_plans(con, plan_filter)
         note_demo_data(con)
+    if unjudged:  # on stderr: the table (or json, csv) on stdout stays the answer alone
+        print(f"note: {queries.unjudged_note(unjudged)}", file=sys.stderr)
     if args.limit:
         result = queries.Rows(result.columns, result.rows[:args.limit])
     print(render(result, args.format))

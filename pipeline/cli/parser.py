@@ -45,7 +45,8 @@ def _cheapest(commands) -> None:
     p = commands.add_parser("cheapest", help="cheapest plans in stock in a region (or anywhere), at its price")
     p.add_argument("--region", type=cli.catalog_id, help='region id, e.g. fra; "any" searches every region')
     p.add_argument("--continent", help="only regions on this continent, e.g. Europe (implies --region any)")
-    p.add_argument("--type", type=cli.catalog_id, help="plan type, e.g. vc2, vhf, vdc, vhp, vcg, vbm")
+    p.add_argument("--type", type=cli.catalog_id,
+                   help="plan type, e.g. vc2, vhf, vdc, vhp, vcg, vdm, vx1, vbm; voc = every voc-*")
     p.add_argument("--min-vcpu", type=cli.non_negative_int, default=0)
     ram = p.add_mutually_exclusive_group()
     ram.add_argument("--min-ram-mb", type=cli.non_negative_int, default=0)
@@ -55,6 +56,8 @@ def _cheapest(commands) -> None:
     p.add_argument("--gpu-type", help="GPU model as the API names it, e.g. NVIDIA_A16, NVIDIA_H100")
     p.add_argument("--min-gpu-vram-gb", type=cli.non_negative_int, help="at least this much GPU memory (GB)")
     p.add_argument("--cpu-vendor", help="CPU vendor, e.g. AMD, Intel")
+    p.add_argument("--cpu-allocation", choices=("shared", "dedicated"),
+                   help="shared vCPUs (vc2, vhf, vhp) or dedicated ones (every other type, bare metal too)")
     p.add_argument("--include-sold-out", action="store_true", help="also list plans offered but sold out")
     p.add_argument("--at", type=cli.parse_timestamp, help="answer as of this moment (ISO-8601, UTC)")
     p.add_argument("--limit", type=cli.non_negative_int, default=0, help="show at most N rows")

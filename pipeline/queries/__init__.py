@@ -23,6 +23,7 @@ from pipeline.queries.catalog import (
     snapshots,
 )
 from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as fleet_total_line
+from pipeline.queries.gpu import unjudged_gpu_plans, unjudged_note, unknown_gpu_plans
 from pipeline.queries.history import change_count, changes, price_history, stock_history, stock_summary
 from pipeline.queries.prices import plan_prices, schema_drift
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
@@ -63,6 +64,7 @@ __all__ = ["ANY_REGION", "PlanFilter", "Rows", "check_continent", "catalog", "ch
            "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
            "stock_history", "stock_summary", "ConsoleError", "ConsoleResult", "open_console", "public_columns",
            "run_console", "fleet_costs", "fleet_totals", "fleet_total_line",
+           "unjudged_gpu_plans", "unjudged_note", "unknown_gpu_plans",
            "catalog_version", "money_text", "DEFAULT_STALE_AFTER_S", "Staleness", "staleness",
            # leaves re-exported for app/, which imports only this package
            "default_data_dir", "format_duration", "ENTITY_NAMES", "describe_change", "CatalogError", "DamagedFileError",

@@ -159,6 +159,7 @@ class PlanFilter:
     gpu_type: str | None = None
     min_gpu_vram_gb: int | None = None
     cpu_vendor: str | None = None
+    cpu_allocation: str | None = None  # shared | dedicated
 
 
 def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
@@ -203,7 +204,8 @@ def _cheapest_params(f: PlanFilter) -> dict:
             "plan_type": f.plan_type,
             "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
             "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
-            "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor}
+            "gpu_type": f.gpu_type, "min_gpu_vram_gb": f.min_gpu_vram_gb, "cpu_vendor": f.cpu_vendor,
+            "cpu_allocation": f.cpu_allocation}
 
 
 def _check_filter(con: duckdb.DuckDBPyConnection, f: PlanFilter, params: dict) -> None:
@@ -261,7 +263,8 @@ def check_plan_type(con: duckdb.DuckDBPyConnection, plan_type: str | None, at: d
     if plan_type is None:
         return
     known = plan_types(con, at)
-    if plan_type not in known:
+    # a family (voc) names each of its types (voc-c, voc-g, ...)
+    if plan_type not in known and not any(k.startswith(plan_type + "-") for k in known):
         raise UnknownChoiceError(f"unknown plan type {plan_type!r}; types: {', '.join(known) or '(none)'}")
 
 

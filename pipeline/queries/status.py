@@ -15,6 +15,7 @@ from pipeline.errors import NoCatalogError
 from pipeline.lock import is_locked, read_holder
 from pipeline.paths import catalog_path
 from pipeline.queries.core import catalog
+from pipeline.queries.gpu import unknown_gpu_plans
 from pipeline.queries.staleness import staleness
 from pipeline.sql import load_sql
 from pipeline.state import parse_time, read_state
@@ -45,6 +46,7 @@ def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[
         "stale_after_is_default": rule.is_default,
         "counts": catalog["counts"], "alerts": state.get("alerts"),
         "schema_drift": catalog["schema_drift"],
+        "unknown_gpu_plans": catalog["unknown_gpu_plans"],
     })
 
 
@@ -67,13 +69,14 @@ def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> di
 
 def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
     path = catalog_path(Path(data_dir))
-    empty = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": []}
+    empty = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": [], "unknown_gpu_plans": []}
     if not path.exists():
         return empty
     with catalog(data_dir) as con:
         row = con.execute(load_sql("queries/sql/catalog_facts.sql")).fetchall()[0]
         facts = dict(zip([d[0] for d in con.description], row))
         drift = _schema_drift(con)
+        unknown_gpus = unknown_gpu_plans(con)
     success = None
     if facts["last_ok_snapshot_id"] is not None:
         success = {"snapshot_id": facts["last_ok_snapshot_id"], "observed_at": facts["last_ok_started_at"],
@@ -85,7 +88,8 @@ def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
                    "error": facts["last_failed_error"]}
     counts = {k: facts[k] for k in ("snapshots_ok", "snapshots_failed", "changes", "regions", "plans",
                                     "in_stock_pairs")}
-    return {"last_success": success, "last_failure": failure, "counts": counts, "schema_drift": drift}
+    return {"last_success": success, "last_failure": failure, "counts": counts, "schema_drift": drift,
+            "unknown_gpu_plans": unknown_gpus}
 
 
 def _schema_drift(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -115,6 +119,8 @@ def render_status(status: dict[str, Any], now: datetime | None = None) -> str:
              ("last failure", _failure_text(status)), ("next run", _next_text(status, now)),
              ("stale", _stale_text(status)), ("counts", _counts_text(status["counts"])),
              ("schema drift", _drift_text(status.get("schema_drift") or []))]
+    if status.get("unknown_gpu_plans"):
+        lines.append(("unknown GPUs", _unknown_gpus_text(status["unknown_gpu_plans"])))
     if status.get("alerts"):
         lines.append(("alerts", _alerts_text(status["alerts"])))
     return "\n".join(f"{label:<15} {text}" for label, text in lines)
@@ -177,6 +183,11 @@ def _alerts_text(alerts: dict[str, Any]) -> str:
     error = f"; last error: {alerts['last_error']}" if alerts.get("last_error") and alerts.get("pending") else ""
     return (f"{alerts.get('delivered', 0)} delivered, {alerts.get('pending', 0)} pending,"
             f" {alerts.get('abandoned', 0)} abandoned{error}")
+
+
+def _unknown_gpus_text(plan_ids: list[str]) -> str:
+    return (f"{len(plan_ids)} GPU plan(s) whose GPU type or memory the API omits and no table or plan id "
+            f"gives; GPU filters cannot judge them: {', '.join(plan_ids)}")
 
 
 def _drift_text(drift: list[dict[str, Any]]) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from pipeline.entities import ENTITIES, Entity
-from pipeline.warehouse import history, stock
+from pipeline.warehouse import facts, history, stock
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
 from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_applied_bodies, snapshot_bodies
@@ -84,6 +84,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
     """One temp table per staging model: from `_snapshot_bodies` for the given entities (default all),
     else a copy of the current history (identical bodies would stage identical rows). A v1 snapshot
     always stages its regions (they map DCIDs). (A stock poll stages nothing: pipeline.warehouse.stock.)"""
+    facts.prepare_staging(con)
     for entity in ENTITIES:
         v1_regions = entity.staging == "stg_regions" and api_version == "v1"
         if entities is None or entity.name in entities or v1_regions:

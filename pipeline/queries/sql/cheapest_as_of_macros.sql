@@ -1,7 +1,8 @@
 -- grain: one row per (plan, region) in stock (or offered) as of $ts where the plan is deployable on demand,
 -- at the region's effective price (its override, else the base price, as in plan_prices); cheapest first.
 -- Bound by name: ts, region_id (null = every region), continent (null = any), plan_type, min_vcpu,
--- min_ram_mb, min_disk_gb, max_monthly_cost_usd, in_stock_only, gpu_type, min_gpu_vram_gb, cpu_vendor.
+-- min_ram_mb, min_disk_gb, max_monthly_cost_usd, in_stock_only, gpu_type, min_gpu_vram_gb, cpu_vendor,
+-- cpu_allocation.
 -- The same answer as cheapest.sql, from the as-of macros: what cheapest runs on a catalog published
 -- before _offers_history existed, and the reference the tests hold cheapest.sql to.
 with plans_then as (
@@ -49,7 +50,7 @@ priced as (
         p.is_deployable_preemptible, p.invoice_type, p.cpu_vendor, p.cpu_model,
         p.gpu_type, p.gpu_count, p.gpu_vram_gb,
         r.city, r.country, r.continent,
-        p.is_deployable_ondemand
+        p.is_deployable_ondemand, p.is_for_sale, p.cpu_allocation, p.gpu_source
     from candidates c
     join plans_then p using (plan_id)
     join regions_then r using (region_id)
@@ -63,11 +64,12 @@ final as (
         cast(monthly_cost_usd * 1024 / nullif(ram_mb, 0) as decimal(18, 4)) as monthly_cost_per_gb_ram_usd,
         is_regional_price, base_monthly_cost_usd, monthly_cost_preemptible_usd, hourly_cost_preemptible_usd,
         is_deployable_preemptible, invoice_type, cpu_vendor, cpu_model, gpu_type, gpu_count, gpu_vram_gb,
-        city, country, continent
+        city, country, continent, cpu_allocation, gpu_source
     from priced
     -- a preemptible-only plan cannot be bought on demand: never an on-demand answer (NULL = older API: yes)
-    where coalesce(is_deployable_ondemand, true)
-      and (cast($plan_type as varchar) is null or plan_type = $plan_type)
+    -- nor is a free plan (price 0) for sale (NULL = older catalog: yes)
+    where coalesce(is_deployable_ondemand, true) and coalesce(is_for_sale, true)
+      and (cast($plan_type as varchar) is null or plan_type = $plan_type or starts_with(plan_type, $plan_type || '-'))
       and vcpu_count >= $min_vcpu
       and ram_mb >= $min_ram_mb
       and coalesce(disk_gb, 0) >= $min_disk_gb
@@ -76,6 +78,7 @@ final as (
       and (cast($gpu_type as varchar) is null or lower(gpu_type) = lower($gpu_type))
       and (cast($min_gpu_vram_gb as integer) is null or gpu_vram_gb >= $min_gpu_vram_gb)
       and (cast($cpu_vendor as varchar) is null or lower(cpu_vendor) = lower($cpu_vendor))
+      and (cast($cpu_allocation as varchar) is null or cpu_allocation = $cpu_allocation)
 )
 select * from final
 order by monthly_cost_usd, vcpu_count desc, ram_mb desc, plan_id, region_id

@@ -10,8 +10,9 @@ with in_stock as (
     from availability a
     join plans p using (plan_id)
     left join plan_prices pp using (plan_id, region_id)
-    where coalesce(p.is_deployable_ondemand, true)
-      and (cast($plan_type as varchar) is null or p.plan_type = $plan_type)
+    where coalesce(p.is_deployable_ondemand, true) and coalesce(p.is_for_sale, true)
+      and (cast($plan_type as varchar) is null or p.plan_type = $plan_type
+           or starts_with(p.plan_type, $plan_type || '-'))
 ),
 ranked as (
     select *, row_number() over (

@@ -21,18 +21,41 @@ priced as (
     left join plans p on p.plan_id = s.plan_id
     left join region_prices rp on rp.plan_id = s.plan_id and rp.region_id = s.region_id
 ),
+server_plans as (
+    -- each server's plan as last seen: current or retired; a plan never seen takes the CPU allocation
+    -- of the current plans of its type (the id's first segment)
+    select
+        s.server_id, h.vcpu_count, h.has_gpu, h.gpu_vram_gb, h.is_ipv6_only,
+        coalesce(h.cpu_allocation, (select min(t.cpu_allocation) from plans t
+                                    where t.plan_type = split_part(s.plan_id, '-', 1)
+                                       or starts_with(t.plan_type, split_part(s.plan_id, '-', 1) || '-')))
+            as cpu_allocation
+    from servers s
+    left join plans_history h on h.plan_id = s.plan_id
+    qualify row_number() over (partition by s.server_id order by h.valid_to desc nulls first) = 1
+),
 equivalents as (
-    -- plans in stock in the server's region with at least its vCPUs, RAM and disk, same kind
+    -- plans in stock in the server's region with at least its vCPUs, RAM and disk, same kind: never
+    -- shared vCPUs for dedicated ones, never without a GPU (or with less GPU memory) for a GPU server
     select
         s.server_id, p.plan_id, coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
         p.vcpu_count, p.ram_mb
     from servers s
+    -- the server's own plan, retired ones too (its latest version); its vCPUs are threads like every
+    -- plan's (a bare-metal server reports cores)
+    left join server_plans sp on sp.server_id = s.server_id
     join availability a on a.region_id = s.region_id
     join plans p on p.plan_id = a.plan_id
     left join region_prices rp on rp.plan_id = p.plan_id and rp.region_id = a.region_id
     where p.is_bare_metal = s.is_bare_metal
       and coalesce(p.is_deployable_ondemand, true)  -- a preemptible-only plan is no on-demand answer
-      and p.vcpu_count >= coalesce(s.vcpu_count, 0)
+      and coalesce(p.is_for_sale, true)  -- nor is a free plan
+      and (sp.cpu_allocation is distinct from 'dedicated' or p.cpu_allocation = 'dedicated')
+      and (not coalesce(sp.has_gpu, false)
+           or (p.has_gpu and coalesce(p.gpu_vram_gb, 0) >= coalesce(sp.gpu_vram_gb, 0)))
+      -- nor an IPv6-only plan for a server with IPv4
+      and (not coalesce(p.is_ipv6_only, false) or coalesce(sp.is_ipv6_only, false))
+      and p.vcpu_count >= coalesce(sp.vcpu_count, s.vcpu_count, 0)
       and p.ram_mb >= coalesce(s.ram_mb, 0)
       and coalesce(p.disk_gb, 0) >= coalesce(s.disk_gb, 0)
 ),

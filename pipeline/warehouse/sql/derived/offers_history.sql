@@ -50,6 +50,7 @@ priced as (
         p.is_deployable_preemptible, p.invoice_type, p.cpu_vendor, p.cpu_model,
         p.gpu_type, p.gpu_count, p.gpu_vram_gb,
         r.city, r.country, r.continent,
+        p.cpu_allocation, p.gpu_source, p.has_gpu,
         i.valid_from, i.valid_to
     from intervals i
     join plans_history p on p.plan_id = i.plan_id
@@ -60,8 +61,9 @@ priced as (
         and l.valid_from <= i.valid_from and (l.valid_to is null or l.valid_to > i.valid_from)
     left join plan_prices_history o on o.plan_id = i.plan_id and o.region_id = i.region_id
         and o.valid_from <= i.valid_from and (o.valid_to is null or o.valid_to > i.valid_from)
-    -- a preemptible-only plan cannot be bought on demand: never an on-demand answer
-    where coalesce(p.is_deployable_ondemand, true)
+    -- a preemptible-only plan cannot be bought on demand, a free plan (price 0) is not for sale: never an
+    -- on-demand answer
+    where coalesce(p.is_deployable_ondemand, true) and coalesce(p.is_for_sale, true)
 ),
 final as (
     select
@@ -71,7 +73,7 @@ final as (
         cast(monthly_cost_usd * 1024 / nullif(ram_mb, 0) as decimal(18, 4)) as monthly_cost_per_gb_ram_usd,
         is_regional_price, base_monthly_cost_usd, monthly_cost_preemptible_usd, hourly_cost_preemptible_usd,
         is_deployable_preemptible, invoice_type, cpu_vendor, cpu_model, gpu_type, gpu_count, gpu_vram_gb,
-        city, country, continent, valid_from, valid_to
+        city, country, continent, cpu_allocation, gpu_source, has_gpu, valid_from, valid_to
     from priced
 )
 select * from final

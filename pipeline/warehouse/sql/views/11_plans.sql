@@ -12,7 +12,8 @@ final as (
         is_deployable_ondemand, is_deployable_preemptible, invoice_type, storage_type, vcpu_type,
         is_clusterable, cpu_mhz, cpu_core_count,
         cpu_threads as cpu_thread_count,  -- the contract's name; cpu_threads kept for older readers
-        physical_cpu_count, has_gpu, gpu_brand, gpu_type, gpu_count, gpu_vram_gb
+        physical_cpu_count, has_gpu, gpu_brand, gpu_type, gpu_count, gpu_vram_gb,
+        gpu_source, cpu_allocation, link_speed_gbps, link_type, is_ipv6_only, is_for_sale
     from current_versions
 )
 select * from final;

@@ -6,7 +6,7 @@ items as (
     select entry.value as item
     from pages, json_each(pages.doc) as entry
 ),
-final as (
+typed as (
     select
         item ->> 'VPSPLANID' as plan_id,
         case upper(nullif(item ->> 'plan_type', ''))
@@ -28,7 +28,7 @@ final as (
         cast(null as varchar) as cpu_model,
         cast(null as integer) as cpu_threads,
         nullif(item ->> 'name', '') as plan_name,
-        -- v1 knows none of the 2026 fields
+        -- v1 knows none of the 2026 fields (those it implies are set in final)
         cast(null as decimal(18, 6)) as monthly_cost_preemptible_usd,
         cast(null as decimal(18, 6)) as hourly_cost_preemptible_usd,
         cast(null as boolean) as is_deployable_ondemand,
@@ -46,5 +46,16 @@ final as (
         cast(null as decimal(18, 6)) as gpu_count,
         cast(null as integer) as gpu_vram_gb
     from items
+),
+final as (
+    select
+        *,
+        cast(null as varchar) as gpu_source,
+        cpu_allocation(plan_type) as cpu_allocation,
+        cast(null as decimal(18, 3)) as link_speed_gbps,
+        cast(null as varchar) as link_type,
+        cast(null as boolean) as is_ipv6_only,
+        is_for_sale(monthly_cost_usd) as is_for_sale
+    from typed
 )
 select * from final

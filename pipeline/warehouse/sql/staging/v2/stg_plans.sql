@@ -13,7 +13,9 @@ fields as (
         page,
         item ->> 'id' as plan_id,
         nullif(item ->> 'type', '') as api_type,
-        nullif(coalesce(item ->> 'vcpu_count', item ->> 'cpu_count'), '') as vcpu_text,
+        -- vCPUs are threads on every plan: bare metal's are its cpu_threads (cpu_count = cores when absent)
+        nullif(case when endpoint = 'plans_metal' then coalesce(item ->> 'cpu_threads', item ->> 'cpu_count')
+                    else item ->> 'vcpu_count' end, '') as vcpu_text,
         nullif(item ->> 'ram', '') as ram_text,
         nullif(item ->> 'disk', '') as disk_text,
         nullif(item ->> 'disk_count', '') as disk_count_text,
@@ -29,7 +31,7 @@ fields as (
         nullif(item ->> 'storage_type', '') as storage_type,
         nullif(item ->> 'vcpu_type', '') as vcpu_type,
         nullif(item ->> 'clusterable', '') as clusterable_text,
-        -- cloud plans say cpu_vendor, bare metal cpu_manufacturer
+        -- the vendor is cpu_vendor on cloud plans and some bare metal, cpu_manufacturer on other bare metal
         nullif(coalesce(item ->> 'cpu_vendor', item ->> 'cpu_manufacturer'), '') as cpu_vendor,
         nullif(item ->> 'cpu_model', '') as cpu_model,
         nullif(item ->> 'cpu_mhz', '') as cpu_mhz_text,
@@ -37,32 +39,59 @@ fields as (
             as cpu_cores_text,
         nullif(item ->> 'cpu_threads', '') as cpu_threads_text,
         nullif(item ->> 'physical_cpus', '') as physical_cpus_text,
+        nullif(item ->> 'name', '') as plan_name,
+        nullif(item ->> 'link_speed', '') as link_speed_text,
+        nullif(item ->> 'link_type', '') as link_type,
         nullif(item ->> 'gpu_brand', '') as gpu_brand_text,
         nullif(item ->> 'gpu_type', '') as gpu_type_text,
         nullif(item ->> 'gpu_count', '') as gpu_count_text,
         nullif(item ->> 'gpu_vram_gb', '') as gpu_vram_text
     from items
 ),
-gpus as (
+typed as (
     select
         *,
-        -- gpu_brand "none" = no GPU: every GPU column is NULL then; no gpu fields at all = unknown
-        case when lower(gpu_brand_text) = 'none' then false
-             when coalesce(gpu_brand_text, gpu_type_text, gpu_count_text) is not null then true
-        end as has_gpu,
-        -- a share of one GPU is a string fraction ("1/4"); whole GPUs are numbers
+        -- bare metal's api `type` is the disk kind, not a plan type
+        case when is_bare_metal then 'vbm' else api_type end as plan_type,
+        -- the API's own GPU facts: a share of one GPU is a string fraction ("1/4"), whole GPUs are numbers
+        coalesce(gpu_type_text, gpu_count_text, gpu_vram_text) is not null
+            and lower(coalesce(gpu_brand_text, '')) <> 'none' as has_api_gpu,
         case when contains(gpu_count_text, '/')
              then cast(split_part(gpu_count_text, '/', 1) as decimal(18, 6))
                   / nullif(cast(split_part(gpu_count_text, '/', 2) as decimal(18, 6)), 0)
              else cast(gpu_count_text as decimal(18, 6))
-        end as gpu_count_value
+        end as api_gpu_count,
+        -- what a GPU plan's id says: vcg-<gpu>-<cores>c-<ram>g-<total VRAM>vram, or ...-<count>-<gpu>-gpu
+        regexp_extract(plan_id, '^vcg-([a-z0-9]+)-.*-([0-9]+)vram$', ['segment', 'vram_gb']) as vram_id,
+        regexp_extract(plan_id, '-([0-9]+)-([a-z0-9]+)-gpu$', ['gpu_count', 'segment']) as count_id
     from fields
+),
+gpus as (
+    -- GPU facts from the API, else the packaged table (known plans), else the plan id (facts.py)
+    select
+        t.*,
+        case when lower(t.gpu_brand_text) = 'none' then null when t.has_api_gpu then 'api' when k.plan_id is not null then 'table'
+             when v.segment is not null then 'plan_id' end as gpu_source,
+        -- gpu_brand "none" = no GPU; GPU facts or a GPU plan type = a GPU; nothing said = unknown
+        case when lower(t.gpu_brand_text) = 'none' then false
+             when t.has_api_gpu or t.gpu_brand_text is not null or k.plan_id is not null or v.segment is not null
+                  or t.plan_type in ('vcg', 'vdm') then true
+        end as has_gpu,
+        k.gpu_brand as table_gpu_brand, k.gpu_type as table_gpu_type, k.gpu_count as table_gpu_count,
+        k.gpu_vram_gb as table_gpu_vram_gb,
+        v.gpu_brand as id_gpu_brand, v.gpu_type as id_gpu_type,
+        coalesce(cast(nullif(t.count_id.gpu_count, '') as decimal(18, 6)),
+                 cast(nullif(t.vram_id.vram_gb, '') as decimal(18, 6)) / v.vram_gb) as id_gpu_count,
+        coalesce(cast(nullif(t.vram_id.vram_gb, '') as integer),
+                 cast(nullif(t.count_id.gpu_count, '') as integer) * v.vram_gb) as id_gpu_vram_gb
+    from typed t
+    left join _gpu_plan_facts k on k.plan_id = t.plan_id
+    left join _gpu_vram_per_gpu v on v.segment = coalesce(nullif(t.vram_id.segment, ''), nullif(t.count_id.segment, ''))
 ),
 final as (
     select
         plan_id,
-        -- bare metal's api `type` is the disk kind, not a plan type
-        case when is_bare_metal then 'vbm' else api_type end as plan_type,
+        plan_type,
         cast(vcpu_text as integer) as vcpu_count,
         cast(ram_text as integer) as ram_mb,
         cast(disk_text as integer) as disk_gb,
@@ -75,7 +104,7 @@ final as (
         cpu_vendor,
         cpu_model,
         cast(cpu_threads_text as integer) as cpu_threads,
-        cast(null as varchar) as plan_name,
+        plan_name,
         cast(monthly_preemptible_text as decimal(18, 6)) as monthly_cost_preemptible_usd,
         cast(hourly_preemptible_text as decimal(18, 6)) as hourly_cost_preemptible_usd,
         cast(ondemand_text as boolean) as is_deployable_ondemand,
@@ -85,14 +114,26 @@ final as (
         vcpu_type,
         case lower(clusterable_text) when 'yes' then true when 'no' then false
              else cast(clusterable_text as boolean) end as is_clusterable,
-        cast(cpu_mhz_text as integer) as cpu_mhz,
+        -- only described, never needed by an answer: unreadable = NULL (and a type change in schema_drift)
+        try_cast(cpu_mhz_text as integer) as cpu_mhz,
         cast(cpu_cores_text as integer) as cpu_core_count,
         cast(physical_cpus_text as integer) as physical_cpu_count,
         has_gpu,
-        case when has_gpu then gpu_brand_text end as gpu_brand,
-        case when has_gpu then gpu_type_text end as gpu_type,
-        case when has_gpu then cast(gpu_count_value as decimal(18, 6)) end as gpu_count,
-        case when has_gpu then cast(gpu_vram_text as integer) end as gpu_vram_gb
+        case when not has_gpu then null when gpu_source = 'api' or gpu_source is null then gpu_brand_text
+             when gpu_source = 'table' then table_gpu_brand else id_gpu_brand end as gpu_brand,
+        case gpu_source when 'api' then gpu_type_text when 'table' then table_gpu_type
+             when 'plan_id' then id_gpu_type end as gpu_type,
+        cast(case gpu_source when 'api' then api_gpu_count when 'table' then table_gpu_count
+                  when 'plan_id' then id_gpu_count end as decimal(18, 6)) as gpu_count,
+        case gpu_source when 'api' then cast(gpu_vram_text as integer) when 'table' then table_gpu_vram_gb
+             when 'plan_id' then id_gpu_vram_gb end as gpu_vram_gb,
+        gpu_source,
+        cpu_allocation(plan_type) as cpu_allocation,
+        try_cast(link_speed_text as decimal(18, 3)) as link_speed_gbps,
+        link_type,
+        -- Vultr's IPv6-only plans carry the -v6 suffix (vc2-1c-0.5gb-v6); no field says it
+        ends_with(plan_id, '-v6') as is_ipv6_only,
+        is_for_sale(cast(monthly_text as decimal(18, 6))) as is_for_sale
     from gpus
     -- an id repeated across pages: the first page's item wins, deterministically
     qualify row_number() over (partition by plan_id order by is_bare_metal, page) = 1
