@@ -110,12 +110,12 @@ def partition_source(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> st
 def _export_one(con: duckdb.DuckDBPyConnection, out: Path, name: str, kind: str, fmt: str) -> ExportedTable:
     source = partition_source(con, name, kind)
     ident = _identifier(name)
-    options = "format parquet" if fmt == "parquet" else "format csv, header true"
+    options = _copy_options(fmt)
     if source is None:
         target = out / f"{name}.{fmt}"
         for other in FORMATS:  # an overwrite in another format must not leave stale flat files behind
             _remove(out / f"{name}.{other}")
-        con.execute(f"copy (select * from {ident}) to {quote_literal(str(target))} ({options})")
+        copy_relation(con, name, target, fmt)
     else:
         target = out / name
         _remove(target)
@@ -127,6 +127,15 @@ def _export_one(con: duckdb.DuckDBPyConnection, out: Path, name: str, kind: str,
     if source is not None and rows == 0:
         _write_empty_partition(con, target, ident, options, fmt)
     return ExportedTable(name, kind, rows, target.relative_to(out).as_posix(), source, _size(target))
+
+
+def copy_relation(con: duckdb.DuckDBPyConnection, name: str, target: Path, fmt: str = "parquet") -> None:
+    """One public view or table of the catalog as one flat file (`name` from public_relations, never input)."""
+    con.execute(f"copy (select * from {_identifier(name)}) to {quote_literal(str(target))} ({_copy_options(fmt)})")
+
+
+def _copy_options(fmt: str) -> str:
+    return "format parquet" if fmt == "parquet" else "format csv, header true"
 
 
 def _write_empty_partition(con: duckdb.DuckDBPyConnection, target: Path, ident: str, options: str, fmt: str) -> None:
