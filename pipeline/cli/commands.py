@@ -176,7 +176,19 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                         stock_every_s=parse_duration(args.stock_every) if args.stock_every else None)
     settings = collect_settings(args)
     return run_schedule(settings, spec, accept_anomalies=args.accept_anomalies,
-                        alerts=load_rules_or_disable(args.alerts, settings.data_dir)[0])
+                        alerts=load_rules_or_disable(args.alerts, settings.data_dir)[0], site_dir=args.site)
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from pipeline.site import build_site, serve_site
+
+    result = build_site(args.out, args.data_dir, base_url=args.base_url)
+    demo = " (demo data)" if result.is_demo else ""
+    print(f"site written{demo}: {result.files} files, {result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f}s; "
+          f"{result.out} -> {result.build}")
+    if not args.serve:
+        return 0
+    return serve_site(result.out, args.port, announce=lambda url: print(f"serving {url} (Ctrl-C stops)", flush=True))
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _repair, _export,
                 _schedule, _status, _alerts):
         add(commands)
+    _site(commands)  # listed last
     return parser
 
 
@@ -134,6 +135,18 @@ def _export(commands) -> None:
     p.set_defaults(handler=handlers.cmd_export)
 
 
+def _site(commands) -> None:
+    p = commands.add_parser("site", help="write the catalog as a static site (pages, JSON, Parquet, Atom feeds)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the site: a link to its newest build, swapped at once (builds kept in .DIR.builds beside it)")
+    cli.add_data_dir(p)
+    p.add_argument("--base-url", help="the URL the site is served at, for absolute links in the feeds "
+                                      "(default: relative links)")
+    p.add_argument("--serve", action="store_true", help="then preview it at http://127.0.0.1:PORT/ until Ctrl-C")
+    p.add_argument("--port", type=int, default=8000, help="port of --serve (default 8000)")
+    p.set_defaults(handler=handlers.cmd_site)
+
+
 def _schedule(commands) -> None:
     p = commands.add_parser("schedule", help="collect now and then on a schedule, until SIGTERM/SIGINT")
     when = p.add_mutually_exclusive_group(required=True)
@@ -143,6 +156,8 @@ def _schedule(commands) -> None:
                    help="delay each run by a random 0..DURATION (whole seconds)")
     p.add_argument("--stock-every", metavar="DURATION", type=cli.duration,
                    help="also poll only availability this often between full collections, e.g. 1m")
+    p.add_argument("--site", metavar="DIR", help="rebuild the static site in DIR after every successful publish "
+                                                 "(as `vultr-catalog site --out DIR`)")
     cli.add_collect_options(p)
     cli.add_alert_options(p)
     p.set_defaults(handler=handlers.cmd_schedule)

@@ -72,8 +72,10 @@ def _crontab(expr: str) -> CronTrigger:
 class _Service:
     """The job APScheduler runs, with a run counter for the log and the state file's next_run_at."""
 
-    def __init__(self, settings: Settings, accept_anomalies: bool, hooks: Sequence[CollectHook] = ()) -> None:
+    def __init__(self, settings: Settings, accept_anomalies: bool, hooks: Sequence[CollectHook] = (),
+                 site_dir: str | None = None) -> None:
         self.settings, self.accept_anomalies, self.hooks = settings, accept_anomalies, tuple(hooks)
+        self.site_dir = site_dir
         self.runs = 0
         self.next_run_changed = True
         self.scheduler: BackgroundScheduler | None = None
@@ -99,12 +101,28 @@ class _Service:
                         kind=kind)
             log.info("run=%d kind=%s status=ok snapshot=%d changes=%d seconds=%.2f", self.runs, kind,
                      r.snapshot_id, r.change_count, r.elapsed_s)
+            self._build_site()
         except UnexpectedError as exc:  # a bug: its traceback (with the original cause) goes to the log
             log.error("run=%d status=failed error=%s", self.runs, exc, exc_info=exc)
         except CatalogError as exc:  # foreseen (HTTP, bad bodies, the quality gate): one line says it all
             log.error("run=%d status=failed error=%s", self.runs, exc)
         except Exception:  # noqa: BLE001 - a bug in one run must not stop the service
             log.exception("run=%d status=failed error=unexpected", self.runs)
+
+    def _build_site(self) -> None:
+        """After a publish: the static site anew (built aside, swapped at once). A failed build keeps the
+        old site and is logged; it never fails the collection that was published."""
+        if self.site_dir is None:
+            return
+        from pipeline.site import build_site  # Jinja and the templates load only for a schedule with --site
+
+        try:
+            built = build_site(self.site_dir, self.settings.data_dir)
+            log.info("run=%d site=ok files=%d seconds=%.2f", self.runs, built.files, built.seconds)
+        except CatalogError as exc:
+            log.error("run=%d site=failed error=%s", self.runs, exc)
+        except Exception:  # the next publish tries again
+            log.exception("run=%d site=failed error=unexpected", self.runs)
 
     def job_event(self, _event: object = None) -> None:
         """Called by APScheduler's threads: only flag it. (Calling the scheduler from here can deadlock
@@ -122,12 +140,18 @@ class _Service:
 
 
 def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool = False,
-                 alerts: AlertConfig | None = None, stop: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `stop` is set); return 0 after a clean stop."""
+                 alerts: AlertConfig | None = None, stop: threading.Event | None = None,
+                 site_dir: str | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); return 0 after a clean stop. With site_dir, the static
+    site there is rebuilt after every successful publish."""
     stop = stop or threading.Event()
+    if site_dir:
+        from pipeline.site import check_target
+
+        check_target(site_dir)  # a --site that can never be written fails now, not every run
     trigger, interval_s = spec.trigger(), spec.interval_s()
     with collector_lock(settings.data_dir, "schedule", nestable=True) as holder:
-        service = _Service(settings, accept_anomalies, alert_hooks(alerts))
+        service = _Service(settings, accept_anomalies, alert_hooks(alerts), site_dir)
         update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
                      interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s,
                      stock_interval_s=spec.stock_every_s, stopped_at=None)
