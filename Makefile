@@ -30,6 +30,7 @@ lint: $(STAMP)  # style and the package boundaries (import-linter contracts in p
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.bench_site  # the static site beside the dashboard (needs chromium)
 
 clean:
 	rm -rf $(VENV) data/demo  # never data/*.duckdb: the warehouse is the only copy of the raw history
