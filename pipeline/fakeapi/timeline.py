@@ -8,8 +8,11 @@ hour, so ``catalog_at`` for a year from now costs the same as for the first hour
 
 How it moves (rates chosen to look like the real catalog):
 
-* stock: ~5 % of pairs are volatile (sell out and restock within hours, 40 % of the time
-  out); the rest flip about once a month (weekly episodes, 12 % out);
+* stock: ~5 % of pairs are volatile (sell out most days and restock within hours, ~35 % of
+  the time out); the rest sell out about twice a month for a day or two (~12 % out). How long
+  a sell-out lasts is synthetic, not measured: each pair has a typical duration (set mostly by
+  its plan, so plans differ: 2-10 h volatile, 12-60 h stable) and each sell-out draws its own
+  around it (log-normal, spread ``SELL_OUT_SPREAD``), so durations vary like queues do;
 * prices: about three changes a month across the whole catalog, each between 0.9x and 1.2x
   of the recorded price;
 * regional prices: each ``location_cost`` override changes on its own schedule (about monthly
@@ -22,11 +25,13 @@ How it moves (rates chosen to look like the real catalog):
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from statistics import NormalDist
 from typing import Any, Optional
 
 from .catalogs import Item, V2Catalog, build_v2
@@ -37,9 +42,15 @@ HOUR = timedelta(hours=1)
 NEVER = 1 << 62  # an hour index beyond any simulation
 PRICE_CHANGES_PER_MONTH = 3.0
 HOURS_PER_MONTH = 730
-VOLATILE_SHARE, VOLATILE_OUT, STABLE_EPISODE_H, STABLE_OUT = 0.05, 0.40, 168, 0.12
+VOLATILE_SHARE = 0.05
+# (typical sell-out range in hours, chance an episode starts with a sell-out); episodes of a volatile
+# pair last 3x its typical sell-out, a stable pair's a week
+VOLATILE_SELL_OUT_H, VOLATILE_SELL_OUT_CHANCE = (2.0, 10.0), 0.9
+STABLE_SELL_OUT_H, STABLE_SELL_OUT_CHANCE, STABLE_EPISODE_H = (12.0, 60.0), 0.45, 168
+SELL_OUT_SPREAD = 0.6  # sigma of log(duration / typical): a p90 of about 2.2x the median
 _EVEN, _ODD = (Decimal("1"), Decimal("1.2")), (Decimal("0.9"), Decimal("1.1"))
 REGIONAL_CHANGES_PER_MONTH = 1.0
+_NORMAL = NormalDist()
 DRIFT_FIELD = "network_speed_gbps"  # never recorded: the field the living API starts sending
 
 
@@ -80,6 +91,41 @@ class _PlanLife:
         rid, key, _, _ = self.regional[index]
         base = Decimal(str(self.item["location_cost"][rid]["monthly_cost"]))
         return _price_after(base, key, self.regional_changes_by(h)[index])
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """The stock schedule of one offered (region, plan): time is cut into episodes of ``length``
+    hours; an episode starts with a sell-out with probability ``chance``, lasting a log-normal draw
+    around ``typical_h`` (at least 1 h, and always ending before the episode does, so sell-outs never
+    merge and each one's duration is its own draw)."""
+
+    index: int  # into the timeline's plan lives
+    region_id: str
+    key: int
+    length: int
+    offset: int
+    chance: float
+    typical_h: float
+
+    def sell_out_h(self, episode: int) -> int:
+        """Hours the episode starts sold out (0: no sell-out in it)."""
+        if unit(self.key, 2 * episode) >= self.chance:
+            return 0
+        z = _NORMAL.inv_cdf(min(max(unit(self.key, 2 * episode + 1), 1e-9), 1 - 1e-9))
+        return min(self.length - 1, max(1, round(self.typical_h * math.exp(SELL_OUT_SPREAD * z))))
+
+    def out(self, h: int) -> bool:
+        episode, position = divmod(h + self.offset, self.length)
+        return position < self.sell_out_h(episode)
+
+    def flips_between(self, h0: int, h1: int) -> list[int]:
+        """Hours in (h0, h1] at which the stock may flip: each episode's start and its restock."""
+        hours = []
+        for episode in range((h0 + 1 + self.offset) // self.length, (h1 + self.offset) // self.length + 1):
+            start = episode * self.length - self.offset
+            hours += [h for h in (start, start + self.sell_out_h(episode)) if h0 < h <= h1]
+        return sorted(set(hours))
 
 
 class Timeline:
@@ -167,20 +213,22 @@ class Timeline:
             out.append((rid, key, period, int(unit(key, 3) * period)))
         return tuple(out)
 
-    def _build_pairs(self) -> list[tuple[int, str, int, int, int, float]]:
-        """(plan index, region, key, episode length, offset, sold-out share) per offered pair."""
+    def _build_pairs(self) -> list[_Pair]:
+        """One stock schedule per offered pair; its typical sell-out comes mostly from its plan."""
         known = set(self.launch_h)
         pairs = []
         for index, life in enumerate(self._plans + self._metal):
+            plan_key = key64("plan-stock", self.seed, life.item["id"])
             for rid in life.item.get("locations", []):
                 if rid not in known:
                     continue
                 key = key64("pair", self.seed, rid, life.item["id"])
-                if unit(key, -1) < VOLATILE_SHARE:
-                    length, share = 4 + int(unit(key, -2) * 9), VOLATILE_OUT
-                else:
-                    length, share = STABLE_EPISODE_H, STABLE_OUT
-                pairs.append((index, rid, key, length, int(unit(key, -3) * length), share))
+                volatile = unit(key, -1) < VOLATILE_SHARE
+                (lo, hi), chance = ((VOLATILE_SELL_OUT_H, VOLATILE_SELL_OUT_CHANCE) if volatile
+                                    else (STABLE_SELL_OUT_H, STABLE_SELL_OUT_CHANCE))
+                typical = (lo + unit(plan_key) * (hi - lo)) * (0.8 + 0.4 * unit(key, -2))  # region: +-20 %
+                length = max(4, round(3 * typical)) if volatile else STABLE_EPISODE_H
+                pairs.append(_Pair(index, rid, key, length, int(unit(key, -3) * length), chance, typical))
         return pairs
 
     # -- state at an instant -----------------------------------------------------------
@@ -208,9 +256,9 @@ class Timeline:
         lives = self._plans + self._metal
         active = [life.active(h) for life in lives]
         stock: dict[str, set[str]] = {rid: set() for rid in launched}
-        for index, rid, key, length, offset, share in self._pairs:
-            if active[index] and rid in launched and not self._out(key, h, length, offset, share):
-                stock[rid].add(lives[index].item["id"])
+        for pair in self._pairs:
+            if active[pair.index] and pair.region_id in launched and not pair.out(h):
+                stock[pair.region_id].add(lives[pair.index].item["id"])
         return V2Catalog(
             regions=tuple(r for r in self.regions if r["id"] in launched),
             plans=tuple(self._item_at(life, h, launched) for life in self._plans if life.active(h)),
@@ -218,10 +266,6 @@ class Timeline:
             os=self.os,
             in_stock={rid: frozenset(ids) for rid, ids in stock.items()},
         )
-
-    @staticmethod
-    def _out(key: int, h: int, length: int, offset: int, share: float) -> bool:
-        return mix64(key, (h + offset) // length) < share * 2.0**64
 
     def _item_at(self, life: _PlanLife, h: int, launched: set[str]) -> Item:
         """The plan as served at hour h: current prices, launched locations only, drift field."""
@@ -262,15 +306,12 @@ class Timeline:
         lives = self._plans + self._metal
         for life in lives:
             events += self._life_events(life, h0, h1)
-        for index, rid, key, length, offset, share in self._pairs:
-            first = h0 + 1 + (-(h0 + 1 + offset)) % length  # first episode boundary > h0
-            for h in range(first, h1 + 1, length):
-                before, after = (self._out(key, x, length, offset, share) for x in (h - 1, h))
-                life = lives[index]
+        for pair in self._pairs:
+            life, rid = lives[pair.index], pair.region_id
+            for h in pair.flips_between(h0, h1):
                 live = life.active(h - 1) and life.active(h) and self.launch_h[rid] <= h - 1
-                if before != after and live:
-                    kind = "sold_out" if after else "restocked"
-                    events.append((h, kind, rid, life.item["id"], {}))
+                if live and pair.out(h - 1) != pair.out(h):
+                    events.append((h, "sold_out" if pair.out(h) else "restocked", rid, life.item["id"], {}))
         events.sort(key=lambda e: (e[0], e[1], e[2] or "", e[3] or ""))
         return [{"at": self.start_at + h * HOUR, "kind": kind, "region_id": rid,
                  "plan_id": pid, "detail": detail} for h, kind, rid, pid, detail in events]
