@@ -171,6 +171,12 @@ def change_count(entity: str | None = None, region_id: str | None = None, since:
     return read("change_count", entity=entity, region_id=region_id, since=since, until=until)
 
 
+def stock_outlook(plan_id: str) -> pd.DataFrame:
+    """The plan's stock outlook per region, for reading (durations in words, "too few to say")."""
+    outlook = read("readable_stock_outlook", plan_id)
+    return pd.DataFrame(outlook.rows, columns=outlook.columns)
+
+
 def stock_summary(region_id: str | None = None, plan_id: str | None = None) -> pd.DataFrame:
     return read("stock_summary", region_id=region_id, plan_id=plan_id)
 

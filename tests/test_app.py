@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from app import data
 from app.formatting import answer_sentence
 from pipeline import queries
+from pipeline.queries.formatting import span_text
 from pipeline.queries.status import collector_status
 from pipeline.service.demo import build_demo_history
 from pipeline.service.serve import SERVER_OPTIONS
@@ -509,3 +510,14 @@ def test_catalog_pages_explain_unknown_link_values(demo_env):
     assert "Unknown continent 'atlantis'" in at.error[0].value and "Europe" in at.error[0].value
     at = run_app("app_pages/operating_systems.py", family="WINDOWS,beos")
     assert at.multiselect(key="os.family").value == ["windows"] and "Unknown family 'beos'" in at.error[0].value
+
+
+def test_plan_history_shows_the_stock_outlook(demo_env):
+    with queries.catalog(demo_env) as con:
+        plan_id, region_id, p90_s = con.execute(
+            "select plan_id, region_id, p90_sell_out_s from stock_outlook where has_enough_sell_outs"
+            " order by plan_id, region_id limit 1").fetchone()
+    at = run_app("app_pages/plan_history.py", plan=plan_id)
+    table = next(t for t in texts(at) if "sell-outs" in t and "p90" in t)
+    row = next(line for line in table.splitlines() if line.startswith(f"| {region_id} "))
+    assert span_text(p90_s) in row

@@ -72,7 +72,7 @@ def test_every_public_relation_is_documented_and_vice_versa(con):
 
 
 def test_documented_macros_exist(con):
-    macros = set(re.findall(r"^\| `(\w+)\(ts\)` \|", doc_text(), flags=re.M))
+    macros = set(re.findall(r"^\| `(\w+)\(ts(?:, \w+)*\)` \|", doc_text(), flags=re.M))
     actual = {r[0] for r in con.execute(
         "select function_name from duckdb_functions() where function_type = 'table_macro' and not internal"
     ).fetchall()}

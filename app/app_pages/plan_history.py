@@ -62,3 +62,8 @@ st.markdown(f"In stock now in **{in_stock_now}** of {plural(len(summary), 'regio
 ui.table(summary, f"stock-summary-{plan_id}", column_config={
     "in_stock_ratio_30d": st.column_config.ProgressColumn("in stock (30 days)", format="percent",
                                                           min_value=0, max_value=1)})
+
+st.subheader("Stock outlook (30 days)")
+st.caption("Sell-outs that ended in the last 30 days and how long they lasted; under 3 is too few to say.")
+outlook = data.stock_outlook(plan_id)
+ui.table(outlook, f"stock-outlook-{plan_id}", shown=outlook)

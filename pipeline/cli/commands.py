@@ -210,6 +210,18 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stock(args: argparse.Namespace) -> int:
+    from pipeline import queries
+    from pipeline.queries.outlook import readable, stock_outlook
+    from pipeline.queries.output import render
+
+    with queries.catalog(args.data_dir) as con:
+        outlook = stock_outlook(con, args.plan, args.region, args.days)
+        note_demo_data(con)
+    print(render(readable(outlook) if args.format == "table" else outlook, args.format))
+    return 0
+
+
 def cmd_fake_api(args: argparse.Namespace) -> int:
     from pipeline.fakeapi import serve_forever
 

@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help=cli.DATA_DIR_HELP + "; also accepted after the command")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_collect, _sql, _cheapest, _fleet, _fake_api, _serve, _demo, _rebuild, _repair, _export,
-                _schedule, _status, _alerts):
+                _schedule, _status, _alerts, _stock):
         add(commands)
     _site(commands)  # listed last
     return parser
@@ -178,3 +178,13 @@ def _alerts(commands) -> None:
     cli.add_data_dir(t)
     t.add_argument("--format", choices=FORMATS, default="table")
     t.set_defaults(handler=handlers.cmd_alerts_test)
+
+
+def _stock(commands) -> None:
+    p = commands.add_parser("stock", help="a plan's stock outlook per region: sell-outs, how long they last, share in stock")
+    p.add_argument("plan", metavar="PLAN", type=cli.catalog_id, help="plan id, e.g. vhf-2c-4gb")
+    p.add_argument("--region", type=cli.catalog_id, help="one region (default: every region that offered it)")
+    p.add_argument("--days", type=cli.positive_int, default=30, help="the window, in days before the latest snapshot")
+    cli.add_data_dir(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=handlers.cmd_stock)

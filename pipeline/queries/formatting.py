@@ -9,6 +9,7 @@ Machine formats (csv, json) keep the exact decimals (pipeline.queries.output).
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -92,3 +93,35 @@ def vcpu_text(vcpu_count: int) -> str:
 def ratio_text(value: Any) -> str:
     """A share as a whole percentage: 0.734 -> 73%."""
     return MISSING if is_missing(value) else f"{float(value):.0%}"
+
+
+def span_text(seconds: Any) -> str:
+    """How long something lasted, to the minute, in words: `45 min`, `3 h 10 min`, `2 h 05 min`, `9 h`,
+    `2 d 4 h` (two units at most); `under 1 min`; — when missing."""
+    if is_missing(seconds):
+        return MISSING
+    minutes = round(float(seconds) / 60)
+    if minutes < 1:
+        return "under 1 min"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def utc_text(value: Any) -> str:
+    """A moment in UTC to the minute: `2026-11-07 00:00 UTC` (a naive time is taken as UTC); — when missing."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):  # a plain date
+        return f"{value:%Y-%m-%d}"
+    moment = value.astimezone(timezone.utc) if value.tzinfo else value
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
