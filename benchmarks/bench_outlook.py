@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -20,7 +20,7 @@ from benchmarks.common import print_table
 from pipeline.fakeapi import Timeline
 from pipeline.sql import load_sql
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SCHEMA = """
 create table snapshots (snapshot_id integer, started_at timestamptz, status varchar);
 create table availability_history (region_id varchar, plan_id varchar, valid_from timestamptz, valid_to timestamptz);

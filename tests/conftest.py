@@ -10,6 +10,8 @@ fast simulated clock, a fresh data directory, the CLI in-process, the scheduler 
 """
 from __future__ import annotations
 
+import email
+import email.message
 import fcntl
 import hashlib
 import json
@@ -217,11 +219,12 @@ def wait_for(condition: Callable[[], object], timeout_s: float = 120, what: str 
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
-def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s") -> subprocess.Popen:
-    """`vultr-catalog schedule` as a real process; its log goes to data_dir/../schedule-<n>.log."""
+def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s",
+                   options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`vultr-catalog [OPTIONS] schedule` as a real process; its log goes to data_dir/../schedule-<n>.log."""
     logs = sorted(data_dir.parent.glob("schedule-*.log"))
     log_path = data_dir.parent / f"schedule-{len(logs)}.log"
-    command = [sys.executable, "-m", "pipeline", "schedule", "--every", every, "--data-dir", str(data_dir),
+    command = [sys.executable, "-m", "pipeline", *options, "schedule", "--every", every, "--data-dir", str(data_dir),
                "--base-url", f"{api.base_url}/v2", "--rate-limit", "1000", *extra]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -300,6 +303,62 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
+
+
+class SmtpReceiver:
+    """A real local SMTP server (aiosmtpd) that accepts one login and keeps every message it receives."""
+
+    def __init__(self, user: str, password: str) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages: list[email.message.Message] = []
+        receiver = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's naming
+                receiver.messages.append(email.message_from_bytes(envelope.content))
+                return "250 OK"
+
+        def login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+            return AuthResult(success=(auth_data.login, auth_data.password) == (user.encode(), password.encode()))
+
+        self.port = free_port()  # aiosmtpd connects to its own port to check it is up: no port 0
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=login,
+                                     auth_require_tls=False)
+        self.controller.start()
+
+    def texts(self) -> list[str]:
+        """The plain-text body of each message."""
+        return [next(p for p in m.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+                for m in self.messages]
+
+    def close(self) -> None:
+        self.controller.stop()
+
+
+RETRY_SOON = "[delivery]\nretry_base_s = 0.5\nretry_max_s = 1\ntimeout_s = 2\n"
+
+
+def deliver_after_outage(api: FakeVultr, data_dir: Path, rules: Path, port: int) -> Receiver:
+    """Run the scheduler while nothing listens on `port` until alerts are pending (collections going on),
+    then start a Receiver there, wait until the backlog is delivered and stop the scheduler; the
+    receiver (closed) keeps what it got."""
+    process = start_schedule(api, data_dir, "--alerts", str(rules))
+    receiver = None
+    try:
+        down = wait_for(lambda: (status_json(data_dir).get("alerts") or {}).get("pending"), what="pending alerts")
+        assert ok_count(data_dir) >= 2 and down > 0  # collection went on while the receiver was down
+        receiver = Receiver(port)
+        wait_for(lambda: len(receiver.bodies) >= down and status_json(data_dir)["alerts"]["pending"] == 0,
+                 what="the backlog delivered once the receiver is up")
+        assert stop(process) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if receiver:
+            receiver.close()
+    return receiver
 
 
 def write_rules(path: Path, text: str) -> Path:

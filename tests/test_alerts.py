@@ -3,7 +3,6 @@ local HTTP receiver, across a restart of the scheduler and across a webhook outa
 from __future__ import annotations
 
 import json
-import socket
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +12,9 @@ import pytest
 from pipeline.service.alerts import build_payload, load_rules, test_rules as match_history
 from pipeline.errors import ConfigError
 from tests.conftest import (
-    Receiver,
+    RETRY_SOON,
+    deliver_after_outage,
+    free_port,
     log_text,
     ok_count,
     start_schedule,
@@ -55,8 +56,8 @@ def test_rules_path_from_environment(tmp_path, monkeypatch):
 
 def test_example_rules_file_loads():
     config = load_rules(Path(__file__).resolve().parents[1] / "examples" / "alerts.toml")
-    assert [r.name for r in config.rules] == ["vhf back in fra/ams", "vc2-1c-1gb price", "new region",
-                                              "Sao Paulo price"]
+    assert [r.name for r in config.rules] == ["vhf back in fra/ams", "big GPU back in Europe", "vc2-1c-1gb price",
+                                              "new region", "Sao Paulo price"]
     assert config.rules[0].min_vcpu == 2 and config.rules[0].regions == ("fra", "ams")
 
 
@@ -110,7 +111,8 @@ def test_payload_shape_keeps_money_exact(demo_dir, tmp_path):
     with queries.catalog(demo_dir) as con:
         match = clean_row(match_changes(con, load_rules(rules).rules, -1, 10**6).to_dict("records")[0])
     payload = build_payload(match)
-    assert set(payload) == {"version", "source", "alert_id", "rule", "text", "change", "plan", "is_simulated"}
+    assert set(payload) == {"version", "source", "alert_id", "rule", "text", "change", "plan", "outlook",
+                            "is_simulated"}
     assert payload["alert_id"] == frame["alert_id"].iloc[0]
     assert isinstance(payload["plan"]["monthly_cost_usd"], str) and "." in payload["plan"]["monthly_cost_usd"]
     assert payload["change"]["entity"] == "availability" and payload["is_simulated"] is True
@@ -143,25 +145,9 @@ def test_alerts_delivered_exactly_once_across_a_restart(living_api, data_dir, re
 
 
 def test_webhook_down_then_up_is_retried_until_delivered(living_api, data_dir, tmp_path):
-    with socket.socket() as probe:  # a port with nothing listening: connection refused
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    delivery = "[delivery]\nretry_base_s = 0.5\nretry_max_s = 1\ntimeout_s = 2\n"
-    rules = write_rules(tmp_path / "rules.toml", stock_rule(f"http://127.0.0.1:{port}/hook", delivery))
-    process = start_schedule(living_api, data_dir, "--alerts", str(rules))
-    receiver = None
-    try:
-        down = wait_for(lambda: (status_json(data_dir).get("alerts") or {}).get("pending"), what="pending alerts")
-        assert ok_count(data_dir) >= 2 and down > 0  # collection went on while the webhook was down
-        receiver = Receiver(port)
-        wait_for(lambda: len(receiver.bodies) >= down and status_json(data_dir)["alerts"]["pending"] == 0,
-                 what="the backlog delivered once the webhook is up")
-        assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        if receiver:
-            receiver.close()
+    port = free_port()  # nothing listens yet: connection refused
+    rules = write_rules(tmp_path / "rules.toml", stock_rule(f"http://127.0.0.1:{port}/hook", RETRY_SOON))
+    receiver = deliver_after_outage(living_api, data_dir, rules, port)
     expected = match_history(load_rules(rules), data_dir)
     assert Counter(receiver.ids()).most_common(1)[0][1] == 1
     assert set(receiver.ids()) == set(expected["alert_id"])

@@ -21,7 +21,8 @@ from pipeline.calls import Call
 from pipeline.collect.http import new_session
 from pipeline.fakeapi import FakeVultr, Fault
 from pipeline.paths import catalog_path
-from pipeline.service.alerts import AlertConfig, Delivery, process_alerts
+from pipeline.service.alerts import AlertConfig, Delivery, Rule, process_alerts
+from pipeline.service.alerts.channels import target_key
 from pipeline.warehouse import store
 from tests.conftest import file_digest, wait_for
 
@@ -110,8 +111,7 @@ def test_webhook_that_trickles_its_headers_is_cut_at_the_budget(api, data_dir, t
     """The emulator's trickle_headers as a webhook: the POST's status line never completes; the
     delivery gives up at its budget and the watchdog closes the socket, so its thread ends too."""
     api.set_fault("/hook/token", Fault("trickle_headers", delay_s=0.2))
-    queue_webhook_alert(data_dir, f"{api.base_url}/hook/token")
-    config = AlertConfig(tmp_path / "rules.toml", (), Delivery(timeout_s=1.0, budget_s=2.0))
+    config = queue_webhook_alert(data_dir, f"{api.base_url}/hook/token", tmp_path)
     started = time.monotonic()
     result = process_alerts(data_dir, config)
     assert time.monotonic() - started < 10  # the headers alone would take about an hour
@@ -251,12 +251,15 @@ class HugeHook(BaseHTTPRequestHandler):
         pass
 
 
-def queue_webhook_alert(data_dir: Path, url: str) -> None:
+def queue_webhook_alert(data_dir: Path, url: str, tmp_path: Path) -> AlertConfig:
+    """One pending webhook alert in the outbox (keyed by the URL's hash, as enqueue stores it), and the
+    rules that hold its URL, with a 1 s timeout and a 2 s budget."""
     now = datetime.now(timezone.utc)
     with store.open_warehouse(data_dir) as con:
         con.execute("insert into alert_outbox (alert_id, channel, rule_name, snapshot_id, change_key, target,"
                     " payload, created_at, next_attempt_at) values ('a1', 'webhook', 'r', 1, 'k', ?, ?, ?, ?)",
-                    [url, json.dumps({"alert_id": "a1", "text": "t"}), now, now])
+                    [target_key(url), json.dumps({"alert_id": "a1", "text": "t"}), now, now])
+    return AlertConfig(tmp_path / "rules.toml", (Rule("r", webhook=url),), Delivery(timeout_s=1.0, budget_s=2.0))
 
 
 @pytest.mark.parametrize("handler, delivered", [(TrickleHook, 0), (HugeHook, 1)], ids=["trickle", "huge"])
@@ -265,8 +268,7 @@ def test_webhook_delivery_has_a_wall_clock_budget_and_a_size_cap(data_dir, tmp_p
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        queue_webhook_alert(data_dir, f"http://127.0.0.1:{server.server_address[1]}/hook/token")
-        config = AlertConfig(tmp_path / "rules.toml", (), Delivery(timeout_s=1.0, budget_s=2.0))
+        config = queue_webhook_alert(data_dir, f"http://127.0.0.1:{server.server_address[1]}/hook/token", tmp_path)
         started = time.monotonic()
         result = process_alerts(data_dir, config)
         took = time.monotonic() - started

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def expected_outlook(demo_dir: Path, window_days: int = 30) -> dict[tuple[str, s
         by_pair.setdefault((plan_id, region_id), []).append((valid_from, valid_to))
     out = {}
     for pair, spans in by_pair.items():
-        gaps = [(a[1], b[0]) for a, b in zip(spans, spans[1:])]
+        gaps = [(a[1], b[0]) for a, b in itertools.pairwise(spans)]
         durations = [(back - sold).total_seconds() for sold, back in gaps if back > start]
         enough = len(durations) >= 3
         in_stock_s = sum(max(0.0, ((to or last) - max(since, start)).total_seconds()) for since, to in spans)
@@ -77,6 +78,10 @@ def test_outlook_sentence_reads_like_the_issue():
     row = {"window_days": 30, "sell_out_count": 12, "has_enough_sell_outs": True, "median_sell_out_s": 7500,
            "p90_sell_out_s": 32400}
     assert outlook_sentence(row) == "Over 30 days: 12 sell-outs, back within 2 h 05 min (median), 9 h (p90)."
+    short = {**row, "sell_out_count": 2, "has_enough_sell_outs": False,
+             "window_start_at": datetime(2026, 12, 5, tzinfo=timezone.utc),
+             "as_of_at": datetime(2026, 12, 7, tzinfo=timezone.utc)}
+    assert outlook_sentence(short) == "Since 2026-12-05 00:00 UTC: 2 sell-outs, too few to say how long one lasts."
 
 
 @pytest.mark.parametrize("seconds, text", [

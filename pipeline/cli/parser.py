@@ -171,10 +171,12 @@ def _status(commands) -> None:
 
 
 def _alerts(commands) -> None:
-    p = commands.add_parser("alerts", help="alert rules: `alerts test RULES`")
+    p = commands.add_parser("alerts", help="alert rules: `alerts test RULES [--send]`")
     sub = p.add_subparsers(dest="alerts_command", required=True, metavar="SUBCOMMAND")
     t = sub.add_parser("test", help="show what the rules would have matched over the stored history")
     t.add_argument("rules", metavar="RULES", help="alert rules file (TOML)")
+    t.add_argument("--send", action="store_true",
+                   help="instead, send one sample message to every webhook and notify URL of the file")
     cli.add_data_dir(t)
     t.add_argument("--format", choices=FORMATS, default="table")
     t.set_defaults(handler=handlers.cmd_alerts_test)

@@ -34,6 +34,13 @@ def stock_outlook(con: duckdb.DuckDBPyConnection, plan_id: str, region_id: str |
     return found
 
 
+def outlooks_at(con: duckdb.DuckDBPyConnection, as_of: datetime, days: int = DEFAULT_DAYS) -> dict[tuple[str, str], dict]:
+    """Every pair's outlook as of a moment, by (plan_id, region_id): what an alert about a change then says."""
+    params = {"plan_id": None, "region_id": None, "days": int(days), "as_of": as_of}
+    found = rows(con, load_sql("queries/sql/stock_outlook.sql"), params)
+    return {(row[0], row[1]): dict(zip(found.columns, row)) for row in found.rows}
+
+
 def check_plan(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
     known = [r[0] for r in con.execute("select distinct plan_id from plans_history order by 1").fetchall()]
     if plan_id not in known:
@@ -44,8 +51,12 @@ def check_plan(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
 
 
 def outlook_sentence(row: dict[str, Any]) -> str:
-    """`Over 30 days: 12 sell-outs, back within 2 h 05 min (median), 9 h (p90).`"""
-    head = f"Over {plural(int(row['window_days']), 'day')}: {plural(int(row['sell_out_count']), 'sell-out')}"
+    """`Over 30 days: 12 sell-outs, back within 2 h 05 min (median), 9 h (p90).` (`Since 2026-12-01 00:00 UTC:
+    ...` while the history is shorter than the window)."""
+    days, start, end = int(row["window_days"]), row.get("window_start_at"), row.get("as_of_at")
+    is_short = start is not None and end is not None and (end - start).total_seconds() < days * 86400
+    span = f"Since {utc_text(start)}" if is_short else f"Over {plural(days, 'day')}"
+    head = f"{span}: {plural(int(row['sell_out_count']), 'sell-out')}"
     if not row["has_enough_sell_outs"]:
         return f"{head}, {TOO_FEW} how long one lasts."
     return (f"{head}, back within {span_text(row['median_sell_out_s'])} (median), "

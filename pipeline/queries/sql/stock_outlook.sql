@@ -1,10 +1,11 @@
--- grain: one row per region that ever offered the plan (or one region): the stock outlook over the $days
--- before $as_of (NULL: the latest snapshot). Bound by name: plan_id, region_id (NULL = every region), days, as_of.
+-- grain: one row per (plan, region) ever offered (one plan, or every plan; one region, or every region): the
+-- stock outlook over the $days before $as_of (NULL: the latest snapshot). Bound by name: plan_id and region_id
+-- (NULL = every one), days, as_of.
 with final as (
     select *
     from stock_outlook_at(cast($as_of as timestamptz), $days)
-    where plan_id = $plan_id
+    where (cast($plan_id as varchar) is null or plan_id = $plan_id)
       and (cast($region_id as varchar) is null or region_id = $region_id)
 )
 select * from final
-order by region_id
+order by plan_id, region_id

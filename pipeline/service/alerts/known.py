@@ -14,8 +14,10 @@ _KNOWN_SQL = {
     "regions": "select distinct region_id from regions_history order by 1",
     "plan_types": "select distinct plan_type from plans_history where plan_type is not null order by 1",
     "plan_ids": "select distinct plan_id from plans_history order by 1",
+    "continents": "select distinct lower(continent) from regions_history where continent is not null order by 1",
 }
-_LABELS = {"regions": "region", "plan_types": "plan type", "plan_ids": "plan"}
+_LABELS = {"regions": "region", "plan_types": "plan type", "plan_ids": "plan", "continents": "continent"}
+# gpu_type is not checked: a rule for a GPU the catalog has not seen yet waits for the plans that bring it
 _LISTED_UP_TO = 40  # a longer list (plan ids) names close matches and how to list them instead
 
 

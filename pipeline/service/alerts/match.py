@@ -3,6 +3,7 @@ webhook payload. Works on the warehouse (the scheduler) and on the published cat
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -13,25 +14,28 @@ import duckdb
 from pipeline import queries
 from pipeline.entities import change_verb
 from pipeline.service.alerts.rules import AlertConfig, Rule
-from pipeline.queries.formatting import money_text, ram_text, vcpu_text
+from pipeline.errors import first_line
+from pipeline.queries.formatting import money, money_text, ram_text, span_text, vcpu_text
+from pipeline.queries.outlook import outlook_sentence
 from pipeline.sql import load_sql
 
 if TYPE_CHECKING:  # pandas loads when alerts are matched: a collection without alert rules never needs it
     import pandas as pd
 
+log = logging.getLogger(__name__)
 PAYLOAD_VERSION = 1
-_RULE_COLUMNS = ("entities", "change_types", "fields", "plan_ids", "plan_types", "regions")
+_RULE_COLUMNS = ("entities", "change_types", "fields", "plan_ids", "plan_types", "regions", "gpu_types",
+                 "continents", "cpu_allocations")
+_NUMBER_COLUMNS = {"min_vcpu": "integer", "min_ram_mb": "integer", "max_monthly_cost_usd": "decimal(18, 6)",
+                   "min_gpu_vram_gb": "integer"}
 
 
 def _fill_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...]) -> None:
-    con.execute(
-        "create or replace temp table _alert_rules (rule_order integer, rule_name varchar,"
-        " entities varchar[], change_types varchar[], fields varchar[], plan_ids varchar[],"
-        " plan_types varchar[], regions varchar[], min_vcpu integer, min_ram_mb integer,"
-        " max_monthly_cost_usd decimal(18, 6))")
+    columns = [f"{c} varchar[]" for c in _RULE_COLUMNS] + [f"{c} {t}" for c, t in _NUMBER_COLUMNS.items()]
+    con.execute(f"create or replace temp table _alert_rules (rule_order integer, rule_name varchar, {', '.join(columns)})")
     rows = [[i, r.name, *[list(getattr(r, c)) if getattr(r, c) else None for c in _RULE_COLUMNS],
-             r.min_vcpu, r.min_ram_mb, r.max_monthly_cost_usd] for i, r in enumerate(rules)]
-    names = ("rule_order", "rule_name", *_RULE_COLUMNS, "min_vcpu", "min_ram_mb", "max_monthly_cost_usd")
+             *[getattr(r, c) for c in _NUMBER_COLUMNS]] for i, r in enumerate(rules)]
+    names = ("rule_order", "rule_name", *_RULE_COLUMNS, *_NUMBER_COLUMNS)
     con.executemany(f"insert into _alert_rules values ({', '.join('$' + n for n in names)})",
                     [dict(zip(names, row)) for row in rows])
 
@@ -49,8 +53,11 @@ def alert_id(rule_name: str, change_key: str) -> str:
     return hashlib.sha256(f"{rule_name}\n{change_key}".encode()).hexdigest()[:20]
 
 
-def alert_text(m: dict[str, Any]) -> str:
-    """One readable line, e.g. `vhf-2c-4gb (vhf, 2 vCPU, 4096 MB, $24.00/mo) back in stock in fra`."""
+def alert_text(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> str:
+    """One readable line, e.g. `vhf-2c-4gb (vhf, 2 vCPU, 4096 MB, $24.00/mo) changed price ...`; a restock
+    or sell-out reads as stock_text() says."""
+    if m["entity"] == "availability" and m["change_type"] in ("added", "removed"):
+        return stock_text(m, outlook)
     subject = m["entity_id"]
     if m.get("plan_type"):
         price = f", ${_money(m['monthly_cost_usd'])}/mo" if m.get("monthly_cost_usd") is not None else ""
@@ -64,8 +71,40 @@ def alert_text(m: dict[str, Any]) -> str:
     return f"{subject} {verb}{where}{demo}"
 
 
-def build_payload(m: dict[str, Any]) -> dict[str, Any]:
-    """The webhook body (documented in the README, section Alerts). Money is a string, exact."""
+def stock_text(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> str:
+    """`vcg-a100-12c-120g-80vram back in stock in fra at $1,752.00/month ($2.40/h). It was sold out for
+    3 h 10 min. Over 30 days: 12 sell-outs, back within 2 h 05 min (median), 9 h (p90).`"""
+    price = ""
+    if m.get("monthly_cost_usd") is not None:
+        hourly = f" ({money(m['hourly_cost_usd'])}/h)" if m.get("hourly_cost_usd") is not None else ""
+        price = f" at {money(m['monthly_cost_usd'])}/month{hourly}"
+    verb = "back in stock" if m["change_type"] == "added" else "sold out"
+    text = f"{m['entity_id']} {verb} in {m['region_id']}{price}."
+    if outlook is not None:
+        just_ended = outlook.get("last_restocked_at") is not None and outlook["last_restocked_at"] == m["changed_at"]
+        if m["change_type"] == "added" and just_ended and outlook.get("last_sell_out_s") is not None:
+            text += f" It was sold out for {span_text(outlook['last_sell_out_s'])}."
+        text += " " + outlook_sentence(outlook)
+    return text + (" [demo data]" if m.get("is_simulated") else "")
+
+
+def read_outlooks(data_dir: Path | str | None, matches: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """The stock outlook of each restock or sell-out match as of its change, by (plan, region, changed_at),
+    from the published catalog; {} (and a warning) if it cannot be read: alerts go out without it."""
+    moments = {m["changed_at"] for m in matches if m["entity"] == "availability"}
+    if not moments:
+        return {}
+    try:
+        with queries.catalog(data_dir) as con:
+            return {(*pair, moment): row for moment in moments
+                    for pair, row in queries.outlooks_at(con, _py(moment)).items()}
+    except Exception as exc:  # noqa: BLE001 - an outlook is a courtesy; the alert itself must go out
+        log.warning("alerts: no stock outlook for the messages (%s)", first_line(exc))
+        return {}
+
+
+def build_payload(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The webhook body (documented in docs/alerts.md). Money is a string, exact."""
     plan = None
     if m.get("plan_type"):
         plan = {"plan_id": m["plan_id"], "plan_type": m["plan_type"], "vcpu_count": _int(m["vcpu_count"]),
@@ -76,8 +115,17 @@ def build_payload(m: dict[str, Any]) -> dict[str, Any]:
     change["changed_at"] = _iso(m["changed_at"])
     return {"version": PAYLOAD_VERSION, "source": "vultr-catalog",
             "alert_id": alert_id(m["rule_name"], m["change_key"]), "rule": m["rule_name"],
-            "text": f"[{m['rule_name']}] {alert_text(m)}", "change": change, "plan": plan,
-            "is_simulated": bool(m.get("is_simulated"))}
+            "text": f"[{m['rule_name']}] {alert_text(m, outlook)}", "change": change, "plan": plan,
+            "outlook": _outlook_payload(outlook), "is_simulated": bool(m.get("is_simulated"))}
+
+
+def _outlook_payload(outlook: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stock_outlook columns a receiver may want, JSON-ready (durations in seconds, times ISO)."""
+    if outlook is None:
+        return None
+    keys = ("window_days", "sell_out_count", "median_sell_out_s", "p90_sell_out_s", "longest_sell_out_s",
+            "in_stock_share", "sold_out_since_at", "last_restocked_at", "last_sell_out_s")
+    return {k: (_iso(outlook[k]) if k.endswith("_at") and outlook[k] is not None else outlook[k]) for k in keys}
 
 
 def test_rules(config: AlertConfig, data_dir: Path | str | None = None) -> pd.DataFrame:
@@ -123,10 +171,15 @@ def _value_text(field: str, value: Any) -> str:
         return str(value)
 
 
+def _py(value: Any) -> Any:
+    """A pandas Timestamp as the datetime DuckDB binds."""
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
 def _iso(value: Any) -> str:
-    moment = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    moment = _py(value)
     return moment.astimezone(timezone.utc).isoformat() if isinstance(moment, datetime) else str(moment)
