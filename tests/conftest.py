@@ -320,7 +320,7 @@ class SmtpReceiver:
                 receiver.messages.append(email.message_from_bytes(envelope.content))
                 return "250 OK"
 
-        def login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        def login(server, session, envelope, _mechanism, auth_data) -> AuthResult:
             return AuthResult(success=(auth_data.login, auth_data.password) == (user.encode(), password.encode()))
 
         self.port = free_port()  # aiosmtpd connects to its own port to check it is up: no port 0

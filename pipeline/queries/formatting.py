@@ -120,7 +120,7 @@ def utc_text(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     if not isinstance(value, datetime):  # a plain date
         return f"{value:%Y-%m-%d}"
     moment = value.astimezone(timezone.utc) if value.tzinfo else value

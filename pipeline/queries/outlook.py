@@ -16,7 +16,6 @@ from pipeline.queries.formatting import MISSING, plural, ratio_text, span_text, 
 from pipeline.sql import load_sql
 
 DEFAULT_DAYS = 30
-ENOUGH_SELL_OUTS = 3  # fewer: "too few to say", never a number (the SQL holds the same line)
 TOO_FEW = "too few to say"
 
 
@@ -34,7 +33,8 @@ def stock_outlook(con: duckdb.DuckDBPyConnection, plan_id: str, region_id: str |
     return found
 
 
-def outlooks_at(con: duckdb.DuckDBPyConnection, as_of: datetime, days: int = DEFAULT_DAYS) -> dict[tuple[str, str], dict]:
+def outlooks_at(con: duckdb.DuckDBPyConnection, as_of: datetime,
+                days: int = DEFAULT_DAYS) -> dict[tuple[str, str], dict[str, Any]]:
     """Every pair's outlook as of a moment, by (plan_id, region_id): what an alert about a change then says."""
     params = {"plan_id": None, "region_id": None, "days": int(days), "as_of": as_of}
     found = rows(con, load_sql("queries/sql/stock_outlook.sql"), params)

@@ -111,7 +111,7 @@ def _notify(url: str, title: str, body: str, timeout_s: float, outcome: dict[str
         outcome.update(ok=False, error=f"apprise: {type(exc).__name__}")
 
 
-def _instantiate(url: str, asset: object = None) -> Any:
+def _instantiate(url: str, asset: Any = None) -> Any:
     import apprise
 
     return apprise.Apprise.instantiate(url, asset=asset, suppress_exceptions=True)
