@@ -9,6 +9,7 @@ API fields), and only salvaged snapshots newer than the catalog are replayed on 
 snapshots have no raw behind them: `rebuild` refuses to drop them, and the outcome says so."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from pipeline.lock import collector_lock
 from pipeline.paths import catalog_path, warehouse_path
 from pipeline.sql import fetch_value, quote_literal
 from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.store import answers_hash
 from pipeline.warehouse.publish import PUBLISHED_TABLES, publish
 from pipeline.warehouse.rawstore import clear_cache, get_body
+from pipeline.warehouse.requestlog import RequestKey
 from pipeline.warehouse.rebuild import apply_replayed, replay
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,9 @@ class RepairResult:
 
 
 def repair(data_dir: Path) -> RepairResult:
-    """Under the writer lock: move warehouse.duckdb (and its .wal) aside, salvage, replay, publish."""
+    """Under the writer lock: build the repaired warehouse beside the damaged one (salvage, restore,
+    replay, publish), then swap it in and keep the damaged file (and its .wal) aside. A failure on
+    the way leaves the data directory exactly as it was."""
     path = warehouse_path(data_dir)
     if not path.exists():
         raise CatalogError(f"no warehouse in {data_dir}: nothing to repair (run `vultr-catalog collect`)")
@@ -57,21 +62,53 @@ def repair(data_dir: Path) -> RepairResult:
                 count = int(fetch_value(con, "select count(*) from snapshots"))
                 bodies = int(fetch_value(con, "select count(*) from raw_bodies"))
             return RepairResult(None, count, count, 0, bodies, is_published=True)
-        aside = _move_aside(path)
-        with warehouse.open_warehouse(data_dir) as con:
-            _salvage(con, aside)
-            lost = _drop_unreadable(con)
-            restored, last, unrecoverable = _restore_from_catalog(con, data_dir)
-            _restart_sequence(con)
-            result = apply_replayed(con, last) if restored else replay(con)
-            is_published = bool(result.applied)  # else the last published catalog stays as it is
-            if is_published:
-                publish(con, data_dir)
-            bodies = int(fetch_value(con, "select count(*) from raw_bodies"))
-    log.warning("repair: %s kept aside; %d snapshots, %d lost, %d restored from the catalog", aside,
-                result.snapshots, lost, restored)
-    return RepairResult(aside, result.snapshots, result.applied, lost, bodies, restored,
+        building = path.with_name(f".{path.name}.repair.tmp")
+        try:
+            result = _build(data_dir, path, _remove_files(building))
+        except Exception as exc:
+            with contextlib.suppress(OSError):
+                _remove_files(building)
+            raise CatalogError(f"repair failed ({first_line(exc)[:200]}); nothing was changed: the damaged "
+                               f"warehouse is still {path} and the published catalog is as it was") from exc
+        except BaseException:
+            with contextlib.suppress(OSError):
+                _remove_files(building)
+            raise
+        result.kept_aside = _swap_in(path, building)
+    log.warning("repair: %s kept aside; %d snapshots, %d lost, %d restored from the catalog", result.kept_aside,
+                result.snapshots, result.lost, result.restored)
+    return result
+
+
+def _build(data_dir: Path, damaged: Path, building: Path) -> RepairResult:
+    """The repaired warehouse, in the file `building`; the catalog published from it if it applied any."""
+    with warehouse.open_warehouse(data_dir, building) as con:
+        _salvage(con, damaged)
+        lost = _drop_unreadable(con)
+        restored, last, unrecoverable = _restore_from_catalog(con, data_dir)
+        _restart_sequence(con)
+        result = apply_replayed(con, last) if restored else replay(con)
+        is_published = bool(result.applied)  # else the last published catalog stays as it is
+        if is_published:
+            publish(con, data_dir)
+        bodies = int(fetch_value(con, "select count(*) from raw_bodies"))
+        con.execute("checkpoint")  # nothing left in a .wal: the file alone is the warehouse
+    return RepairResult(None, result.snapshots, result.applied, lost, bodies, restored,
                         last if restored else None, unrecoverable, is_published)
+
+
+def _remove_files(path: Path) -> Path:
+    """Remove a DuckDB file and its .wal (a repair killed half-way left them)."""
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+    return path
+
+
+def _swap_in(path: Path, building: Path) -> Path:
+    """Move the damaged file (and its .wal) aside and the repaired one in its place; where it went."""
+    aside = _move_aside(path)
+    os.replace(building, path)
+    return aside
 
 
 def _is_readable(data_dir: Path) -> bool:
@@ -98,10 +135,10 @@ def _move_aside(path: Path) -> Path:
     return aside
 
 
-def _salvage(con: duckdb.DuckDBPyConnection, aside: Path) -> None:
+def _salvage(con: duckdb.DuckDBPyConnection, damaged: Path) -> None:
     """Copy every readable row of the raw and meta tables; chunk by chunk, skipping unreadable ones."""
     try:
-        con.execute(f"attach {quote_literal(str(aside))} as damaged (read_only)")
+        con.execute(f"attach {quote_literal(str(damaged))} as damaged (read_only)")
     except duckdb.Error as exc:
         log.warning("repair: the damaged file cannot be opened at all (%s): starting empty", first_line(exc))
         return
@@ -128,8 +165,8 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def _drop_unreadable(con: duckdb.DuckDBPyConnection) -> int:
-    """Drop bodies that do not decode (or whose delta base is gone); mark snapshots that needed one
-    failed. Returns how many snapshots were lost."""
+    """Drop bodies that do not decode (or whose delta base is gone); mark failed every snapshot whose
+    history stood but whose salvaged answers no longer add up to it. Returns how many were lost."""
     clear_cache()
     bad = []
     for (body_id,) in con.execute("select body_id from raw_bodies order by body_id").fetchall():
@@ -139,14 +176,38 @@ def _drop_unreadable(con: duckdb.DuckDBPyConnection) -> int:
             bad.append(body_id)
     if bad:
         con.execute("delete from raw_bodies where body_id in (select unnest(cast(? as integer[])))", [bad])
-    rows = con.execute(
-        # content_hash cleared too: its history no longer stands (status.history_stands), rebuild skips it
-        "update snapshots set status = 'failed', error = ?, content_hash = null"
-        " where (status = 'ok' or content_hash is not null) and exists ("
-        " select 1 from _request_runs r where r.status = 200 and snapshots.snapshot_id between"
-        " r.first_snapshot_id and r.last_snapshot_id and r.body_id not in (select body_id from raw_bodies))"
-        " returning snapshot_id", [LOST]).fetchall()
-    return len(rows)
+    lost = _incomplete(con)
+    # content_hash cleared too: its history no longer stands (status.history_stands), rebuild skips it
+    con.execute("update snapshots set status = 'failed', error = ?, content_hash = null"
+                " where snapshot_id in (select unnest(cast(? as integer[])))", [LOST, lost])
+    return len(lost)
+
+
+def _incomplete(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Applied snapshots whose salvaged 200 answers do not hash to the content hash they were applied
+    with: a request-log row or a body was lost (or the snapshot's history was restored from a catalog
+    by an earlier repair and never had raw). Replaying one of them would record its missing answers
+    as removals."""
+    answers: dict[int, list[tuple[RequestKey, str]]] = {}
+    hashes: dict[int, str | None] = {}
+    for snapshot_id, content_hash, endpoint, path, params, digest in con.execute(_ANSWERS).fetchall():
+        hashes[snapshot_id] = content_hash
+        answers.setdefault(snapshot_id, [])
+        if endpoint is not None:
+            answers[snapshot_id].append(((endpoint, path, params), digest or ""))
+    return [snapshot_id for snapshot_id, content_hash in hashes.items()
+            if not answers[snapshot_id] or (content_hash is not None
+                                            and answers_hash(sorted(answers[snapshot_id])) != content_hash)]
+
+
+_ANSWERS = """
+    select a.snapshot_id, a.content_hash, r.endpoint, r.path, r.params, b.body_hash
+    from _applied_snapshots a
+    left join _request_runs r
+      on r.status = 200 and a.snapshot_id between r.first_snapshot_id and r.last_snapshot_id
+    left join raw_bodies b on b.body_id = r.body_id
+    order by a.snapshot_id
+"""
 
 
 def _restore_from_catalog(con: duckdb.DuckDBPyConnection, data_dir: Path) -> tuple[int, int, int]:

@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def open_warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (creating and migrating) the private warehouse read-write."""
+def open_warehouse(data_dir: Path, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open (creating and migrating) the private warehouse read-write; `path`: a warehouse file other
+    than the data directory's (repair builds the repaired one beside it)."""
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    path = warehouse_path(data_dir)
+    path = path or warehouse_path(data_dir)
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
@@ -138,7 +139,7 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     ordered = sorted(calls, key=request_key)
     keys = [request_key(call) for call in ordered]
     digests = [body_hash(call.body) for call in ordered]
-    content_hash = _content_hash([(key, digest) for call, key, digest in zip(ordered, keys, digests)
+    content_hash = answers_hash([(key, digest) for call, key, digest in zip(ordered, keys, digests)
                                   if call.status == 200])
     previous = previous_snapshot(con, snapshot_id)
     if _repeats(previous, ordered, keys, content_hash):
@@ -182,7 +183,8 @@ def _repeats(previous: Previous, calls: list[Call], keys: list[RequestKey], cont
             and len(set(keys)) == len(keys))
 
 
-def _content_hash(answers: list[tuple[RequestKey, str]]) -> str:
+def answers_hash(answers: list[tuple[RequestKey, str]]) -> str:
+    """A snapshot's content hash: of its 200 answers' (request, body digest), in request order."""
     content = "\n".join(f"{e}|{p}|{q}|{d}" for (e, p, q), d in answers)
     return hashlib.sha256(content.encode()).hexdigest()
 
