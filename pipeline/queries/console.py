@@ -9,9 +9,10 @@ are accepted, one at a time. Each query runs in a child process (sandbox.py) wit
 memory, a result and a spill limit: DuckDB's memory_limit bounds only its buffer manager, so the OS
 bounds the child's whole data segment, and the wall-clock limit kills the child. Spill files go to a
 private directory under the system temp (its name carries the owner's pid), removed when the query
-ends, or by the next query once its owner is dead. Functions that reveal paths or settings
-(duckdb_settings(), current_setting(), duckdb_databases(), ...) or run a string as SQL (query(),
-query_table()) are refused. The dashboard console and `vultr-catalog sql` share this one code path
+ends, or by the next query once its owner is dead. Functions and views that show the machine
+(settings, paths, the platform) or run a string as SQL are refused (statement_check.py); an error
+message never names a path of the machine, and a value that cannot be shown is refused in one line.
+The dashboard console and `vultr-catalog sql` share this one code path
 (run_console).
 """
 from __future__ import annotations
@@ -29,8 +30,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipeline.errors import CatalogError, first_line, looks_damaged
+from pipeline.errors import first_line, looks_damaged
 from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
+from pipeline.queries.statement_check import ConsoleError, check_statement
 from pipeline.queries.sandbox import (Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive,
                                      run_bounded)
 from pipeline.sql import quote_literal
@@ -48,28 +50,6 @@ CONSOLE_SPILL_LIMIT_MB = 1024  # DuckDB's default is 90% of the free disk, in <c
 CONSOLE_RESULT_LIMIT_MB = 256  # the rows handed back to the CLI or the dashboard
 SPILL_PREFIX = "vultr-catalog-sql-"
 _SPILL_NAME = re.compile(re.escape(SPILL_PREFIX) + r"(\d+)-[0-9a-f]{12}")
-_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-_EXPLAIN = re.compile(r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain\s+(?:analy[sz]e\s+|\([^)]*\)\s*)?",
-                      re.IGNORECASE | re.DOTALL)
-# Functions and built-in views that show paths, settings or the environment (matched as words: the
-# views need no parentheses), and functions that run a string as SQL (no statement check for it).
-_PATH_REVEALING = ("duckdb_settings", "current_setting", "duckdb_databases", "pragma_database_list",
-                   "duckdb_extensions", "duckdb_secrets", "which_secret", "duckdb_temporary_files",
-                   "duckdb_logs", "getenv", "duckdb_memory", "pragma_storage_info")
-_REFUSED_CALL = re.compile(r"\b(" + "|".join(_PATH_REVEALING) + r")\b|\b(query|query_table)\s*\(")
-_REFUSALS = {
-    "ATTACH": "ATTACH/DETACH is refused: the console reaches the published catalog and nothing else",
-    "DETACH": "ATTACH/DETACH is refused: the console reaches the published catalog and nothing else",
-    "LOAD": "INSTALL/LOAD is refused: extensions are disabled in the console",
-    "COPY": "COPY/EXPORT is refused: the console never writes files (use the download buttons)",
-    "EXPORT": "COPY/EXPORT is refused: the console never writes files (use the download buttons)",
-}
-
-
-class ConsoleError(CatalogError):
-    """A console statement was refused, failed, or ran out of time; the message says which and why."""
-
-
 @dataclass(frozen=True)
 class ConsoleResult:
     frame: pd.DataFrame
@@ -134,41 +114,6 @@ def sweep_spill_dirs() -> int:
     return removed
 
 
-def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
-    """Refuse anything but a single SELECT (or EXPLAIN [ANALYZE] SELECT), with a message naming what
-    was refused and why."""
-    try:
-        statements = con.extract_statements(query)
-    except duckdb.Error as exc:
-        raise ConsoleError(first_line(exc)) from None
-    if not statements:
-        raise ConsoleError("nothing to run: type a SELECT statement")
-    if len(statements) > 1:
-        raise ConsoleError("one statement at a time, please (found %d)" % len(statements))
-    kind = statements[0].type
-    if kind == duckdb.StatementType.EXPLAIN:
-        _check_explained(con, statements[0].query)
-    elif kind not in _ALLOWED:
-        name = kind.name
-        raise ConsoleError(_REFUSALS.get(name, f"{name} statements are refused: the console is read-only "
-                                                "(SELECT, WITH ... SELECT, DESCRIBE, SUMMARIZE and EXPLAIN work)"))
-    called = _REFUSED_CALL.search(query.lower().replace('"', ""))
-    if called:
-        raise ConsoleError(f"{called.group(1) or called.group(2)}() is refused in the console: it shows "
-                           "paths or settings, or runs a string as SQL")
-
-
-def _check_explained(con: duckdb.DuckDBPyConnection, text: str) -> None:
-    """EXPLAIN ANALYZE executes the statement it wraps: that statement must be a SELECT too."""
-    inner = _EXPLAIN.sub("", text, count=1)
-    try:
-        statements = con.extract_statements(inner) if inner != text else []
-    except duckdb.Error as exc:
-        raise ConsoleError(first_line(exc)) from None
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise ConsoleError("EXPLAIN and EXPLAIN ANALYZE are accepted only around a SELECT statement")
-
-
 def run_console(query: str, data_dir: Path | str | None = None, row_limit: int = DEFAULT_ROW_LIMIT,
                 time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> ConsoleResult:
     """Run one read-only statement in a bounded child process (sandbox.py): at most row_limit rows,
@@ -196,8 +141,38 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
         shutil.rmtree(spill, ignore_errors=True)  # what DuckDB left, or a killed child's spill
     import pyarrow as pa  # loaded after the fork: importing it starts threads, and a one-thread CLI forks cheaply
 
-    frame = pa.ipc.open_stream(payload).read_all().to_pandas(types_mapper=nullable_ints().get)
+    frame = _to_frame(pa.ipc.open_stream(payload).read_all())
     return ConsoleResult(frame, is_truncated, time.perf_counter() - started)
+
+
+_UNSHOWABLE = (ArithmeticError, ValueError, NotImplementedError, TypeError)  # + pyarrow's ArrowException
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """The rows as a DataFrame, or a ConsoleError naming the first column whose values have no Python
+    or pandas equivalent (a union, a date past year 9999, a time of 24:00)."""
+    import pyarrow as pa
+
+    try:
+        return _shown(table)
+    except (pa.ArrowException, *_UNSHOWABLE) as exc:
+        for index, name in enumerate(table.column_names):
+            try:
+                _shown(table.select([index]))
+            except (pa.ArrowException, *_UNSHOWABLE) as column_exc:
+                raise ConsoleError(f"column {name!r} ({table.schema.field(index).type}) holds values that cannot be "
+                                   f"shown ({first_line(column_exc)[:120]}): cast it to varchar, or leave it "
+                                   "out") from None
+        raise ConsoleError(f"the result cannot be shown ({first_line(exc)[:120]})") from None
+
+
+def _shown(table: pa.Table) -> pd.DataFrame:
+    """to_pandas, with every value turned into what the output formats read (a timestamp's isoformat
+    fails only here for one out of Python's range)."""
+    frame = table.to_pandas(types_mapper=nullable_ints().get)
+    for column in frame.columns[frame.dtypes.astype(str).str.startswith("datetime64")]:
+        frame[column].map(lambda value: value.isoformat() if value == value else None)
+    return frame
 
 
 def _limits() -> dict[str, int]:
@@ -232,7 +207,7 @@ def _run_in_child(request: dict) -> tuple[object, bool]:
     except duckdb.Error as exc:
         if looks_damaged(exc):
             raise damaged_catalog(path) from None
-        raise ConsoleError(first_line(exc)) from None
+        raise ConsoleError(without_paths(first_line(exc), path, Path(request["spill"]))) from None
     finally:
         con.close()  # DuckDB's memory goes before the rows are serialized
     import pyarrow as pa
@@ -241,6 +216,21 @@ def _run_in_child(request: dict) -> tuple[object, bool]:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue(), is_truncated
+
+
+_QUOTED_PATH = re.compile(r"([\"'])(?:/|~/)[^\"']*\1")
+
+
+def without_paths(message: str, catalog: Path, spill: Path) -> str:
+    """A DuckDB message with no path of the machine: quoted absolute paths (how DuckDB names files)
+    and the known directories become placeholders."""
+    message = _QUOTED_PATH.sub(lambda m: f"{m.group(1)}<path>{m.group(1)}", message)
+    known = ((spill, "<spill>"), (catalog, "<catalog>"), (catalog.parent, "<data-dir>"),
+             (Path(tempfile.gettempdir()), "<temp>"), (Path.home(), "~"))
+    for path, placeholder in known:
+        if len(str(path)) > 1:
+            message = message.replace(str(path), placeholder)
+    return message
 
 
 def close_console(con: duckdb.DuckDBPyConnection) -> None:
