@@ -23,6 +23,9 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("VULTR_CATALOG_DATA_DIR") or "data")
 
 
+MIN_KEY_LENGTH = 16  # Vultr's keys have 36 characters; masking a shorter one would mask ordinary text
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
@@ -52,6 +55,10 @@ class Settings:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
         if self.requests_per_second <= 0:
             object.__setattr__(self, "requests_per_second", DEFAULT_RATE_LIMITS[self.api_version])
+        if self.api_key is not None and len(self.api_key) < MIN_KEY_LENGTH:
+            # every stored, logged or printed text masks the key: a short one would mask ordinary words
+            raise ConfigError(f"VULTR_API_KEY is {len(self.api_key)} characters long: a Vultr API key has 36, and "
+                              f"one shorter than {MIN_KEY_LENGTH} is refused as implausible; check how it is set")
         secrets.register(self.api_key)  # scrubbed from anything stored, logged or printed from now on
 
     def with_(self, **changes: object) -> "Settings":

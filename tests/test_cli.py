@@ -202,10 +202,10 @@ def test_malformed_api_key_is_refused_without_echo(api, data_dir, cli, monkeypat
     monkeypatch.setenv("VULTR_API_KEY", secret)
     result = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert result.returncode == 1 and "VULTR_API_KEY" in result.stderr and secret not in result.stderr
-    monkeypatch.setenv("VULTR_API_KEY", "good-key\n")
+    monkeypatch.setenv("VULTR_API_KEY", "good-key-0123456789\n")
     trimmed = cli("collect", "--base-url", f"{api.base_url}/v2", "--data-dir", str(data_dir), *FAST_V2)
     assert trimmed.returncode == 0
-    assert {r[4].get("Authorization") for r in api.requests} == {"Bearer good-key"}
+    assert {r[4].get("Authorization") for r in api.requests} == {"Bearer good-key-0123456789"}
 
 
 def test_demo_refuses_a_real_data_directory(collected, cli):

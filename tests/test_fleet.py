@@ -226,10 +226,10 @@ def test_fleet_without_a_catalog_says_which_command_to_run(api, data_dir, capsys
 
 
 def test_fleet_with_a_wrong_key_says_so(api, data_dir, capsys, monkeypatch):
-    monkeypatch.setenv("VULTR_API_KEY", "WRONGKEY")
+    monkeypatch.setenv("VULTR_API_KEY", "WRONGKEY0123456789")
     collect(fast_settings(api, data_dir, requests_per_second=500))
     code, out, err = run_fleet(capsys, api, data_dir)
-    assert code == 1 and out == "" and "HTTP 401" in err and "WRONGKEY" not in err
+    assert code == 1 and out == "" and "HTTP 401" in err and "WRONGKEY0123456789" not in err
 
 
 # -- secrets --------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def test_fleet_prices_a_server_at_its_region_s_price(api, data_dir, capsys, monk
 def test_the_seed_fleet_shows_every_case(data_dir, capsys, monkeypatch):
     with FakeVultr(rate_limit=False, seed_fleet=True).start() as api:
         collect(fast_settings(api, data_dir, requests_per_second=500))
-        monkeypatch.setenv("VULTR_API_KEY", "demo")
+        monkeypatch.setenv("VULTR_API_KEY", "any-key-for-the-emulator")
         code, out, _ = run_fleet(capsys, api, data_dir)
     rows = by_label(out)
     assert code == 0 and set(rows) == {"web-1", "build-1", "db-1", "legacy-1", "sp-1", "metal-1"}

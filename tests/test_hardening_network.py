@@ -26,7 +26,7 @@ from pipeline.service.alerts.channels import target_key
 from pipeline.warehouse import store
 from tests.conftest import file_digest, wait_for
 
-KEY = "s3cr3t+k/ey=XYZ"  # `+`, `/` and `=` make the URL-encoded forms differ from the raw one
+KEY = "s3cr3t+k/ey=XYZ-0123456789"  # `+`, `/` and `=` make the URL-encoded forms differ from the raw one
 AVAILABILITY = re.compile(r"/v2/regions/[a-z]+/availability")
 KEY_FORMS = [KEY, quote(KEY, safe=""), quote_plus(KEY), quote(KEY, safe="").lower(), f"Bearer {KEY}"]
 

@@ -79,8 +79,8 @@ def test_a_late_start_pushes_the_next_one_back():
 def test_no_key_no_auth_header_and_v1_key_header():
     with FakeVultr().start() as api:
         fetch_pages(HttpClient(Settings(base_url=api.base_url + "/v2")), "os", "/os", {}, "os")
-        v1 = HttpClient(Settings(api_version="v1", base_url=api.base_url + "/v1", api_key="k-123"))
+        v1 = HttpClient(Settings(api_version="v1", base_url=api.base_url + "/v1", api_key="k-123-0123456789AB"))
         v1.get("os", "/os/list")
         headers = [record[4] for record in api.requests]
     assert "Authorization" not in headers[0] and "API-Key" not in headers[0]
-    assert headers[1].get("API-Key") == "k-123" and "Authorization" not in headers[1]
+    assert headers[1].get("API-Key") == "k-123-0123456789AB" and "Authorization" not in headers[1]

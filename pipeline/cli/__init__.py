@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from pipeline.cli.parser import build_parser
-from pipeline.errors import CatalogError, ConfigError, first_line
+from pipeline.errors import CatalogError, ConfigError, directory_in_the_way, first_line
+from pipeline.safe_text import TerminalFilter, terminal_text
 from pipeline.secrets import ScrubFilter, scrub
 
 
@@ -17,9 +18,10 @@ def configure_logging(debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         datefmt="%Y-%m-%dT%H:%M:%S%z")
-    for handler in logging.getLogger().handlers:  # no log line ever carries the API key
-        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
-            handler.addFilter(ScrubFilter())
+    for handler in logging.getLogger().handlers:  # no log line ever carries the API key or a control character
+        for kind in (ScrubFilter, TerminalFilter):
+            if not any(isinstance(f, kind) for f in handler.filters):
+                handler.addFilter(kind())
     if not debug:  # urllib3 warns on every retry; our own error line says what finally happened
         logging.getLogger("urllib3").setLevel(logging.ERROR)
 
@@ -34,16 +36,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except Exception as exc:
-        if args.debug or not _expected(exc):
+        if args.debug:
             raise
-        print(f"Error: {scrub(first_line(exc))}", file=sys.stderr)
+        print(f"Error: {terminal_text(scrub(error_line(exc)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)
         return 130
 
 
-def _expected(exc: Exception) -> bool:
-    """Errors that become one `Error:` line: ours, the OS's, and DuckDB's (if it was ever loaded)."""
+def error_line(exc: Exception) -> str:
+    """The one line an error becomes: ours, the OS's and DuckDB's (if it was ever loaded) as they say it,
+    a directory where a file belongs with what to do, anything else named as unexpected (a bug: --debug
+    shows its traceback)."""
+    if isinstance(exc, IsADirectoryError) and exc.filename:
+        return str(directory_in_the_way(exc.filename))
     duckdb = sys.modules.get("duckdb")
-    return isinstance(exc, (CatalogError, ConfigError, OSError)) or (duckdb is not None and isinstance(exc, duckdb.Error))
+    if isinstance(exc, (CatalogError, ConfigError, OSError)) or (duckdb is not None and isinstance(exc, duckdb.Error)):
+        return first_line(exc)
+    return f"unexpected {type(exc).__name__}: {first_line(exc)[:200]} (run with --debug for the traceback)"

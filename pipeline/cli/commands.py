@@ -9,6 +9,7 @@ import math
 import sys
 
 from pipeline.cli.args import collect_settings, collect_settings_dir
+from pipeline.safe_text import terminal_text
 
 log = logging.getLogger(__name__)
 SQL_ROW_LIMIT = 100_000  # the dashboard console keeps 1,000 by default; a terminal can page more
@@ -22,7 +23,7 @@ def load_rules_or_disable(path: str | None, data_dir: object):
     try:
         return checked_rules(path, data_dir), False
     except CatalogError as exc:
-        print(f"Error: {exc}; alerts are disabled for this run", file=sys.stderr)
+        print(f"Error: {terminal_text(str(exc))}; alerts are disabled for this run", file=sys.stderr)
         return None, True
 
 
@@ -40,7 +41,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "
           f"{result.change_count} changes, {result.elapsed_s:.1f}s")
     for warning in result.warnings:  # on stderr: what staging dropped or resolved
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_text(warning)}", file=sys.stderr)
     return 1 if rules_failed else 0  # collected and published, but the rules need fixing
 
 
@@ -196,7 +197,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from pipeline.queries.status import collector_status, render_status
 
-    status = collector_status(collect_settings_dir(args))
+    status = collector_status(collect_settings_dir(args), check_files=True)
     print(json.dumps(status, indent=2) if args.format == "json" else render_status(status))
     return 0
 

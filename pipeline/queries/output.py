@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pipeline.queries.core import Rows
+from pipeline.queries.safe_cells import safe_output, safe_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,4 +91,4 @@ def render(result: Rows | Any, fmt: str) -> str:
     """Rows or a DataFrame as table, csv or json."""
     if not isinstance(result, Rows):
         result = as_rows(result)
-    return {"table": to_table, "csv": to_csv, "json": to_json}[fmt](result)
+    return safe_output({"table": to_table, "csv": to_csv, "json": to_json}[fmt](safe_rows(result, fmt)), fmt)

@@ -11,18 +11,20 @@ from typing import Any
 import duckdb
 
 from pipeline.durations import format_duration
-from pipeline.errors import NoCatalogError
+from pipeline.errors import NoCatalogError, looks_damaged
 from pipeline.lock import is_locked, read_holder
-from pipeline.paths import catalog_path
+from pipeline.paths import WAREHOUSE_FILE, catalog_path, warehouse_path
 from pipeline.queries.core import catalog
 from pipeline.queries.gpu import unknown_gpu_plans
 from pipeline.queries.staleness import staleness
+from pipeline.safe_text import terminal_lines
 from pipeline.sql import load_sql
 from pipeline.state import parse_time, read_state
 
 
-def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[str, Any]:
-    """Everything `status` shows, as a JSON-ready dict (times ISO-8601 UTC, ages in seconds)."""
+def collector_status(data_dir: Path | str, now: datetime | None = None, check_files: bool = False) -> dict[str, Any]:
+    """Everything `status` shows, as a JSON-ready dict (times ISO-8601 UTC, ages in seconds);
+    `check_files`: read the warehouse whole to tell whether it is damaged (the CLI's `status`)."""
     if not Path(data_dir).is_dir():
         raise NoCatalogError(f"no data directory at {data_dir}: nothing has been collected there "
                              "(check --data-dir, or run `vultr-catalog collect` first)")
@@ -47,7 +49,32 @@ def collector_status(data_dir: Path | str, now: datetime | None = None) -> dict[
         "counts": catalog["counts"], "alerts": state.get("alerts"),
         "schema_drift": catalog["schema_drift"],
         "unknown_gpu_plans": catalog["unknown_gpu_plans"],
+        "damaged_files": [WAREHOUSE_FILE] if check_files and not running and warehouse_is_damaged(data_dir) else [],
     })
+
+
+def warehouse_is_damaged(data_dir: Path | str) -> bool:
+    """Whether the collector's warehouse exists but does not read back whole (every row of every table
+    hashed). Read-only and brief, like any reader's open; only called when no collector holds it."""
+    path = warehouse_path(data_dir)
+    if not path.exists():
+        return False
+    if path.is_dir():
+        return True
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        return looks_damaged(exc)
+    try:
+        tables = [row[0] for row in con.execute("select table_name from duckdb_tables()"
+                                                " where database_name = current_database()").fetchall()]
+        for table in tables:  # names from DuckDB's own catalog
+            con.execute(f'select count(*), sum(hash(t)) from "{table}" t').fetchall()
+    except duckdb.Error as exc:
+        return looks_damaged(exc)
+    finally:
+        con.close()
+    return False
 
 
 def _collector(data_dir: Path | str, running: bool, state: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +150,9 @@ def render_status(status: dict[str, Any], now: datetime | None = None) -> str:
         lines.append(("unknown GPUs", _unknown_gpus_text(status["unknown_gpu_plans"])))
     if status.get("alerts"):
         lines.append(("alerts", _alerts_text(status["alerts"])))
-    return "\n".join(f"{label:<15} {text}" for label, text in lines)
+    for name in status.get("damaged_files") or ():
+        lines.append(("damaged", f"{name}: run `vultr-catalog repair --data-dir {status['data_dir']}`"))
+    return terminal_lines("\n".join(f"{label:<15} {text}" for label, text in lines))  # API names, errors: escaped
 
 
 def _when(iso: str | None) -> str:
