@@ -255,7 +255,7 @@ def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_pa
             transform.apply_snapshot(con, sid, "v2", NOW, kind="stock", bodies=stored.bodies, answers=stored.answers)
 
 
-ODD_V2 = b'{"available_plans": ["vc2-1c-1gb", "vc2-1c-1gb", "vc2-ghost", null, 201, 2.50, true, {"a": 1}]}'
+ODD_V2 = b'{"available_plans": ["vc2-1c-1gb", "vc2-1c-1gb", "vc2-ghost", null, 201, 2.50, true]}'
 ODD_V1 = b'[201, 400, 201, null, "x", 1e3, false]'
 
 
@@ -284,7 +284,7 @@ def test_a_stock_poll_reads_answers_as_the_full_collection_stages_them(tmp_path,
 
 def blank_availability(calls):
     empty = b'{"available_plans": []}'
-    return [(e, p, q, (empty if p.startswith("/regions/") else b"[]") if e == "availability" else b)
+    return [(e, p, q, (empty if p != "/regions/availability" else b"[]") if e == "availability" else b)  # v1: a bare list
             for e, p, q, b in calls]
 
 

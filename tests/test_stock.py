@@ -171,21 +171,24 @@ def test_rebuild_replays_a_poll_that_failed_only_at_publishing(run, data_dir):
 
 
 def test_a_poll_after_one_that_failed_only_at_publishing_records_the_restock(run, living_api, data_dir):
-    """Over loopback: a poll sees fra sold out (its answer emptied), is applied, then fails at publishing;
+    """Over loopback: a poll sees fra sold out (its answer emptied; held as suspect by the first poll, the
+    sell-out confirmed by the second), is applied, then fails at publishing;
     the next poll gets fra's answer as the last ok snapshot had it. That is a restock against the history
     as it stands (the failed poll's), recorded at this poll."""
     run(T0)
     in_fra = "select count(*) from availability_history where region_id = 'fra' and valid_to is null"
     before = warehouse_rows(data_dir, in_fra)[0][0]
     living_api.set_fault("/v2/regions/fra/availability", Fault("empty"))
+    run(T0 + timedelta(minutes=1), kind="stock")  # fra goes empty: held as suspect, nothing applied
+    assert warehouse_rows(data_dir, in_fra)[0][0] == before
     blocker = data_dir / f".catalog.duckdb.{os.getpid()}.tmp"
     blocker.mkdir()  # the temp catalog cannot be written
     with pytest.raises(CatalogError, match="publishing the catalog failed"):
-        run(T0 + timedelta(minutes=1), kind="stock")
+        run(T0 + timedelta(minutes=2), kind="stock")  # still empty: the sell-out is confirmed and applied
     blocker.rmdir()
     living_api.clear_faults()
     sold_out = warehouse_rows(data_dir, in_fra)[0][0]
-    result = run(T0 + timedelta(minutes=2), kind="stock")
+    result = run(T0 + timedelta(minutes=3), kind="stock")
     assert (before > 0, sold_out) == (True, 0)
     assert result.change_count == before
     assert warehouse_rows(data_dir, in_fra)[0][0] == before

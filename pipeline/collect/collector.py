@@ -214,7 +214,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, 
         else:
             applied = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies,
                                      before_commit=mark_ok, own_transaction=False, kind=kind, bodies=stored.bodies,
-                                     answers=stored.answers, previous_bodies=stored.previous_bodies)
+                                     answers=stored.answers, previous_bodies=stored.previous_bodies,
+                                     active_holds=stored.active_holds)
     except BaseException:
         con.execute("rollback")
         raise

@@ -23,6 +23,7 @@ from pipeline.calls import Call
 from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter, start_clock
 from pipeline.config import Settings
 from pipeline.errors import FetchError
+from pipeline.safe_text import shown
 from pipeline.secrets import scrub, scrub_bytes
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,8 @@ def parse_json(call: Call, items_key: str | None) -> Any:
         raise FetchError(where, f"body is not valid JSON ({len(call.body)} bytes, truncated?): {exc}") from None
     if items_key is not None and (not isinstance(data, dict) or items_key not in data):
         raise FetchError(where, f"body has no {items_key!r} key")
+    if items_key is not None and not isinstance(data[items_key], list):  # `plans: null` is no empty list
+        raise FetchError(where, f"field `{items_key}` is not a list (sent {shown(json.dumps(data[items_key]), 60)})")
     return data
 
 

@@ -16,6 +16,7 @@ from pipeline.lock import collector_lock
 from pipeline.warehouse.publish import publish
 from pipeline.sql import fetch_value, load_sql
 from pipeline.status import SnapshotStatus
+from pipeline.warehouse import holds
 from pipeline.warehouse.requestlog import snapshot_bodies
 from pipeline.warehouse.transform import apply_snapshot
 
@@ -63,6 +64,7 @@ def _replay(con: duckdb.DuckDBPyConnection, progress: Callable[[int, int], None]
     con.execute("delete from catalog_changes")
     con.execute("delete from _applied_bodies")
     con.execute("delete from api_fields")
+    con.execute("delete from availability_holds")
     return apply_replayed(con, 0, progress)
 
 
@@ -83,19 +85,22 @@ def apply_replayed(con: duckdb.DuckDBPyConnection, after_id: int,
     """Apply, in order, every snapshot rebuild replays with an id above after_id, onto the history as it is."""
     snapshots = int(fetch_value(con, "select count(*) from snapshots where status = ?", [SnapshotStatus.OK]))
     applied = 0
-    replayed = [row for row in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall() if row[0] > after_id]
+    listed = [row for row in con.execute(load_sql("warehouse/sql/checks/replay.sql")).fetchall() if row[0] > after_id]
     # the answers of the snapshot replayed last: a snapshot skipped in between got the same answer to
     # every request it asked (it may have asked fewer: then more is compared than collecting did, and a
     # compared answer that is equal changes nothing either way)
-    previous = None
-    for done, (snapshot_id, api_version, kind, started_at) in enumerate(replayed, start=1):
-        bodies = snapshot_bodies(con, snapshot_id)
-        result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,
-                                own_transaction=False, kind=kind, bodies=bodies, previous_bodies=previous)
-        previous = bodies
-        applied += result.is_applied  # the same test as when collected: answers equal to the applied ones
+    previous, active = None, holds.active_holds(con)
+    for done, (snapshot_id, api_version, kind, started_at, must_replay) in enumerate(listed, start=1):
+        if must_replay or active:  # a held region is judged by the next snapshot, as when collected
+            bodies = snapshot_bodies(con, snapshot_id)
+            result = apply_snapshot(con, snapshot_id, api_version, started_at, accept_anomalies=True,
+                                    own_transaction=False, kind=kind, bodies=bodies, previous_bodies=previous,
+                                    active_holds=active)
+            previous = bodies
+            active = (active - set(result.holds.confirmed) - set(result.holds.recovered)) | set(result.holds.held)
+            applied += result.is_applied  # the same test as when collected: answers equal to the applied ones
         if progress:
-            progress(done, len(replayed))
+            progress(done, len(listed))
     changes = fetch_value(con, "select count(*) from catalog_changes")
     log.info("rebuild: %d snapshots, %d applied, %d changes", snapshots, applied, changes)
     return RebuildResult(snapshots, applied, int(changes), 0.0)

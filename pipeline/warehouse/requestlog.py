@@ -65,10 +65,12 @@ class Previous:
     status: str | None = None
     content_hash: str | None = None
     request_count: int | None = None
+    active_holds: list[str] | None = None  # regions held as suspect now (read with it: no statement more)
 
 
-_PREVIOUS = "select snapshot_id, status, content_hash, request_count from snapshots where snapshot_id = ?"
-_PREVIOUS_BEFORE = ("select snapshot_id, status, content_hash, request_count from snapshots"
+_HELD = "(select list(region_id) from availability_holds where resolved_snapshot_id is null)"
+_PREVIOUS = f"select snapshot_id, status, content_hash, request_count, {_HELD} from snapshots where snapshot_id = ?"
+_PREVIOUS_BEFORE = (f"select snapshot_id, status, content_hash, request_count, {_HELD} from snapshots"
                     " where snapshot_id = (select max(snapshot_id) from snapshots where snapshot_id < ?)")
 
 

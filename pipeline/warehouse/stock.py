@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
-from pipeline.errors import CatalogError
+from pipeline.errors import AnomalyError, CatalogError
+from pipeline.safe_text import shown
 from pipeline.sql import load_sql
+from pipeline.warehouse import holds
+from pipeline.warehouse.holds import HoldOutcome
 
 log = logging.getLogger(__name__)
 Pair = tuple[str, str]  # (region_id, plan_id)
@@ -62,6 +66,7 @@ class StockPoll:
     warnings: list[str]                   # what tidying dropped, one line
     anomalies: list[str]                  # the quality gate's reasons to reject the poll
     closed_rowids: list[int]              # availability_history rows the removed pairs close
+    holds: HoldOutcome = field(default_factory=HoldOutcome)  # regions held as suspect, or whose hold this poll resolves
 
 
 @dataclass(frozen=True)
@@ -78,22 +83,45 @@ def answered_pairs(rows: dict[str, list], api_version: str) -> list[Pair]:
     pairs = []
     for endpoint, region_key, body in zip(rows["endpoint"], rows["region_key"], rows["body"]):
         if endpoint == "availability":
-            pairs += [(region_key, plan_id) for plan_id in _plan_ids(body, api_version)]
+            pairs += [(region_key, plan_id) for plan_id in _plan_ids(body, api_version, region_key)]
     return pairs
 
 
-def _plan_ids(body: str, api_version: str) -> list[str]:
-    """The plan ids of one answer, as stg_availability reads them (from_json(..., '["varchar"]')):
-    a list of anything else is no list (no pair), a null names no plan (dropped)."""
+def check_answers(rows: dict[str, list], api_version: str) -> None:
+    """Every availability answer in `rows` is a list of plan ids, or AnomalyError names the first that
+    is not (a full snapshot checks before its SQL staging, which would read one as no plan in stock)."""
+    for endpoint, region_key, body in zip(rows["endpoint"], rows["region_key"], rows["body"]):
+        if endpoint == "availability":
+            _plan_ids(body, api_version, region_key)
+
+
+def _plan_ids(body: str, api_version: str, region_key: str | None) -> list[str]:
+    """The plan ids of one answer, as stg_availability reads them (from_json(..., '["varchar"]')): a
+    scalar is cast to varchar (v1's ids are numbers), a null names no plan (dropped). An answer that is
+    not a list, or lists an object or a list, is not a list of plan ids and rejects the snapshot: read
+    as no plan, it would record every plan of the region as sold out."""
     try:
         doc = json.loads(body)
     except ValueError as exc:
         raise CatalogError(f"normalizing availability: {exc}") from None
+    field_name = "available_plans" if api_version == "v2" else "(the answer)"
     if api_version == "v2":
-        doc = doc.get("available_plans") if isinstance(doc, dict) else None
+        doc = doc.get("available_plans", _MISSING) if isinstance(doc, dict) else _MISSING
     if not isinstance(doc, list):
-        return []
+        raise _malformed(region_key, field_name, doc)
+    for index, item in enumerate(doc):
+        if isinstance(item, (dict, list)):
+            raise _malformed(region_key, f"{field_name}[{index}]", item)
     return [item if type(item) is str else _as_varchar(item) for item in doc if item is not None]
+
+
+_MISSING = object()
+
+
+def _malformed(region_key: str | None, field_name: str, sent: object) -> AnomalyError:
+    what = "missing" if sent is _MISSING else shown(json.dumps(sent), 60)
+    return AnomalyError(f"snapshot rejected: availability of region {shown(str(region_key))}: field `{field_name}` "
+                        f"is not a list of plan ids (sent {what})")
 
 
 def _as_varchar(item: object) -> str:
@@ -106,21 +134,34 @@ def _as_varchar(item: object) -> str:
     return json.dumps(item, separators=(",", ":"))
 
 
-def read_poll(con: duckdb.DuckDBPyConnection, answered: list[Pair], regions: list[str] | None) -> StockPoll:
+def read_poll(con: duckdb.DuckDBPyConnection, answered: list[Pair], regions: list[str] | None,
+              answered_keys: list[str] | None = None, active: frozenset[str] = frozenset()) -> StockPoll:
     """What the poll's answered pairs change. `regions`: only these regions' answers are in `answered`
-    (the others' availability is unchanged); None: every region's (a v1 poll: pairs keyed by DCID)."""
+    (the others' availability is unchanged); None: every region's (a v1 poll: pairs keyed by DCID).
+    `answered_keys`: the region keys (v1: DCIDs) that answered, empty answers too (None: those of the
+    pairs); `active`: the regions held as suspect now (pipeline.warehouse.holds)."""
     current = read_current(con, regions)
     staged = _in_known_regions(answered, current, by_dcid=regions is None)
     kept = {region_id + SEPARATOR + plan_id for region_id, plan_id in staged if plan_id in current.priced}
     dropped = sorted(plan_id for _, plan_id in staged if plan_id not in current.priced)
     warnings = [dropped_warning(dropped)] if dropped else []
+    anomalies = _anomalies(con, current, kept, regions)
+    keys = {key for key, _ in answered} if answered_keys is None else answered_keys
+    answered_regions = {region for region, _ in _in_known_regions([(k, "") for k in keys], current,
+                                                                  by_dcid=regions is None)}
+    outcome = holds.judge(_per_region(current.in_stock), _per_region(kept), answered_regions, active)
+    kept |= {key for key in current.in_stock if key.split(SEPARATOR, 1)[0] in outcome.held}
+    warnings += outcome.warnings()
     for warning in warnings:
         log.warning("staging: %s", warning)
     added, removed = sorted(kept - current.in_stock.keys()), sorted(current.in_stock.keys() - kept)
     changes = [("added", *key.split(SEPARATOR, 1)) for key in added] + [
         ("removed", *key.split(SEPARATOR, 1)) for key in removed]
-    return StockPoll(changes, warnings, _anomalies(con, current, kept, regions),
-                     [current.in_stock[key] for key in removed])
+    return StockPoll(changes, warnings, anomalies, [current.in_stock[key] for key in removed], outcome)
+
+
+def _per_region(keys: Iterable[str]) -> Counter[str]:
+    return Counter(key.split(SEPARATOR, 1)[0] for key in keys)
 
 
 def read_current(con: duckdb.DuckDBPyConnection, regions: list[str] | None) -> Current:
@@ -160,9 +201,9 @@ def _count_in_stock(con: duckdb.DuckDBPyConnection) -> int:
 
 def dropped_warning(plan_ids: list[str]) -> str:
     """The one line that reports availability dropped for naming a plan absent from the catalog."""
-    names = sorted(set(plan_ids))
+    names = sorted(set(plan_ids))  # each quoted cut to a fixed length: an id can be any size
     return (f"availability: {len(plan_ids)} region-plan pair(s) name a plan absent from the catalog "
-            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); dropped")
+            f"({', '.join(shown(name) for name in names[:5])}{', ...' if len(names) > 5 else ''}); dropped")
 
 
 def record(con: duckdb.DuckDBPyConnection, snapshot_id: int, at: datetime, poll: StockPoll) -> int:

@@ -132,6 +132,7 @@ class StoredCalls:
     # the previous snapshot's 200 answers if its history stands (what the history's availability
     # reflects: transform.applied_bodies), read with its open runs; None: it does not, or not read
     previous_bodies: dict[RequestKey, int] | None = None
+    active_holds: frozenset[str] = frozenset()  # regions held as suspect now (pipeline.warehouse.holds)
 
 
 def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Call]) -> StoredCalls:
@@ -145,6 +146,7 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     if _repeats(previous, ordered, keys, content_hash):
         extend_repeated(con, snapshot_id, previous, max(call.requested_at for call in ordered))
         return StoredCalls(content_hash, {}, 0, is_repeat=True)
+    active = frozenset(previous.active_holds or ())
     runs = open_runs(con, previous)
     previous_bodies = ({key: run.body_id for key, run in runs.items() if run.status == 200}
                        if history_stands(previous.status, previous.content_hash) else None)
@@ -154,7 +156,8 @@ def store_calls(con: duckdb.DuckDBPyConnection, snapshot_id: int, calls: list[Ca
     new_runs = append_calls(con, snapshot_id, logged, runs)
     ok = [(call, key, digest) for call, key, digest in zip(ordered, keys, digests) if call.status == 200]
     return StoredCalls(content_hash, {key: ids[digest] for _, key, digest in ok}, new_runs,
-                       answers=[(key, call.body) for call, key, _ in ok], previous_bodies=previous_bodies)
+                       answers=[(key, call.body) for call, key, _ in ok], previous_bodies=previous_bodies,
+                       active_holds=active)
 
 
 def _store_bodies(con: duckdb.DuckDBPyConnection, calls: list[Call], keys: list[RequestKey], digests: list[str],
@@ -177,8 +180,10 @@ def _store_bodies(con: duckdb.DuckDBPyConnection, calls: list[Call], keys: list[
 
 def _repeats(previous: Previous, calls: list[Call], keys: list[RequestKey], content_hash: str) -> bool:
     """Whether the previous snapshot was applied (ok) with these very answers: the same 200 answers
-    (content hash) to as many requests (so it had no other), each request asked once."""
-    return (bool(calls) and previous.status == SnapshotStatus.OK and previous.content_hash == content_hash
+    (content hash) to as many requests (so it had no other), each request asked once; and no region is
+    held as suspect (its answer, not applied, is judged again)."""
+    return (bool(calls) and not previous.active_holds and previous.status == SnapshotStatus.OK
+            and previous.content_hash == content_hash
             and previous.request_count == len(calls) and all(call.status == 200 for call in calls)
             and len(set(keys)) == len(keys))
 
@@ -192,10 +197,13 @@ def answers_hash(answers: list[tuple[RequestKey, str]]) -> str:
 SNAPSHOT_BODY_TYPES = {"endpoint": "varchar", "region_key": "varchar", "page": "integer", "body": "varchar"}
 
 
-def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, answers: list[Answer] | None = None) -> None:
-    """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`."""
+def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int,
+                         answers: list[Answer] | None = None) -> dict[str, list]:
+    """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`;
+    returns those rows."""
     columns = snapshot_body_rows(con, snapshot_id, answers=answers)
     con.execute(f"create or replace temp table _snapshot_bodies as {columns_select(SNAPSHOT_BODY_TYPES)}", columns)
+    return columns
 
 
 def snapshot_body_rows(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
@@ -220,11 +228,17 @@ def snapshot_body_rows(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: s
 _REGION_PATH = re.compile(r"/regions/([^/]+)/availability")
 
 
+def path_region(path: str) -> str | None:
+    """The region a v2 availability path names (None: not one, e.g. v1's, which names it by DCID)."""
+    match = _REGION_PATH.fullmatch(path)
+    return match.group(1) if match else None
+
+
 def region_key(path: str, params: str) -> str | None:
     """The region an answer is about: v2 names it in the path, v1 in the DCID parameter (None: a list)."""
-    match = _REGION_PATH.fullmatch(path)
-    if match:
-        return match.group(1)
+    region = path_region(path)
+    if region is not None:
+        return region
     dcid = json.loads(params).get("DCID")
     return None if dcid is None else str(dcid)
 

@@ -9,11 +9,12 @@ from datetime import datetime
 import duckdb
 
 from pipeline.entities import ENTITIES, Entity
-from pipeline.warehouse import facts, history, stock
+from pipeline.warehouse import facts, history, holds, stock
+from pipeline.warehouse.holds import HoldOutcome
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
 from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_applied_bodies, snapshot_bodies
-from pipeline.warehouse.store import Answer, load_snapshot_bodies, snapshot_body_rows
+from pipeline.warehouse.store import Answer, load_snapshot_bodies, path_region, snapshot_body_rows
 
 log = logging.getLogger(__name__)
 # When none of an entity's source endpoints (pipeline.entities) changed since the answers the history
@@ -34,6 +35,7 @@ class ApplyResult:
     change_count: int = 0
     anomalies: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what staging dropped or resolved, reported
+    holds: HoldOutcome = field(default_factory=HoldOutcome)  # regions held as suspect, or resolved
 
 
 def changed_entities(bodies: dict[RequestKey, int], api_version: str, kind: str,
@@ -136,18 +138,22 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
                    before_commit: Callable[[ApplyResult], None] | None = None,
                    own_transaction: bool = True, kind: str = "full",
                    bodies: dict[RequestKey, int] | None = None, answers: list[Answer] | None = None,
-                   previous_bodies: dict[RequestKey, int] | None = None) -> ApplyResult:
+                   previous_bodies: dict[RequestKey, int] | None = None,
+                   active_holds: frozenset[str] | None = None) -> ApplyResult:
     """Merge a stored snapshot into history in one transaction (with `before_commit`, e.g. marking the
     snapshot ok, inside it) unless its answers equal those already applied; raise AnomalyError if the
     gate rejects it. `own_transaction=False` when the caller holds one (rebuild replays everything in
     a single transaction). `bodies` (body ids) and `answers` (bytes): the snapshot's 200 answers if the
     caller has them, as `store_calls` returns them (else read back from raw); `previous_bodies`: the
     200 answers of the latest snapshot before this one whose history stands, if the caller has them
-    (else read)."""
+    (else read); `active_holds`: the regions held as suspect now (else read)."""
     bodies = bodies if bodies is not None else snapshot_bodies(con, snapshot_id)
     if not bodies:
         raise CatalogError(f"snapshot {snapshot_id} has no stored bodies")
     applied = applied_bodies(con, snapshot_id, kind, previous_bodies)
+    active = holds.active_holds(con) if active_holds is None else active_holds
+    if active:  # a held region's answer was not applied: it is judged again, equal to the last one or not
+        applied = [(key, body_id) for key, body_id in applied if not _is_held(key, active)]
     entities = changed_entities(bodies, api_version, kind, applied)
     if not entities:  # the hot path of a minute cadence: one statement, no transaction needed
         result = ApplyResult()
@@ -158,7 +164,7 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
         con.execute("begin")
     try:
         result = _apply(con, snapshot_id, api_version, at, accept_anomalies, kind, bodies, entities, set(applied),
-                        answers)
+                        answers, active)
         if before_commit:
             before_commit(result)
     except BaseException:
@@ -170,17 +176,32 @@ def apply_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version
     return result
 
 
+def _is_held(key: RequestKey, active: frozenset[str]) -> bool:
+    """Whether an availability request asks about a held region (v1 asks every region at once by DCID:
+    all of v1's availability is judged again while any region is held)."""
+    if key[0] != AVAILABILITY:
+        return False
+    region = path_region(key[1])
+    return region is None or region in active
+
+
 def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
            accept_anomalies: bool, kind: str, bodies: dict[RequestKey, int], entities: set[str],
-           applied: set[tuple[RequestKey, int]], answers: list[Answer] | None) -> ApplyResult:
+           applied: set[tuple[RequestKey, int]], answers: list[Answer] | None, active: frozenset[str]) -> ApplyResult:
     if kind == "stock":
-        return _apply_stock(con, snapshot_id, api_version, at, accept_anomalies, bodies, applied, answers)
-    load_snapshot_bodies(con, snapshot_id, answers=answers)
+        result = _apply_stock(con, snapshot_id, api_version, at, accept_anomalies, bodies, applied, answers, active)
+        holds.record(con, snapshot_id, at, result.holds)
+        return result
+    stock.check_answers(load_snapshot_bodies(con, snapshot_id, answers=answers), api_version)
     build_staging(con, api_version, entities)
     result = ApplyResult(is_applied=True, is_baseline=history.history_is_empty(con),
                          warnings=tidy_staging(con, api_version))
     result.anomalies = [] if result.is_baseline else find_anomalies(con)
     _gate(result, accept_anomalies)
+    if "availability" in entities and not result.is_baseline:
+        result.holds = holds.hold_staged(con, api_version, active)
+        result.warnings += result.holds.warnings()
+        holds.record(con, snapshot_id, at, result.holds)
     for entity in ENTITIES:
         if entity.name in entities:
             result.change_count += history.merge_entity(con, entity, snapshot_id, at,
@@ -193,15 +214,16 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
 
 def _apply_stock(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, at: datetime,
                  accept_anomalies: bool, bodies: dict[RequestKey, int], applied: set[tuple[RequestKey, int]],
-                 answers: list[Answer] | None) -> ApplyResult:
+                 answers: list[Answer] | None, active: frozenset[str]) -> ApplyResult:
     """A stock poll changes availability only (its asked endpoints feed no other entity)."""
     # v2: only the regions whose answer changed: an unchanged answer stages what its region's current
     # history holds (availability is restaged whole whenever the plans change, see pipeline.entities)
     only = {k for k, b in bodies.items() if (k, b) not in applied} if api_version == "v2" else None
     rows = snapshot_body_rows(con, snapshot_id, only, answers)
     answered = stock.answered_pairs(rows, api_version)
-    poll = stock.read_poll(con, answered, sorted(set(rows["region_key"])) if api_version == "v2" else None)
-    result = ApplyResult(is_applied=True, warnings=poll.warnings, anomalies=poll.anomalies)
+    keys = [key for endpoint, key in zip(rows["endpoint"], rows["region_key"]) if endpoint == AVAILABILITY]
+    poll = stock.read_poll(con, answered, sorted(set(rows["region_key"])) if api_version == "v2" else None, keys, active)
+    result = ApplyResult(is_applied=True, warnings=poll.warnings, anomalies=poll.anomalies, holds=poll.holds)
     _gate(result, accept_anomalies)
     result.change_count = stock.record(con, snapshot_id, at, poll)
     return result
