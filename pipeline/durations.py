@@ -7,6 +7,7 @@ from pipeline.errors import ConfigError
 
 _UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+MAX_DAYS = 3650  # a longer step overflows the datetimes a scheduler adds it to
 
 
 def parse_duration(text: str) -> float:
@@ -18,6 +19,8 @@ def parse_duration(text: str) -> float:
     seconds = sum(float(number) * _UNITS_S[unit] for number, unit in parts)
     if seconds <= 0:
         raise ConfigError(f"duration must be positive, got {text!r}")
+    if seconds > MAX_DAYS * _UNITS_S["d"]:
+        raise ConfigError(f"duration too long: {text[:40]!r} (at most {MAX_DAYS}d)")
     return seconds
 
 

@@ -57,6 +57,12 @@ class DamagedFileError(CatalogError):
     """A DuckDB file of the data directory cannot be read: the message names the command that recovers."""
 
 
+def directory_in_the_way(path: object) -> CatalogError:
+    """A directory where one of the data directory's files belongs (catalog, lock, warehouse)."""
+    return CatalogError(f"{path} is a directory where a file belongs: move it aside (or remove it if it is "
+                        "empty) and run the command again")
+
+
 # What DuckDB says when a file is truncated, zeroed or otherwise not what it wrote.
 _DAMAGE_MARKERS = ("could not read enough bytes", "not a valid duckdb database file", "checksum",
                    "corrupt", "internal error", "serialization error", "invalid block", "failed to deserialize")

@@ -28,6 +28,9 @@ Response = tuple[int, dict[str, str], bytes]
 V2_LIMIT_PER_S = 30  # Vultr v2: "more than 30 requests/s per IP may get 429"
 V1_LIMIT_PER_S = 2  # Vultr v1: "limited to an average of 2/s", answered with 503
 FAKE_NOW_HEADER = "x-fake-now"  # emulator-only: serve the timeline as of this instant
+# A front end's request-body cap, answered 413: nginx's default client_max_body_size (1m), the limit a
+# request meets in front of an API unless raised (nginx.org/en/docs/http/ngx_http_core_module.html)
+MAX_REQUEST_BODY_BYTES = 1 << 20
 
 
 class RequestRecord(NamedTuple):
@@ -249,12 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        request_body = self.rfile.read(length) if length else b""  # read whole: keep-alive stays usable
-        status, headers, body = self.server.api.handle(
-            self.command, self.path, dict(self.headers.items()), client=self.client_address[0],
-            body=request_body,
-        )
+        status, headers, body = self._refusal() or self._handled()
         try:
             if isinstance(body, TrickleResponse):
                 self._trickle_whole(status, headers, body)
@@ -269,6 +267,27 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (timeout on a slow fault)
+
+    def _refusal(self) -> Optional[Response]:
+        """What a front end answers before the API sees the request: 400 for a Content-Length that is
+        no length, 413 past the body cap (the body is not read: the connection closes after)."""
+        text = self.headers.get("Content-Length") or "0"
+        if not text.isdigit():
+            self.close_connection = True
+            return v2.error(400, "Invalid Content-Length header.", {"Connection": "close"})
+        if int(text) > MAX_REQUEST_BODY_BYTES:
+            self.close_connection = True
+            return v2.error(413, "Request Entity Too Large", {"Connection": "close"})
+        return None
+
+    def _handled(self) -> Response:
+        length = int(self.headers.get("Content-Length") or 0)
+        request_body = self.rfile.read(length) if length else b""  # read whole: keep-alive stays usable
+        try:
+            return self.server.api.handle(self.command, self.path, dict(self.headers.items()),
+                                          client=self.client_address[0], body=request_body)
+        except RecursionError:  # a JSON body nested past the parser's depth
+            return v2.error(400, "Invalid JSON body.")
 
     def _write(self, body: bytes) -> None:
         if not isinstance(body, TrickleBody):

@@ -22,7 +22,7 @@ import duckdb
 
 from pipeline.config import default_data_dir
 from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
-                             UnknownRegionError, first_line, looks_damaged)
+                             UnknownRegionError, directory_in_the_way, first_line, looks_damaged)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
 from pipeline.sql import load_sql, optional_lines, quote_literal
@@ -89,6 +89,8 @@ def published_catalog(data_dir: Path | str | None = None) -> Path:
     path = catalog_path(Path(data_dir) if data_dir else default_data_dir())
     if not path.exists():
         raise NoCatalogError(f"no catalog at {path}: run `vultr-catalog collect` (or `make demo`) first")
+    if path.is_dir():
+        raise directory_in_the_way(path)
     return path
 
 
@@ -132,10 +134,14 @@ def catalog(data_dir: Path | str | None = None, threads: int | None = None) -> I
     """open_catalog() for a with-block; `threads=1` suits one small query (a CLI call): waking DuckDB's
     thread pool costs more than it gains there, several times more on a busy host."""
     con = open_catalog(data_dir)
-    if threads:
-        con.execute("set threads = ?", [threads])
     try:
+        if threads:
+            con.execute("set threads = ?", [threads])
         yield con
+    except duckdb.Error as exc:  # a file cut short opens, and fails only where a read reaches the cut
+        if looks_damaged(exc):
+            raise damaged_catalog(published_catalog(data_dir)) from None
+        raise
     finally:
         con.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.entities import HISTORY_TABLES
+from pipeline.errors import directory_in_the_way
 from pipeline.sql import quote_literal, sql_files
 from pipeline.paths import CATALOG_FILE, catalog_path
 
@@ -34,6 +35,8 @@ def remove_stale_temp_files(data_dir: Path) -> int:
 def publish(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
     """Copy the published tables out of the warehouse into a new catalog file and swap it in."""
     target = catalog_path(data_dir)
+    if target.is_dir():  # os.replace would fail with a bare errno after the whole copy
+        raise directory_in_the_way(target)
     remove_stale_temp_files(data_dir)
     tmp = target.with_name(f".{CATALOG_FILE}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
