@@ -122,6 +122,8 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
     started = time.perf_counter()
     limits = _limits()
     request = {"query": query, "catalog": str(published_catalog(data_dir)), "row_limit": row_limit, **limits}
+    with duckdb.connect(":memory:") as checker:  # a refusal needs no child (the child checks again)
+        check_statement(checker, query)
     sweep_spill_dirs()
     spill = new_spill_dir()
     try:
