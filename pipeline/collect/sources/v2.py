@@ -9,6 +9,7 @@ from urllib.parse import quote
 from pipeline.errors import FetchError
 from pipeline.collect.http import Call, HttpClient, fetch_pages, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
+from pipeline.safe_text import quoted
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def fetch_all(client: HttpClient) -> list[Call]:
         raise FetchError("GET /regions", "a region without a string id")
     hostile = [r for r in region_ids if not REGION_ID.fullmatch(r)]
     if hostile:
-        raise FetchError("GET /regions", f"a region id that is not a plain identifier: {hostile[0][:40]!r}")
+        raise FetchError("GET /regions", f"a region id that is not a plain identifier: {quoted(hostile[0], 40)}")
     jobs = [lambda e=e: fetch_list(client, e) for e in LISTS[1:]]
     jobs += [lambda r=r: fetch_availability(client, r) for r in region_ids]
     return regions + fan_out(client, jobs)

@@ -8,11 +8,17 @@ with items as (
 repeated as (
     select endpoint, item_id from items group by all having count(*) > 1
 ),
-final as (
-    select endpoint || ': ' || count(*) || ' duplicate id(s) (' || string_agg(item_id, ', ' order by item_id)[:200]
-        || '); the first page''s item kept' as warning
+listed as (
+    -- the ids named, cut to 200 characters with their size stated (an id can be any size)
+    select endpoint, count(*) as id_count, string_agg(item_id, ', ' order by item_id) as ids
     from repeated
     group by endpoint
+),
+final as (
+    select endpoint || ': ' || id_count || ' duplicate id(s) ('
+        || case when length(ids) > 200 then ids[:200] || '... (' || length(ids) || ' chars)' else ids end
+        || '); the first page''s item kept' as warning
+    from listed
     order by endpoint
 )
 select * from final
