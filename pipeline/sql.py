@@ -33,6 +33,26 @@ def _without_lines(sql: str, absent: frozenset[str]) -> str:
                      if not ((tag := OPTIONAL_LINE.search(line)) and tag.group(1) in absent))
 
 
+RULES = "rules.sql"  # the business rules as DuckDB macros, each defined once (see the file's header)
+
+
+def define_rules(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+    """Define the rules' macros on `con`: in its database (a published catalog, whose views call them), or
+    `temporary` (a reader's or the warehouse's connection: the catalog it reads may predate a rule)."""
+    sql = load_sql(RULES)
+    if temporary:
+        sql = sql.replace("create or replace macro ", "create or replace temp macro ")
+    con.execute(sql)
+
+
+def create_model_table(con: duckdb.DuckDBPyConnection, relative_path: str, temporary: bool = False) -> None:
+    """Create (or replace) the table a model file names (its stem, e.g. `_offers_history`) from the model's
+    select: in the connection's database, or `temporary`, on the connection only."""
+    path = ROOT / relative_path
+    create = "create or replace temp table" if temporary else "create or replace table"
+    con.execute(f"{create} {path.stem} as {load_sql(relative_path)}")
+
+
 def sql_files(folder: str) -> list[Path]:
     return sorted((ROOT / folder).glob("*.sql"))
 

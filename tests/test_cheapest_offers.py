@@ -1,6 +1,6 @@
 """`cheapest` reads _offers_history, a table built at each publish: its answers must equal those of the
-as-of macros (queries/sql/cheapest_as_of_macros.sql) at every moment of a real history collected from
-the emulator around regional price changes, sell-outs, restocks, a plan added and a region launched."""
+as-of macros (REFERENCE below) at every moment of a real history collected from the emulator around
+regional price changes, sell-outs, restocks, a plan added and a region launched."""
 from __future__ import annotations
 
 import shutil
@@ -15,10 +15,10 @@ import pytest
 from pipeline import queries
 from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
-from pipeline.queries.core import _cheapest_params, arrow_table, frame, to_frame
+from pipeline.queries.core import OFFERS_HISTORY, _cheapest_params, arrow_table, frame, to_frame
 from pipeline.queries.export import public_relations
 from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
-from pipeline.sql import load_sql, optional_lines
+from pipeline.sql import create_model_table, load_sql, optional_lines
 from tests.conftest import fast_settings
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -53,6 +53,55 @@ def history(tmp_path_factory) -> Path:
     return data_dir
 
 
+# cheapest's answer as of $ts from the catalog's as-of macros (plans_at, regions_at, plan_locations_at,
+# availability_at) and the rules (pipeline/rules.sql): what _offers_history and cheapest.sql must equal
+REFERENCE = """
+with candidates as (
+    -- every pair offered or in stock, once
+    select region_id, plan_id, s.plan_id is not null as is_in_stock
+    from plan_locations_at(cast($ts as timestamptz)) l
+    full join availability_at(cast($ts as timestamptz)) s using (region_id, plan_id)
+),
+overrides as (
+    select * from plan_prices_history where is_valid_at(valid_from, valid_to, cast($ts as timestamptz))
+),
+answers as (
+    select
+        c.*, r.city, r.country, r.continent, o.plan_id is not null as is_regional_price,
+        p.* exclude (plan_id, monthly_cost_usd, hourly_cost_usd, monthly_cost_preemptible_usd,
+                     hourly_cost_preemptible_usd),
+        p.monthly_cost_usd as base_monthly_cost_usd,
+        regional_cost(o.monthly_cost_usd, p.monthly_cost_usd, o.monthly_cost_usd) as monthly_cost_usd,
+        regional_cost(o.hourly_cost_usd, p.hourly_cost_usd, o.monthly_cost_usd) as hourly_cost_usd,
+        regional_cost(o.monthly_cost_preemptible_usd, p.monthly_cost_preemptible_usd, o.monthly_cost_usd)
+            as monthly_cost_preemptible_usd,
+        regional_cost(o.hourly_cost_preemptible_usd, p.hourly_cost_preemptible_usd, o.monthly_cost_usd)
+            as hourly_cost_preemptible_usd
+    from candidates c
+    join plans_at(cast($ts as timestamptz)) p using (plan_id)
+    join regions_at(cast($ts as timestamptz)) r using (region_id)
+    left join overrides o using (plan_id, region_id)
+    where is_on_demand(p.is_deployable_ondemand, p.is_for_sale)
+)
+select
+    *,
+    cast(monthly_cost_usd * 1024 / nullif(ram_mb, 0) as decimal(18, 4)) as monthly_cost_per_gb_ram_usd,
+    cast(monthly_cost_usd / nullif(vcpu_count, 0) as decimal(18, 4)) as monthly_cost_per_vcpu_usd
+from answers
+where (cast($region_id as varchar) is null or region_id = $region_id)
+  and (cast($continent as varchar) is null or lower(continent) = lower($continent))
+  and (cast($plan_type as varchar) is null or is_of_type(plan_type, $plan_type))
+  and vcpu_count >= $min_vcpu and ram_mb >= $min_ram_mb and coalesce(disk_gb, 0) >= $min_disk_gb
+  and (cast($max_monthly_cost_usd as decimal(18, 6)) is null or monthly_cost_usd <= $max_monthly_cost_usd)
+  and (is_in_stock or not $in_stock_only)
+  and (cast($gpu_type as varchar) is null or lower(gpu_type) = lower($gpu_type))
+  and (cast($min_gpu_vram_gb as integer) is null or gpu_vram_gb >= $min_gpu_vram_gb)
+  and (cast($cpu_vendor as varchar) is null or lower(cpu_vendor) = lower($cpu_vendor))
+  and (cast($cpu_allocation as varchar) is null or cpu_allocation = $cpu_allocation)
+order by monthly_cost_usd, vcpu_count desc, ram_mb desc, plan_id, region_id
+"""
+
+
 def moments(con) -> list[datetime]:
     """Every moment something changed, a second before it, and a moment long after the last one."""
     edges = [r[0] for r in con.execute(
@@ -66,8 +115,8 @@ def moments(con) -> list[datetime]:
 
 def both(con, f: queries.PlanFilter) -> tuple:
     params = _cheapest_params(f)
-    return (frame(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params)),
-            frame(con, load_sql("queries/sql/cheapest_as_of_macros.sql"), params))
+    new = frame(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
+    return new, frame(con, REFERENCE, params)[list(new.columns)]
 
 
 def assert_same_answers(con, every: int | None = 4) -> list:
@@ -86,7 +135,7 @@ def assert_same_answers(con, every: int | None = 4) -> list:
     return answers
 
 
-def test_cheapest_equals_the_as_of_macros_at_every_moment(history):
+def test_cheapest_equals_the_reference_at_every_moment(history):
     with queries.catalog(history) as con:
         answers = assert_same_answers(con)
         preemptible_only = {r[0] for r in con.execute(
@@ -105,9 +154,9 @@ def test_cheapest_equals_the_as_of_macros_at_every_moment(history):
     assert preemptible_only and not preemptible_only & {r.plan_id for r in rows}
 
 
-def test_edits_the_emulator_never_makes_answer_like_the_macros(history, tmp_path):
+def test_edits_the_emulator_never_makes_answer_like_the_reference(history, tmp_path):
     """Made in a copy of the published catalog, whose _offers_history is then built again: a pair in stock
-    that its plan's locations do not name (the as-of macros' full join keeps it), a region renamed
+    that its plan's locations do not name (the reference's full join keeps it), a region renamed
     late in the history, a plan no longer offered in that region from its middle on (elsewhere unchanged)."""
     copy = tmp_path / "data"
     shutil.copytree(history, copy)
@@ -128,7 +177,7 @@ def test_edits_the_emulator_never_makes_answer_like_the_macros(history, tmp_path
                     " from regions_history where region_id = ? and valid_to is null", [late, ended[1]])
         con.execute("update regions_history set valid_to = ? where region_id = ? and valid_to is null"
                     " and city <> 'Renamed'", [late, ended[1]])
-        con.execute(load_sql("warehouse/sql/derived/offers_history.sql"))
+        create_model_table(con, OFFERS_HISTORY)
     finally:
         con.close()
     with queries.catalog(copy) as con:
@@ -140,18 +189,25 @@ def test_edits_the_emulator_never_makes_answer_like_the_macros(history, tmp_path
     assert not any((r.plan_id, r.region_id) == ended and r.city == "Renamed" and not r.is_in_stock for r in rows)
 
 
-def test_a_catalog_published_before_offers_history_answers_the_same(history, tmp_path):
+def test_a_catalog_published_before_offers_history_and_the_rules_answers_the_same(history, tmp_path):
+    """Such a catalog has neither _offers_history nor the rules' macros: the reader defines the macros
+    and builds the table on its own connection, and the file stays as it was."""
     copy = tmp_path / "data"
     shutil.copytree(history, copy)
     con = duckdb.connect(str(copy / "catalog.duckdb"))
     try:
         con.execute("drop table _offers_history")
+        for name in ("is_valid_at", "is_on_demand", "regional_cost", "is_of_type"):
+            con.execute(f"drop macro {name}")
     finally:
         con.close()
+    before = (copy / "catalog.duckdb").read_bytes()
     for f in FILTERS:
         with queries.catalog(history) as new, queries.catalog(copy) as old:
             assert queries.cheapest(new, f).equals(queries.cheapest(old, f))
             assert queries.cheapest_rows(new, f) == queries.cheapest_rows(old, f)
+            assert queries.cheapest_per_region(new).equals(queries.cheapest_per_region(old))
+    assert (copy / "catalog.duckdb").read_bytes() == before
 
 
 def test_offers_history_is_private(history):

@@ -25,7 +25,7 @@ from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, 
                              UnknownRegionError, directory_in_the_way, first_line, looks_damaged)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
-from pipeline.sql import load_sql, optional_lines, quote_literal
+from pipeline.sql import create_model_table, define_rules, load_sql, optional_lines, quote_literal
 
 CATALOG_ALIAS = "catalog"  # the attached catalog's database name (current_database() in every reader)
 
@@ -112,6 +112,7 @@ def open_catalog(data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnectio
     try:
         con.execute(f"attach {quote_literal(str(path))} as {CATALOG_ALIAS} (read_only)")
         con.execute(f"use {CATALOG_ALIAS}")
+        define_rules(con, temporary=True)  # this release's rules, even in a catalog published before them
     except duckdb.Error as exc:
         con.close()
         if looks_damaged(exc):
@@ -188,15 +189,21 @@ def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:
     return Rows(*with_hourly_estimate_rows(result.columns, result.rows))
 
 
+OFFERS_HISTORY = "warehouse/sql/derived/_offers_history.sql"
+
+
 def _run_cheapest(run: Callable[..., Any], con: duckdb.DuckDBPyConnection, params: dict) -> Any:
     """cheapest.sql, which reads the catalog's _offers_history; a catalog published before that table
-    existed (until the next publish) gets the same answer from the as-of macros."""
+    existed (until the next publish) gets it built on this connection, as a temporary table, from the
+    history it holds (as the publish would have built it)."""
+    query = optional_lines(load_sql("queries/sql/cheapest.sql"), params)
     try:
-        return run(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
+        return run(con, *query)
     except duckdb.CatalogException:
         if _has_offers_history(con):
             raise
-        return run(con, load_sql("queries/sql/cheapest_as_of_macros.sql"), params)
+    create_model_table(con, OFFERS_HISTORY, temporary=True)
+    return run(con, *query)
 
 
 def _has_offers_history(con: duckdb.DuckDBPyConnection) -> bool:

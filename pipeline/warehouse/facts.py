@@ -1,6 +1,6 @@
 """What staging knows beside the API's answers: the packaged GPU facts (data/gpu_facts.json, sourced
-there) and the business rules staging applies (sql/staging/rules.sql), set up on the connection
-before the plans are staged."""
+there) and the business rules staging applies (pipeline/rules.sql), set up on the connection before the
+plans are staged."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.sql import columns_select, load_sql
+from pipeline.sql import columns_select, define_rules
 
 GPU_FACTS = Path(__file__).resolve().parent / "data" / "gpu_facts.json"
 
@@ -27,11 +27,11 @@ def gpu_facts() -> dict[str, Any]:
 
 
 def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp tables _gpu_plan_facts and _gpu_vram_per_gpu, and the staging macros (cpu_allocation, ...)."""
+    """Temp tables _gpu_plan_facts and _gpu_vram_per_gpu, and the rules' macros (cpu_allocation, ...)."""
     facts = gpu_facts()
     _temp_table(con, "_gpu_plan_facts", _PLAN_TYPES, facts["plans"])
     _temp_table(con, "_gpu_vram_per_gpu", _SEGMENT_TYPES, facts["vram_per_gpu"])
-    con.execute(load_sql("warehouse/sql/staging/rules.sql"))
+    define_rules(con, temporary=True)
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, types: dict[str, str], items: list[dict]) -> None:

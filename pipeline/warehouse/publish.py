@@ -13,7 +13,7 @@ import duckdb
 
 from pipeline.entities import HISTORY_TABLES
 from pipeline.errors import directory_in_the_way
-from pipeline.sql import quote_literal, sql_files
+from pipeline.sql import ROOT, create_model_table, define_rules, quote_literal, sql_files
 from pipeline.paths import CATALOG_FILE, catalog_path
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,16 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
 
 
 def _create_views(tmp: Path) -> None:
-    """Views and macros are created inside the new file so they resolve there when opened alone; then
-    the derived tables (sql/derived/: private, read by queries, built from the published tables)."""
+    """The rules' macros, the views and the as-of macros are created inside the new file so they resolve
+    there when opened alone; then the derived tables (sql/derived/<table>.sql: private, read by queries,
+    built from the published tables)."""
     con = duckdb.connect(str(tmp))
     try:
-        for path in (*sql_files("warehouse/sql/views"), *sql_files("warehouse/sql/derived")):
+        define_rules(con)
+        for path in sql_files("warehouse/sql/views"):
             con.execute(path.read_text(encoding="utf-8"))
+        for path in sql_files("warehouse/sql/derived"):
+            create_model_table(con, str(path.relative_to(ROOT)))
         con.execute("checkpoint")
     finally:
         con.close()

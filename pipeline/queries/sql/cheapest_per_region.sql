@@ -1,18 +1,21 @@
--- grain: one row per current region: its cheapest plan in stock now and deployable on demand, at the
--- region's price (plan_prices: its override, else the base price), of the type if bound
+-- grain: one row per current region: its cheapest plan in stock now that is an on-demand answer
+-- (is_on_demand), at the region's price (regional_cost: its override, else the base price, whether or not
+-- the plan's locations name the region, as in `cheapest` and `fleet`), of the type or family if bound
 -- (bound: $plan_type); ties: more vCPUs, more RAM, plan_id
-with in_stock as (
+with overrides as (
+    select * from plan_prices_history where valid_to is null
+),
+in_stock as (
     select
         a.region_id, p.plan_id, p.plan_type, p.vcpu_count, p.ram_mb, p.disk_gb,
-        coalesce(pp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
-        case when pp.plan_id is null then p.hourly_cost_usd else pp.hourly_cost_usd end as hourly_cost_usd,
-        coalesce(pp.is_regional_price, false) as is_regional_price
+        regional_cost(o.monthly_cost_usd, p.monthly_cost_usd, o.monthly_cost_usd) as monthly_cost_usd,
+        regional_cost(o.hourly_cost_usd, p.hourly_cost_usd, o.monthly_cost_usd) as hourly_cost_usd,
+        o.plan_id is not null as is_regional_price
     from availability a
     join plans p using (plan_id)
-    left join plan_prices pp using (plan_id, region_id)
-    where coalesce(p.is_deployable_ondemand, true) and coalesce(p.is_for_sale, true)
-      and (cast($plan_type as varchar) is null or p.plan_type = $plan_type
-           or starts_with(p.plan_type, $plan_type || '-'))
+    left join overrides o using (plan_id, region_id)
+    where is_on_demand(p.is_deployable_ondemand, p.is_for_sale)
+      and (cast($plan_type as varchar) is null or is_of_type(p.plan_type, $plan_type))
 ),
 ranked as (
     select *, row_number() over (

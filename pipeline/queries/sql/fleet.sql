@@ -3,23 +3,22 @@
 with servers as (
     select * from fleet_servers
 ),
-region_prices as (
-    -- a plan's monthly price in each region where it is offered: the region's override
-    -- (v2 location_cost), else the base price
-    select region_id, plan_id, monthly_cost_usd, is_regional_price from plan_prices
+overrides as (
+    -- the regions' current price overrides (v2 location_cost): a plan's price in a region is the rule
+    -- regional_cost, whether or not its locations name the region (as in `cheapest`)
+    select plan_id, region_id, monthly_cost_usd from plan_prices_history where valid_to is null
 ),
 priced as (
     select
         s.*,
-        -- a plan no longer offered in the server's region: only its base price is known
-        coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
-        coalesce(rp.is_regional_price, false) as is_regional_price,
+        regional_cost(o.monthly_cost_usd, p.monthly_cost_usd, o.monthly_cost_usd) as monthly_cost_usd,
+        o.plan_id is not null as is_regional_price,
         p.plan_id is null as is_plan_retired,
         exists (select 1 from availability a
                 where a.region_id = s.region_id and a.plan_id = s.plan_id) as is_plan_in_stock
     from servers s
     left join plans p on p.plan_id = s.plan_id
-    left join region_prices rp on rp.plan_id = s.plan_id and rp.region_id = s.region_id
+    left join overrides o on o.plan_id = s.plan_id and o.region_id = s.region_id
 ),
 server_plans as (
     -- each server's plan as last seen: current or retired; a plan never seen takes the CPU allocation
@@ -27,8 +26,7 @@ server_plans as (
     select
         s.server_id, h.vcpu_count, h.has_gpu, h.gpu_vram_gb, h.is_ipv6_only,
         coalesce(h.cpu_allocation, (select min(t.cpu_allocation) from plans t
-                                    where t.plan_type = split_part(s.plan_id, '-', 1)
-                                       or starts_with(t.plan_type, split_part(s.plan_id, '-', 1) || '-')))
+                                    where is_of_type(t.plan_type, split_part(s.plan_id, '-', 1))))
             as cpu_allocation
     from servers s
     left join plans_history h on h.plan_id = s.plan_id
@@ -38,7 +36,8 @@ equivalents as (
     -- plans in stock in the server's region with at least its vCPUs, RAM and disk, same kind: never
     -- shared vCPUs for dedicated ones, never without a GPU (or with less GPU memory) for a GPU server
     select
-        s.server_id, p.plan_id, coalesce(rp.monthly_cost_usd, p.monthly_cost_usd) as monthly_cost_usd,
+        s.server_id, p.plan_id, regional_cost(o.monthly_cost_usd, p.monthly_cost_usd, o.monthly_cost_usd)
+            as monthly_cost_usd,
         p.vcpu_count, p.ram_mb
     from servers s
     -- the server's own plan, retired ones too (its latest version); its vCPUs are threads like every
@@ -46,10 +45,9 @@ equivalents as (
     left join server_plans sp on sp.server_id = s.server_id
     join availability a on a.region_id = s.region_id
     join plans p on p.plan_id = a.plan_id
-    left join region_prices rp on rp.plan_id = p.plan_id and rp.region_id = a.region_id
+    left join overrides o on o.plan_id = p.plan_id and o.region_id = a.region_id
     where p.is_bare_metal = s.is_bare_metal
-      and coalesce(p.is_deployable_ondemand, true)  -- a preemptible-only plan is no on-demand answer
-      and coalesce(p.is_for_sale, true)  -- nor is a free plan
+      and is_on_demand(p.is_deployable_ondemand, p.is_for_sale)
       and (sp.cpu_allocation is distinct from 'dedicated' or p.cpu_allocation = 'dedicated')
       and (not coalesce(sp.has_gpu, false)
            or (p.has_gpu and coalesce(p.gpu_vram_gb, 0) >= coalesce(sp.gpu_vram_gb, 0)))
@@ -77,14 +75,12 @@ at_creation as (
     -- when it reaches back that far
     select
         s.server_id,
-        coalesce(s.created_monthly_cost_usd, r.monthly_cost_usd, h.monthly_cost_usd) as created_monthly_cost_usd
+        coalesce(s.created_monthly_cost_usd, regional_cost(r.monthly_cost_usd, h.monthly_cost_usd, r.monthly_cost_usd))
+            as created_monthly_cost_usd
     from servers s
-    left join plans_history h
-      on h.plan_id = s.plan_id and h.valid_from <= s.created_at
-     and (h.valid_to is null or h.valid_to > s.created_at)
-    left join plan_prices_history r
-      on r.plan_id = s.plan_id and r.region_id = s.region_id and r.valid_from <= s.created_at
-     and (r.valid_to is null or r.valid_to > s.created_at)
+    left join plans_history h on h.plan_id = s.plan_id and is_valid_at(h.valid_from, h.valid_to, s.created_at)
+    left join plan_prices_history r on r.plan_id = s.plan_id and r.region_id = s.region_id
+        and is_valid_at(r.valid_from, r.valid_to, s.created_at)
 ),
 final as (
     select

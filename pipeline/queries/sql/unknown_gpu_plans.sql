@@ -5,7 +5,7 @@ with final as (
     select plan_id, plan_type, is_bare_metal, monthly_cost_usd
     from plans_at(cast($ts as timestamptz))
     where has_gpu and (gpu_type is null or gpu_vram_gb is null)
-      and (plan_type = $plan_type or starts_with(plan_type, $plan_type || '-'))  -- if plan_type
+      and is_of_type(plan_type, $plan_type)  -- if plan_type
 )
 select * from final
 order by plan_id
