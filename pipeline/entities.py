@@ -1,12 +1,12 @@
 """The catalog's entities, named once (a leaf: imports nothing from pipeline).
 
 Each entity: its `catalog_changes.entity` name, key columns, staging model, history table, the
-endpoints it is derived from per API version, and how a change to it reads. History, transform,
+entities it is restaged with, and how a change to it reads. History, transform,
 rebuild, publish, the alert rules and wording, and the dashboard's change feed all use this table.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 CHANGE_TYPES = ("added", "removed", "changed")
@@ -20,29 +20,25 @@ class Entity:
     keys: tuple[str, ...]
     entity_id: str            # key column reported as catalog_changes.entity_id
     region_id: str | None     # key column reported as catalog_changes.region_id
-    # endpoints it is derived from: unchanged bodies there = unchanged staging (v1 maps DCIDs through regions)
-    sources: dict[str, frozenset[str]] = field(default_factory=dict)
     added: str = "added"      # wording of an added / removed event
     removed: str = "removed"
+    # entities whose endpoints restage it too, beyond those its staging model reads (the endpoints an
+    # entity is derived from are read from the staging models: pipeline.warehouse.feeds)
+    restaged_with: tuple[str, ...] = ()
 
 
 ENTITIES = (
-    Entity("region", "regions_history", "stg_regions", ("region_id",), "region_id", "region_id",
-           {"v2": frozenset({"regions"}), "v1": frozenset({"regions"})}),
-    Entity("plan", "plans_history", "stg_plans", ("plan_id",), "plan_id", None,
-           {"v2": frozenset({"plans", "plans_metal"}), "v1": frozenset({"plans"})}),
-    Entity("operating_system", "operating_systems_history", "stg_operating_systems", ("os_id",), "os_id", None,
-           {"v2": frozenset({"os"}), "v1": frozenset({"os"})}),
+    Entity("region", "regions_history", "stg_regions", ("region_id",), "region_id", "region_id"),
+    Entity("plan", "plans_history", "stg_plans", ("plan_id",), "plan_id", None),
+    Entity("operating_system", "operating_systems_history", "stg_operating_systems", ("os_id",), "os_id", None),
     Entity("plan_location", "plan_locations_history", "stg_plan_locations", ("plan_id", "region_id"),
-           "plan_id", "region_id", {"v2": frozenset({"plans", "plans_metal"}), "v1": frozenset({"plans", "regions"})},
-           added="now offered", removed="no longer offered"),
+           "plan_id", "region_id", added="now offered", removed="no longer offered"),
     # availability keeps only pairs of known plans (tidy_staging): a plan change restages it whole
     Entity("availability", "availability_history", "stg_availability", ("region_id", "plan_id"),
-           "plan_id", "region_id", {"v2": frozenset({"availability", "plans", "plans_metal"}),
-                                    "v1": frozenset({"availability", "regions", "plans"})},
-           added="back in stock", removed="sold out"),
+           "plan_id", "region_id", added="back in stock", removed="sold out", restaged_with=("plan",)),
+    # overrides are part of the plan objects (v1 has none: its model is empty), restaged with them
     Entity("plan_price", "plan_prices_history", "stg_plan_prices", ("plan_id", "region_id"), "plan_id", "region_id",
-           {"v2": frozenset({"plans", "plans_metal"}), "v1": frozenset({"plans"})}),
+           restaged_with=("plan",)),
 )
 ENTITY_NAMES = tuple(e.name for e in ENTITIES)
 HISTORY_TABLES = tuple(e.history for e in ENTITIES)

@@ -26,6 +26,7 @@ from pipeline.safe_text import shown
 from pipeline.sql import load_sql
 from pipeline.warehouse import holds
 from pipeline.warehouse.holds import HoldOutcome
+from pipeline.warehouse.requestlog import AVAILABILITY
 
 log = logging.getLogger(__name__)
 Pair = tuple[str, str]  # (region_id, plan_id)
@@ -82,7 +83,7 @@ def answered_pairs(rows: dict[str, list], api_version: str) -> list[Pair]:
     `{"available_plans": [...]}` by region id, v1's bare list by DCID."""
     pairs = []
     for endpoint, region_key, body in zip(rows["endpoint"], rows["region_key"], rows["body"]):
-        if endpoint == "availability":
+        if endpoint == AVAILABILITY:
             pairs += [(region_key, plan_id) for plan_id in _plan_ids(body, api_version, region_key)]
     return pairs
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from pipeline.entities import ENTITIES, Entity
-from pipeline.warehouse import facts, history, holds, stock
+from pipeline.warehouse import facts, feeds, history, holds, stock
 from pipeline.warehouse.holds import HoldOutcome
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
@@ -40,9 +40,10 @@ class ApplyResult:
 
 def changed_entities(bodies: dict[RequestKey, int], api_version: str, kind: str,
                      applied_rows: list[tuple[RequestKey, int]]) -> set[str]:
-    """Entities derived from an endpoint whose answers differ from those the history was applied from
-    (`applied_bodies`). A full snapshot answers for every endpoint (one it no longer asked, e.g.
-    availability when the region list came back empty, changed too); a stock poll only for what it asked."""
+    """Entities derived from an endpoint (pipeline.warehouse.feeds) whose answers differ from those the
+    history was applied from (`applied_bodies`). A full snapshot answers for every endpoint (one it no
+    longer asked, e.g. availability when the region list came back empty, changed too); a stock poll only
+    for what it asked."""
     applied: dict[str, set[tuple[RequestKey, int]]] = {}
     for (e, p, q), b in applied_rows:
         applied.setdefault(e, set()).add(((e, p, q), b))
@@ -51,7 +52,7 @@ def changed_entities(bodies: dict[RequestKey, int], api_version: str, kind: str,
         asked.setdefault(key[0], set()).add((key, body_id))
     considered = set(asked) | (set(applied) if kind == "full" else set())
     changed = {endpoint for endpoint in considered if applied.get(endpoint) != asked.get(endpoint)}
-    return {entity.name for entity in ENTITIES if entity.sources[api_version] & changed}
+    return {entity.name for entity in ENTITIES if feeds.sources(entity.name, api_version) & changed}
 
 
 def applied_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int, kind: str,

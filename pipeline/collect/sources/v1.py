@@ -7,12 +7,15 @@ from pipeline.errors import FetchError
 from pipeline.collect.http import Call, HttpClient, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
 
-# (endpoint name, path, params)
+# The endpoints, declared once: (name, path, params); `name` is what each call is logged and stored under
+# (`_requests.endpoint`), the name the staging models read (tests/test_endpoints.py ties the two).
 LISTS = (
     ("regions", "/regions/list", {}),
     ("plans", "/plans/list", {"type": "all"}),
     ("os", "/os/list", {}),
 )
+AVAILABILITY = ("availability", "/regions/availability", {})  # params: DCID, per region
+ENDPOINTS = (*LISTS, AVAILABILITY)
 
 
 def fetch_all(client: HttpClient) -> list[Call]:
@@ -37,11 +40,12 @@ def fetch_list(client: HttpClient, name: str, path: str, params: dict[str, str])
 
 def fetch_availability(client: HttpClient, dcid: str) -> list[Call]:
     started = time.perf_counter()
-    call = client.get("availability", "/regions/availability", {"DCID": dcid})
+    name, path, params = AVAILABILITY
+    call = client.get(name, path, {**params, "DCID": dcid})
     data = parse_json(call, None)
     if not isinstance(data, list):
         raise FetchError(f"GET {call.path}?DCID={dcid}", "expected a JSON array of plan ids")
-    log_endpoint(f"availability/{dcid}", [call], len(data), started)
+    log_endpoint(f"{name}/{dcid}", [call], len(data), started)
     return [call]
 
 

@@ -20,13 +20,16 @@ class ListEndpoint:
     params: tuple[tuple[str, str], ...] = ()
 
 
+# The endpoints, declared once: `name` is what each call is logged and stored under (`_requests.endpoint`),
+# the name the staging models read (pipeline.warehouse.feeds; tests/test_endpoints.py ties the two).
 LISTS = (
     ListEndpoint("regions", "/regions", "regions"),
     ListEndpoint("plans", "/plans", "plans", (("type", "all"),)),
     ListEndpoint("plans_metal", "/plans-metal", "plans_metal"),
     ListEndpoint("os", "/os", "os"),
 )
-AVAILABILITY_KEY = "available_plans"
+AVAILABILITY = ListEndpoint("availability", "/regions/{region_id}/availability", "available_plans")
+ENDPOINTS = (*LISTS, AVAILABILITY)
 # Region ids go into a URL path: a plain identifier only (Vultr's are like `ewr`, `sao`), so an id
 # such as `../../v2/plans` can never make the client fetch outside /regions/.
 REGION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -36,7 +39,7 @@ def fetch_all(client: HttpClient) -> list[Call]:
     """Regions first (their ids drive the availability fan-out), then everything else concurrently."""
     regions = fetch_list(client, LISTS[0])
     region_ids = [item.get("id") if isinstance(item, dict) else None
-                  for call in regions for item in parse_json(call, "regions")["regions"]]
+                  for call in regions for item in parse_json(call, LISTS[0].items_key)[LISTS[0].items_key]]
     if not all(isinstance(r, str) and r for r in region_ids):
         raise FetchError("GET /regions", "a region without a string id")
     hostile = [r for r in region_ids if not REGION_ID.fullmatch(r)]
@@ -62,7 +65,7 @@ def fetch_list(client: HttpClient, endpoint: ListEndpoint) -> list[Call]:
 
 def fetch_availability(client: HttpClient, region_id: str) -> list[Call]:
     started = time.perf_counter()
-    call = client.get("availability", f"/regions/{quote(region_id, safe='')}/availability")
-    data = parse_json(call, AVAILABILITY_KEY)
-    log_endpoint(f"availability/{region_id}", [call], len(data[AVAILABILITY_KEY]), started)
+    call = client.get(AVAILABILITY.name, AVAILABILITY.path.format(region_id=quote(region_id, safe="")))
+    data = parse_json(call, AVAILABILITY.items_key)
+    log_endpoint(f"{AVAILABILITY.name}/{region_id}", [call], len(data[AVAILABILITY.items_key]), started)
     return [call]
