@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import pytest
 from pipeline import queries
 from pipeline.queries.core import OFFERS_HISTORY
 from pipeline.queries.fleet import fleet_costs
-from pipeline.sql import RULES, ROOT, create_model_table, define_rules
+from pipeline.sql import ROOT, RULES, create_model_table, define_rules
 
 REPO = ROOT.parent
 # Each rule's raw expression, however it is spaced or its columns qualified
@@ -67,7 +67,7 @@ def test_regional_cost_is_the_override_else_the_base_never_the_base_beside_an_ov
 
 
 def test_is_valid_at_holds_from_valid_from_until_before_valid_to(rules):
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     t1 = t0 + timedelta(hours=1)
     cases = [(t0, t1, t0, True), (t0, t1, t1, False), (t0, t1, t0 - timedelta(seconds=1), False),
              (t0, None, t1 + timedelta(days=400), True)]
@@ -105,7 +105,7 @@ def test_a_pair_in_stock_but_not_offered_costs_its_override_everywhere(demo_dir:
     server = {"server_id": "s1", "label": "web", "region_id": pair[1], "plan_id": pair[0],
               "vcpu_count": int(regional["vcpu_count"]), "ram_mb": int(regional["ram_mb"]),
               "disk_gb": int(regional["disk_gb"]), "is_bare_metal": False,
-              "created_at": datetime(2020, 1, 1, tzinfo=timezone.utc)}
+              "created_at": datetime(2020, 1, 1, tzinfo=UTC)}
     with queries.catalog(copy) as con:
         assert not queries.frame(con, "select * from plan_prices where plan_id = ? and region_id = ?", pair).shape[0]
         after = queries.cheapest_per_region(con, regional["plan_type"])

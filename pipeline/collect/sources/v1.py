@@ -9,12 +9,12 @@ from pipeline.collect.sources.common import fan_out, log_endpoint
 
 # The endpoints, declared once: (name, path, params); `name` is what each call is logged and stored under
 # (`_requests.endpoint`), the name the staging models read (tests/test_endpoints.py ties the two).
-LISTS = (
+LISTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("regions", "/regions/list", {}),
     ("plans", "/plans/list", {"type": "all"}),
     ("os", "/os/list", {}),
 )
-AVAILABILITY = ("availability", "/regions/availability", {})  # params: DCID, per region
+AVAILABILITY: tuple[str, str, dict[str, str]] = ("availability", "/regions/availability", {})  # params: DCID, per region
 ENDPOINTS = (*LISTS, AVAILABILITY)
 
 
