@@ -116,7 +116,7 @@ def expected_v2_plan(item: dict, metal: bool) -> dict:
         "cpu_allocation": "shared" if plan_type in SHARED_TYPES else "dedicated",
         "link_speed_gbps": None if link_speed is None else Decimal(str(link_speed)),
         "link_type": item.get("link_type"), "is_ipv6_only": item["id"].endswith("-v6"),
-        "is_for_sale": None if monthly is None else monthly > 0,
+        "is_for_sale": None if monthly is None else monthly > 0, "is_windows_capable": None,
     }
 
 
@@ -213,6 +213,7 @@ def test_v1_plans_field_by_field(tmp_path):
         assert row["monthly_cost_usd"] == Decimal(item["price_per_month"])
         assert row["hourly_cost_usd"] is None and row["disk_count"] is None
         assert row["is_bare_metal"] is False and row["plan_name"] == item["name"]
+        assert row["is_windows_capable"] is item["windows"]
 
 
 def test_v1_regions_locations_and_availability(tmp_path):

@@ -28,6 +28,7 @@ typed as (
         cast(null as varchar) as cpu_model,
         cast(null as integer) as cpu_threads,
         nullif(item ->> 'name', '') as plan_name,
+        cast(item ->> 'windows' as boolean) as is_windows_capable,
         -- v1 knows none of the 2026 fields (those it implies are set in final)
         cast(null as decimal(18, 6)) as monthly_cost_preemptible_usd,
         cast(null as decimal(18, 6)) as hourly_cost_preemptible_usd,

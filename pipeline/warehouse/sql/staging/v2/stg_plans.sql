@@ -133,7 +133,8 @@ final as (
         link_type,
         -- Vultr's IPv6-only plans carry the -v6 suffix (vc2-1c-0.5gb-v6); no field says it
         ends_with(plan_id, '-v6') as is_ipv6_only,
-        is_for_sale(cast(monthly_text as decimal(18, 6))) as is_for_sale
+        is_for_sale(cast(monthly_text as decimal(18, 6))) as is_for_sale,
+        cast(null as boolean) as is_windows_capable  -- v1 only
     from gpus
     -- an id repeated across pages: the first page's item wins, deterministically
     qualify row_number() over (partition by plan_id order by is_bare_metal, page) = 1
