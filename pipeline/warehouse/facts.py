@@ -1,6 +1,5 @@
 """What staging knows beside the API's answers: the packaged GPU facts (data/gpu_facts.json, sourced
-there) and the business rules staging applies (pipeline/rules.sql), set up on the connection before the
-plans are staged."""
+there) set up on the connection before the plans are staged."""
 from __future__ import annotations
 
 import json
@@ -10,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.sql import columns_select, define_rules
+from pipeline.sql import columns_select
 
 GPU_FACTS = Path(__file__).resolve().parent / "data" / "gpu_facts.json"
 
@@ -27,11 +26,11 @@ def gpu_facts() -> dict[str, Any]:
 
 
 def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp tables _gpu_plan_facts and _gpu_vram_per_gpu, and the rules' macros (cpu_allocation, ...)."""
+    """Temp tables _gpu_plan_facts and _gpu_vram_per_gpu (the rules' macros staging calls, cpu_allocation
+    and is_for_sale, are defined on every warehouse connection: pipeline.warehouse.store.open_warehouse)."""
     facts = gpu_facts()
     _temp_table(con, "_gpu_plan_facts", _PLAN_TYPES, facts["plans"])
     _temp_table(con, "_gpu_vram_per_gpu", _SEGMENT_TYPES, facts["vram_per_gpu"])
-    define_rules(con, temporary=True)
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, types: dict[str, str], items: list[dict]) -> None:

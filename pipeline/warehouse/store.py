@@ -23,7 +23,7 @@ from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exp
 from pipeline.warehouse.requestlog import (LoggedCall, OpenRun, Previous, RequestKey, append_calls, extend_repeated,
                                            latest_bodies, open_runs, previous_snapshot, request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
-from pipeline.sql import columns_select, load_sql, sql_files
+from pipeline.sql import columns_select, define_rules, load_sql, sql_files
 from pipeline.status import SnapshotStatus, history_stands
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def open_warehouse(data_dir: Path, path: Path | None = None) -> Iterator[duckdb.
         # for each costs more than it gains, and on a busy host several times more
         con.execute("set threads = 1")
         migrate(con)
+        define_rules(con, temporary=True)  # staging, the checks and the alert matches call them
         yield con
     except Exception as exc:
         if looks_damaged(exc) and not isinstance(exc, DamagedFileError):
