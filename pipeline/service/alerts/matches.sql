@@ -31,11 +31,12 @@ with_price as (
     -- in a region: its price there (the regional override as of the change, else the base price)
     select
         c.* exclude (base_monthly_cost_usd, base_hourly_cost_usd),
-        coalesce(pp.monthly_cost_usd, c.base_monthly_cost_usd) as monthly_cost_usd,
-        coalesce(pp.hourly_cost_usd, c.base_hourly_cost_usd) as hourly_cost_usd
+        regional_cost(pp.monthly_cost_usd, c.base_monthly_cost_usd, pp.monthly_cost_usd) as monthly_cost_usd,
+        regional_cost(pp.hourly_cost_usd, c.base_hourly_cost_usd, pp.monthly_cost_usd) as hourly_cost_usd
     from with_plan c
-    asof left join plan_prices_history pp
-        on c.plan_id = pp.plan_id and c.region_id = pp.region_id and c.changed_at >= pp.valid_from
+    left join plan_prices_history pp
+        on c.plan_id = pp.plan_id and c.region_id = pp.region_id
+        and is_valid_at(pp.valid_from, pp.valid_to, c.changed_at)
 ),
 with_region as (
     select c.*, lower(r.continent) as continent
@@ -54,8 +55,7 @@ with_offered as (
         select list(distinct l.region_id) as region_ids, list(distinct lower(g.continent)) as continents
         from plan_locations_history l
         left join regions_history g
-            on g.region_id = l.region_id and g.valid_from <= c.changed_at
-            and (g.valid_to is null or g.valid_to > c.changed_at)
+            on g.region_id = l.region_id and is_valid_at(g.valid_from, g.valid_to, c.changed_at)
         where c.region_id is null
             and l.plan_id = c.plan_id
             and l.valid_from <= c.changed_at
