@@ -2,6 +2,9 @@
 driven by Apache libcloud's own Vultr drivers (a client nobody here wrote) and by plain requests."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Iterator
 
 import pytest
@@ -14,6 +17,7 @@ from libcloud.compute.types import Provider
 
 from pipeline.fakeapi import FakeVultr
 from pipeline.fakeapi.v1_servers import NOT_AVAILABLE
+from tests.conftest import ROOT, free_port, wait_for
 
 KEY = "EMULATORKEY0123456789"
 V1_FIELDS = {
@@ -83,10 +87,11 @@ def test_libcloud_v2_creates_lists_and_destroys(api: FakeVultr) -> None:
     location, size = pick(lc.list_locations(), id="ewr"), pick(lc.list_sizes(), id="vc2-1c-2gb")
     image = next(i for i in lc.list_images() if i.extra["family"] == "ubuntu")
     node = lc.create_node("web-1", size, location, image)
-    assert (node.name, node.size, node.extra["location"], node.state) == ("web-1", "vc2-1c-2gb", "ewr", "running")
-    assert node.extra["vcpu_count"] == 1 and node.extra["ram"] == 2048
+    assert (node.name, node.size, node.extra["location"], node.state) == ("web-1", "vc2-1c-2gb", "ewr", "pending")
+    assert node.public_ips == ["0.0.0.0"] and node.extra["vcpu_count"] == 1 and node.extra["ram"] == 2048
+    running = wait_for(lambda: (n := lc.ex_get_node(node.id)).state == "running" and n, 30, "the node to run")
+    assert running.name == "web-1" and running.public_ips[0].startswith("203.0.113.")
     assert [n.id for n in lc.list_nodes()] == [node.id]  # instances and (empty) bare metal
-    assert lc.ex_get_node(node.id).name == "web-1"
     assert lc.destroy_node(node) is True
     assert lc.list_nodes() == []
 
@@ -196,18 +201,48 @@ def test_v2_account_paths_need_a_bearer_token(api: FakeVultr, method: str, path:
     assert r.status_code == 401 and r.json() == {"error": "Invalid API token.", "status": 401}
 
 
-def test_v2_create_answers_201_then_get_delete_and_404(api: FakeVultr) -> None:
-    created = create_v2(api, label="web-1", tag="t")
-    assert created.status_code == 201
+def get_v2(api: FakeVultr, path: str, **params) -> dict:
+    return requests.get(api.base_url + path, params=params, headers=BEARER, timeout=5).json()
+
+
+def test_v2_create_answers_202_pending_then_active_get_delete_and_404(api: FakeVultr) -> None:
+    created = create_v2(api, label="web-1", tags=["web", "prod"])
+    assert created.status_code == 202
     instance = created.json()["instance"]
     assert (instance["plan"], instance["region"], instance["ram"], instance["disk"]) == ("vc2-1c-2gb", "ewr", 2048, 55)
-    assert "default_password" in instance  # only in the create answer, like Vultr
-    url = api.base_url + f"/v2/instances/{instance['id']}"
-    fetched = requests.get(url, headers=BEARER, timeout=5).json()["instance"]
-    assert "default_password" not in fetched and fetched["label"] == "web-1"
-    deleted = requests.delete(url, headers=BEARER, timeout=5)
+    assert (instance["status"], instance["main_ip"], instance["v6_networks"]) == ("pending", "0.0.0.0", [])
+    assert instance["tags"] == ["web", "prod"] and "default_password" in instance  # only in this answer
+    path = f"/v2/instances/{instance['id']}"
+    assert get_v2(api, path)["instance"]["status"] == "pending"  # one read later it is still being built
+    fetched = wait_for(lambda: (i := get_v2(api, path)["instance"])["status"] == "active" and i, 10, "active")
+    assert "default_password" not in fetched and fetched["label"] == "web-1" and fetched["tags"] == ["web", "prod"]
+    assert fetched["main_ip"].startswith("203.0.113.")
+    assert fetched["v6_networks"] == [{"network": fetched["v6_network"], "main_ip": fetched["v6_main_ip"],
+                                       "network_size": 64}]
+    deleted = requests.delete(api.base_url + path, headers=BEARER, timeout=5)
     assert (deleted.status_code, deleted.content) == (204, b"")
-    assert requests.get(url, headers=BEARER, timeout=5).status_code == 404
+    assert requests.get(api.base_url + path, headers=BEARER, timeout=5).status_code == 404
+
+
+def test_v2_tags_are_stored_and_filter_the_list(api: FakeVultr) -> None:
+    first = create_v2(api, label="a", tags=["web", "prod"]).json()["instance"]["id"]
+    create_v2(api, label="b", tags=["db"])
+    legacy = create_v2(api, label="c", tag="web").json()["instance"]  # the deprecated single tag
+    assert (legacy["tags"], legacy["tag"]) == (["web"], "web")
+    assert [i["label"] for i in get_v2(api, "/v2/instances", tag="web")["instances"]] == ["a", "c"]
+    assert [i["id"] for i in get_v2(api, "/v2/instances", tag="prod")["instances"]] == [first]
+    assert create_v2(api, tags="web").status_code == 400  # an array of strings, not a string
+
+
+def test_v2_bare_metal_create_is_pending_too(api: FakeVultr) -> None:
+    plans = requests.get(api.base_url + "/v2/plans-metal", timeout=5).json()["plans_metal"]
+    region, plan = next((r, p["id"]) for p in plans for r in p["locations"]
+                        if p["id"] in get_v2(api, f"/v2/regions/{r}/availability")["available_plans"])
+    r = requests.post(api.base_url + "/v2/bare-metals", headers=BEARER, timeout=5,
+                      json={"region": region, "plan": plan, "os_id": 387, "tags": ["gpu"]})
+    metal = r.json()["bare_metal"]
+    assert (r.status_code, metal["status"], metal["main_ip"], metal["tags"]) == (202, "pending", "0.0.0.0", ["gpu"])
+    wait_for(lambda: get_v2(api, f"/v2/bare-metals/{metal['id']}")["bare_metal"]["status"] == "active", 10, "active")
 
 
 @pytest.mark.parametrize("body,message", [
@@ -230,7 +265,7 @@ def test_v2_create_refuses_a_plan_sold_out_in_that_region(api: FakeVultr) -> Non
 
 
 def test_v2_instances_paginate_with_cursors_like_the_catalog(api: FakeVultr) -> None:
-    ids = [create_v2(api, label=f"n{i}").json()["instance"]["id"] for i in range(5)]
+    ids = [create_v2(api, label=f"n{i}").json()["instance"]["id"] for i in range(5)]  # listed while pending
     seen, params = [], {"per_page": 2}
     for _ in range(10):
         page = requests.get(api.base_url + "/v2/instances", params=params, headers=BEARER, timeout=5).json()
@@ -264,3 +299,62 @@ def test_v2_plans_unknown_type_is_400_and_os_windows_filters(api: FakeVultr) -> 
     assert all(p["ram"] >= 2048 for p in windows["plans"])
     both = requests.get(api.base_url + "/v2/plans?per_page=500&os=windows&type=vhf", timeout=5).json()["plans"]
     assert both and {p["type"] for p in both} == {"vhf"}
+
+
+# -- Vultr's own OpenAPI client (vultr-python-client 1.0.2: create answers 202) -------------------
+def openapi(api: FakeVultr, key: str = KEY):
+    import vultr_python_client
+
+    conf = vultr_python_client.Configuration(host=api.base_url + "/v2")
+    conf.access_token = key
+    return vultr_python_client.ApiClient(conf)
+
+
+def test_openapi_client_creates_a_pending_instance_that_becomes_active(api: FakeVultr) -> None:
+    from vultr_python_client.apis.tags.instances_api import InstancesApi
+
+    with openapi(api) as client:
+        instances = InstancesApi(client)
+        created = instances.create_instance(body={"region": "ewr", "plan": "vc2-1c-2gb", "os_id": 387,
+                                                  "label": "oc-1", "tags": ["openapi"]})
+        assert created.response.status == 202  # the spec's only success answer for create-instance
+        instance = created.body["instance"]
+        assert (instance["status"], instance["main_ip"], list(instance["tags"])) == ("pending", "0.0.0.0", ["openapi"])
+        path = {"instance-id": instance["id"]}
+        active = wait_for(lambda: (i := instances.get_instance(path_params=path).body["instance"])["status"]
+                          == "active" and i, 10, "the instance to become active")
+        assert active["main_ip"].startswith("203.0.113.") and active["label"] == "oc-1"
+        listed = instances.list_instances(query_params={"tag": "openapi"}).body["instances"]
+        assert [i["id"] for i in listed] == [instance["id"]]
+
+
+def test_openapi_client_lists_voc_plans_and_gets_401_for_another_key(api: FakeVultr) -> None:
+    import vultr_python_client
+    from vultr_python_client.apis.tags.instances_api import InstancesApi
+    from vultr_python_client.apis.tags.plans_api import PlansApi
+
+    with openapi(api) as client:
+        plans = PlansApi(client).list_plans(query_params={"type": "voc", "per_page": 500}).body["plans"]
+    assert plans and {p["type"][:4] for p in plans} == {"voc-"}
+    with openapi(api, key="SOMEONE-ELSES") as client, pytest.raises(vultr_python_client.ApiException) as refused:
+        InstancesApi(client).list_instances()
+    assert refused.value.status == 401 and json.loads(refused.value.body)["status"] == 401
+
+
+def test_fake_api_cli_takes_catalog_and_api_key(tmp_path) -> None:
+    """`vultr-catalog fake-api --catalog 2026-01 --api-key KEY` as a user runs it."""
+    port = free_port()
+    command = [sys.executable, "-m", "pipeline", "fake-api", "--port", str(port), "--catalog", "2026-01",
+               "--api-key", KEY]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
+        try:
+            assert f"127.0.0.1:{port}" in proc.stdout.readline()
+            base = f"http://127.0.0.1:{port}/v2"
+            ids = {p["id"] for p in requests.get(base + "/plans?type=vc2", timeout=5).json()["plans"]}
+            assert "vc2-1c-1gb-sc1" in ids  # the January shape
+            headers = {"Authorization": "Bearer OTHER"}
+            assert requests.get(base + "/instances", headers=headers, timeout=5).status_code == 401
+            assert requests.get(base + "/instances", headers=BEARER, timeout=5).status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

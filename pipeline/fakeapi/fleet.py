@@ -18,6 +18,7 @@ from typing import Any, Optional
 from .hashing import key64, mix64
 
 Item = dict[str, Any]
+_READS = threading.Lock()
 
 
 @dataclass
@@ -32,10 +33,25 @@ class Server:
     os: Item
     created_at: datetime
     number: int  # 1, 2, ...: drives the synthetic addresses
-    tag: str = ""
+    tags: tuple[str, ...] = ()
     is_bare_metal: bool = False
+    # reads that still see the server "pending" at 0.0.0.0 (v2 create answers 202 with a pending server
+    # that becomes active a little later: SHAPE-2026.md, Servers); seeded servers are active at once
+    pending_reads: int = 0
     default_password: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
     kvm_token: str = field(default_factory=lambda: secrets.token_urlsafe(16), repr=False)
+
+    @property
+    def tag(self) -> str:
+        """The one tag of v1 and of v2's deprecated ``tag`` field: the first of ``tags``."""
+        return self.tags[0] if self.tags else ""
+
+    def read(self) -> bool:
+        """One read of the server; True while it is still pending (no address yet)."""
+        with _READS:
+            pending = self.pending_reads > 0
+            self.pending_reads = max(0, self.pending_reads - 1)
+        return pending
 
     @property
     def main_ip(self) -> str:  # TEST-NET-3 (RFC 5737): never a real host
@@ -66,7 +82,8 @@ class Fleet:
 
     def add(
         self, label: str, region: Item, plan: Item, os_item: Item,
-        created_at: Optional[datetime] = None, tag: str = "", is_bare_metal: bool = False,
+        created_at: Optional[datetime] = None, tags: tuple[str, ...] = (), is_bare_metal: bool = False,
+        pending_reads: int = 0,
     ) -> Server:
         """Create a server without any stock check (create endpoints check first; seeds don't)."""
         with self._lock:
@@ -75,7 +92,7 @@ class Fleet:
             server = Server(
                 api=self.api, server_id=self._new_id(number), label=label, region=region, plan=plan,
                 os=os_item, created_at=created_at or datetime.now(timezone.utc), number=number,
-                tag=tag, is_bare_metal=is_bare_metal,
+                tags=tuple(tags), is_bare_metal=is_bare_metal, pending_reads=pending_reads,
             )
             self._servers[server.server_id] = server
             return server

@@ -34,21 +34,21 @@ def seed_v2(fleet: Fleet, catalog: V2Catalog, now: datetime, region_id: str = "e
     stock = catalog.in_stock.get(region_id, frozenset())
     for label, plan_id, days in (("web-1", "vc2-1c-2gb", 200), ("build-1", "vdc-2c-8gb", 90)):
         if plan_id in plans and plan_id in stock:
-            fleet.add(label, region, plans[plan_id], os_item, now - days * DAY, tag="demo")
+            fleet.add(label, region, plans[plan_id], os_item, now - days * DAY, tags=("demo",))
     sold = _sold_out_v2(catalog, region_id)
     if sold is not None:
-        fleet.add("db-1", region, sold, os_item, now - 30 * DAY, tag="demo")
+        fleet.add("db-1", region, sold, os_item, now - 30 * DAY, tags=("demo",))
     retired = [p for p in load_json("v2/libcloud_v2_plans.json")["plans"] if p["id"] not in plans]
     if retired:  # a 2021 plan id the served catalog no longer lists
-        fleet.add("legacy-1", region, retired[0], os_item, now - 700 * DAY, tag="demo")
+        fleet.add("legacy-1", region, retired[0], os_item, now - 700 * DAY, tags=("demo",))
     regional = next(((rid, p) for p in catalog.plans for rid in (p.get("location_cost") or {})
                      if rid in regions and p["id"] in catalog.in_stock.get(rid, frozenset())), None)
     if regional is not None:  # a plan that costs more in its region (São Paulo) than its base price
-        fleet.add("sp-1", regions[regional[0]], regional[1], os_item, now - 45 * DAY, tag="demo")
+        fleet.add("sp-1", regions[regional[0]], regional[1], os_item, now - 45 * DAY, tags=("demo",))
     metal = next(((rid, p) for p in catalog.plans_metal for rid in p.get("locations", [])
                   if rid in regions and p["id"] in catalog.in_stock.get(rid, frozenset())), None)
     if metal is not None:
-        fleet.add("metal-1", regions[metal[0]], metal[1], os_item, now - 10 * DAY, tag="demo",
+        fleet.add("metal-1", regions[metal[0]], metal[1], os_item, now - 10 * DAY, tags=("demo",),
                   is_bare_metal=True)
 
 
@@ -64,9 +64,9 @@ def seed_v1(fleet: Fleet, catalog: V1Catalog, now: datetime, dcid: str = "1") ->
     stock = catalog.availability.get(dcid, [])
     for label, plan_id, days in (("web-1", "201", 200), ("hf-1", "402", 60)):
         if int(plan_id) in stock:
-            fleet.add(label, region, catalog.plans[plan_id], os_item, now - days * DAY, tag="demo")
+            fleet.add(label, region, catalog.plans[plan_id], os_item, now - days * DAY, tags=("demo",))
     sold = next((p for k, p in catalog.plans.items()
                  if int(dcid) in p["available_locations"] and int(k) not in stock), None)
     if sold is not None:
-        fleet.add("db-1", region, sold, os_item, now - 30 * DAY, tag="demo")
-    fleet.add("legacy-1", region, dict(RETIRED_V1_PLAN), os_item, now - 900 * DAY, tag="demo")
+        fleet.add("db-1", region, sold, os_item, now - 30 * DAY, tags=("demo",))
+    fleet.add("legacy-1", region, dict(RETIRED_V1_PLAN), os_item, now - 900 * DAY, tags=("demo",))

@@ -50,7 +50,7 @@ def _create(params: dict[str, str], catalog: V1Catalog, fleet: Fleet, text_error
     if int(plan_id) not in catalog.availability[dcid]:  # not offered there, or sold out
         return text_error(412, NOT_AVAILABLE)
     region = catalog_regions(catalog)[dcid]
-    server = fleet.add(params.get("label", ""), region, plan, os_item, tag=params.get("tag", ""))
+    server = fleet.add(params.get("label", ""), region, plan, os_item, tags=(params["tag"],) if params.get("tag") else ())
     return 200, dict(_JSON), json.dumps({"SUBID": server.server_id}).encode()
 
 

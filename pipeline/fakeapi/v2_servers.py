@@ -17,6 +17,10 @@ _JSON = {"Content-Type": "application/json"}
 COLLECTIONS = {"/v2/instances": ("instances", "instance", False),
                "/v2/bare-metals": ("bare_metals", "bare_metal", True)}
 _ONE = re.compile(r"^(/v2/(?:instances|bare-metals))/([^/]+)$")
+# a server still being built has no address yet (Vultr's create-instance example answer, SHAPE-2026.md)
+PENDING = {"status": "pending", "main_ip": "0.0.0.0", "netmask_v4": "", "gateway_v4": "0.0.0.0",
+           "v6_network": "", "v6_main_ip": "", "v6_network_size": 0, "v6_networks": [],
+           "server_status": "none", "internal_ip": "", "kvm": ""}
 
 
 class Refused(Exception):
@@ -33,19 +37,20 @@ def is_account_path(path: str) -> bool:
 
 def route(method: str, path: str, query: dict[str, str], body: bytes, catalog: Callable[[], V2Catalog],
           fleet: Fleet, paginate: Callable[[list[Item], dict[str, str]], tuple[list[Item], dict[str, str]]],
-          ) -> Response:
-    """Answer an authenticated instances / bare-metals call (the caller checked the token)."""
+          boot_reads: int = 1) -> Response:
+    """Answer an authenticated instances / bare-metals call (the caller checked the token); a created
+    server stays pending for ``boot_reads`` reads after the create answer."""
     match = _ONE.match(path)
     if match:
         return _one(method, match.group(1), match.group(2), fleet)
     items_key, one_key, bare_metal = COLLECTIONS[path]
     if method in ("GET", "HEAD"):
         servers = [s for s in fleet.all(bare_metal) if _matches(s, query)]
-        page, links = paginate([render(s) for s in servers], query)
+        page, links = paginate([render(s, pending=s.read()) for s in servers], query)
         return 200, dict(_JSON), dumps({items_key: page, "meta": {"total": len(servers), "links": links}})
-    if method == "POST":
-        server = create(_json_body(body), catalog(), fleet, bare_metal)
-        return 201, dict(_JSON), dumps({one_key: render(server, with_password=True)})
+    if method == "POST":  # 202 Accepted with the server still pending (Vultr's OpenAPI spec, create-instance)
+        server = create(_json_body(body), catalog(), fleet, bare_metal, boot_reads)
+        return 202, dict(_JSON), dumps({one_key: render(server, with_password=True, pending=True)})
     raise Refused(405, f"Method {method} not allowed.")
 
 
@@ -55,7 +60,7 @@ def _one(method: str, collection: str, server_id: str, fleet: Fleet) -> Response
     if server is None or server.is_bare_metal != bare_metal:
         raise Refused(404, "Instance not found." if not bare_metal else "Bare metal not found.")
     if method in ("GET", "HEAD"):
-        return 200, dict(_JSON), dumps({one_key: render(server)})
+        return 200, dict(_JSON), dumps({one_key: render(server, pending=server.read())})
     if method == "DELETE":
         fleet.remove(server_id)
         return 204, {}, b""
@@ -63,8 +68,10 @@ def _one(method: str, collection: str, server_id: str, fleet: Fleet) -> Response
 
 
 def _matches(server: Server, query: dict[str, str]) -> bool:
-    wanted = {"label": server.label, "tag": server.tag, "region": server.region["id"],
-              "main_ip": server.main_ip}
+    """The list filters: ``tag`` matches any of the server's tags (the spec's list-instances `tag`)."""
+    if query.get("tag") and query["tag"] not in server.tags:
+        return False
+    wanted = {"label": server.label, "region": server.region["id"], "main_ip": server.main_ip}
     return all(query[k] == v for k, v in wanted.items() if query.get(k))
 
 
@@ -78,7 +85,7 @@ def _json_body(body: bytes) -> dict[str, Any]:
     return data
 
 
-def create(data: dict[str, Any], catalog: V2Catalog, fleet: Fleet, bare_metal: bool) -> Server:
+def create(data: dict[str, Any], catalog: V2Catalog, fleet: Fleet, bare_metal: bool, boot_reads: int = 1) -> Server:
     """Validate like the API (region, plan, OS, stock in that region), then add the server."""
     region_id, plan_id = str(data.get("region") or ""), str(data.get("plan") or "")
     regions = {r["id"]: r for r in catalog.regions}
@@ -92,7 +99,17 @@ def create(data: dict[str, Any], catalog: V2Catalog, fleet: Fleet, bare_metal: b
         raise Refused(400, f"Plan {plan_id} is not available in region {region_id}: "
                            "not offered there or sold out.")
     return fleet.add(str(data.get("label") or ""), regions[region_id], plans[plan_id], os_item,
-                     tag=str(data.get("tag") or ""), is_bare_metal=bare_metal)
+                     tags=_tags(data), is_bare_metal=bare_metal, pending_reads=boot_reads)
+
+
+def _tags(data: dict[str, Any]) -> tuple[str, ...]:
+    """``tags`` (an array of strings), else the deprecated single ``tag``."""
+    raw = data.get("tags")
+    if raw is None:
+        return (str(data["tag"]),) if data.get("tag") else ()
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise Refused(400, "Invalid tags: an array of strings.")
+    return tuple(dict.fromkeys(raw))
 
 
 def _os_of(data: dict[str, Any], catalog: V2Catalog) -> Item:
@@ -107,7 +124,7 @@ def _os_of(data: dict[str, Any], catalog: V2Catalog) -> Item:
     return by_id[str(raw)]
 
 
-def render(server: Server, with_password: bool = False) -> Item:
+def render(server: Server, with_password: bool = False, pending: bool = False) -> Item:
     """The v2 instance (or bare-metal) shape; the password only in the create answer, like Vultr."""
     plan = server.plan
     common: Item = {
@@ -116,7 +133,8 @@ def render(server: Server, with_password: bool = False) -> Item:
         "date_created": server.created_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
         "status": "active", "netmask_v4": "255.255.254.0", "gateway_v4": "203.0.113.1",
         "v6_network": server.v6_network, "v6_main_ip": server.v6_main_ip, "v6_network_size": 64,
-        "label": server.label, "tag": server.tag, "tags": [server.tag] if server.tag else [],
+        "v6_networks": [{"network": server.v6_network, "main_ip": server.v6_main_ip, "network_size": 64}],
+        "label": server.label, "tag": server.tag, "tags": list(server.tags),
         "os_id": server.os["id"], "app_id": 0, "image_id": "", "features": [], "user_scheme": "root",
     }
     if server.is_bare_metal:
@@ -129,6 +147,8 @@ def render(server: Server, with_password: bool = False) -> Item:
                        "server_status": "ok", "internal_ip": server.internal_ip,
                        "kvm": f"https://my.vultr.com/subs/vps/novnc/api.php?data={server.kvm_token}",
                        "hostname": server.label or "vultr.guest", "firewall_group_id": ""})
+    if pending:
+        common.update({k: v for k, v in PENDING.items() if k in common})
     if with_password:
         common["default_password"] = server.default_password
     return common
