@@ -45,10 +45,19 @@ FAST_V2_RATE = 1000
 FAST_V2 = ("--rate-limit", str(FAST_V2_RATE))  # for `collect` on the command line, against `api`
 
 
+# The emulator's two 2026 catalogs: the mid-2026 shape (the default) and the January 2026 recording's
+# (separate -sc1 plans, no location_cost). A test whose answer depends on the shape runs on both:
+# `@each_catalog` on a test taking `api`, or `params=CATALOGS` on a module fixture of its own.
+CATALOGS = ("2026-07", "2026-01")
+each_catalog = pytest.mark.parametrize("api", CATALOGS, indirect=True)
+
+
 @pytest.fixture
-def api():
-    """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE)."""
-    with FakeVultr(unlimited=("v2",)).start() as emulator:
+def api(request):
+    """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE); its catalog is the default
+    or the one a test parametrizes (`each_catalog`)."""
+    catalog = getattr(request, "param", CATALOGS[0])
+    with FakeVultr(catalog=catalog, unlimited=("v2",)).start() as emulator:
         yield emulator
 
 

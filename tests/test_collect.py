@@ -40,7 +40,7 @@ def test_v2_collect_publishes_every_public_view(api, data_dir):
         names = [r[0] for r in read_catalog(data_dir, f"select column_name from (describe {view})")]
         assert names[: len(columns)] == columns, view
     regions = read_catalog(data_dir, "select count(*) from regions")[0][0]
-    assert regions == 32
+    assert regions == 33  # the 32 regions recorded in January 2026 and mxp
     metal = read_catalog(data_dir, "select plan_type, is_bare_metal, disk_type from plans where plan_id = 'vbm-4c-32gb'")
     assert metal == [("vbm", True, "SSD")]
 
@@ -67,7 +67,7 @@ def test_pagination_gets_hundreds_of_plans(data_dir):
         result = collect(fast_settings(api, data_dir, per_page=100))
         plan_pages = [r for r in api.requests if r[1] == "/v2/plans"]
     total = read_catalog(data_dir, "select count(*) from plans where not is_bare_metal")[0][0]
-    assert total == 52 + 400
+    assert total == 63 + 400
     assert len(plan_pages) == 5
     assert result.request_count > 32
 

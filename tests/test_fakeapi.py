@@ -15,7 +15,6 @@ import requests
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.fakeapi.timeline import DRIFT_FIELD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
 UTC = timezone.utc
@@ -78,7 +77,7 @@ def test_default_page_is_100_and_per_page_clamps_at_500() -> None:
     with FakeVultr(rate_limit=False, synthetic_plans=600).start() as api:
         first = requests.get(api.base_url + "/v2/plans", timeout=5).json()
         big = requests.get(api.base_url + "/v2/plans?per_page=100000", timeout=5).json()
-    assert len(first["plans"]) == 100 and first["meta"]["total"] == 652
+    assert len(first["plans"]) == 100 and first["meta"]["total"] == 663
     assert len(big["plans"]) == 500 and big["meta"]["links"]["next"] != ""
 
 
@@ -116,10 +115,12 @@ def test_numbers_keep_their_recorded_text(api: FakeVultr) -> None:
 
 def test_catalog_selection() -> None:
     sizes = {}
-    for name in ("2026", "2022", "2021"):
+    for name in ("2026-07", "2026-01", "2022", "2021"):
         status, _, body = FakeVultr(catalog=name, rate_limit=False).handle("GET", "/v2/plans", {})
         sizes[name] = json.loads(body)["meta"]["total"]
-    assert sizes == {"2026": 52, "2022": 38, "2021": 21}
+    assert sizes == {"2026-07": 63, "2026-01": 80, "2022": 38, "2021": 21}
+    with pytest.raises(ValueError, match="unknown catalog '2026'"):
+        FakeVultr(catalog="2026")
 
 
 # -- v2 errors and auth ---------------------------------------------------------------------
@@ -429,63 +430,8 @@ def test_clock_and_bad_fake_now(timeline: Timeline) -> None:
 def test_large_scale_matches_todays_catalog_size() -> None:
     big = Timeline(seed=0, scale="large")
     now = big.catalog_at(START + timedelta(days=365))
-    assert len(now.regions) == 32 and len(now.os) == 35
-    assert 200 <= len(now.plans) + len(now.plans_metal) <= 250 and len(now.plans_metal) == 6
-
-
-# -- the 2026 shape -------------------------------------------------------------------------
-SHAPE_CLOUD = ["id", "vcpu_count", "ram", "disk", "disk_type", "disk_count", "bandwidth", "monthly_cost",
-               "hourly_cost", "monthly_cost_preemptible", "hourly_cost_preemptible", "invoice_type", "type",
-               "locations", "cpu_vendor", "storage_type", "vcpu_type", "deploy_ondemand", "deploy_preemptible",
-               "location_cost", "gpu_brand"]
-SHAPE_GPU = SHAPE_CLOUD + ["gpu_vram_gb", "gpu_type", "gpu_count"]
-SHAPE_METAL = ["id", "physical_cpus", "cpu_count", "cpu_cores", "cpu_threads", "cpu_manufacturer", "cpu_model",
-               "cpu_mhz", "ram", "disk", "disk_count", "bandwidth", "monthly_cost", "hourly_cost",
-               "monthly_cost_preemptible", "hourly_cost_preemptible", "invoice_type", "type", "deploy_ondemand",
-               "deploy_preemptible", "locations", "gpu_brand"]
-
-
-def v2_items(path: str, key: str) -> list[dict]:
-    return json.loads(FakeVultr(rate_limit=False).handle("GET", path + "?per_page=500", {})[2])[key]
-
-
-def test_2026_plans_take_the_documented_shape() -> None:
-    plans = v2_items("/v2/plans", "plans")
-    recorded = {p["id"]: p for p in json.loads((SAMPLES / "v2/hostingbot_v2_plans_subset_2026.json").read_text())}
-    for plan in plans:
-        expected = SHAPE_GPU if plan["gpu_brand"] != "none" else SHAPE_CLOUD
-        keys = [k for k in plan if k != "clusterable"]  # recorded 2026 plans also carry clusterable
-        assert keys == expected, plan["id"]
-        if plan["id"] in recorded:  # recorded values stay as recorded (locations gain the folded region)
-            for key, value in recorded[plan["id"]].items():
-                assert plan[key] == value or key == "locations", (plan["id"], key)
-    assert {p["type"] for p in plans} >= {"vc2", "vhf", "vdc", "vhp", "voc-g", "voc-c", "voc-m", "voc-s", "vcg"}
-    assert not [p for p in plans if p["id"].endswith("-sc1")]
-
-
-def test_sc1_variants_fold_into_sao_overrides() -> None:
-    plans = {p["id"]: p for p in v2_items("/v2/plans", "plans")}
-    base = plans["vc2-1c-1gb"]
-    assert base["monthly_cost"] == 5 and base["hourly_cost"] == 0.007 and "sao" in base["locations"]
-    assert base["location_cost"] == {"sao": {"monthly_cost": 7.5, "hourly_cost": 0.01,
-                                             "monthly_cost_preemptible": 7.5, "hourly_cost_preemptible": 0.01}}
-    assert plans["vc2-24c-96gb"]["location_cost"]["sao"]["monthly_cost"] == 960
-    assert plans["vhf-1c-1gb"]["location_cost"] == {}  # its -sc1 variant was offered nowhere
-
-
-def test_gpu_counts_and_preemptible_only_machines() -> None:
-    plans = {p["id"]: p for p in v2_items("/v2/plans", "plans")}
-    counts = {p["gpu_count"] for p in plans.values() if "gpu_count" in p}
-    assert {"1/8", "1/4", "1/2", 1, 2} <= counts
-    assert all(p["invoice_type"] == "hourly" for p in plans.values() if p["type"] == "vcg")
-    only = [p for p in plans.values() if not p["deploy_ondemand"]]
-    assert only and all(p["deploy_preemptible"] and p["locations"] for p in only)
-    metal = v2_items("/v2/plans-metal", "plans_metal")
-    assert all(list(m) == SHAPE_METAL or list(m) == SHAPE_METAL + ["gpu_vram_gb", "gpu_type", "gpu_count"]
-               for m in metal)
-    gpu_only = [m for m in metal if not m["deploy_ondemand"]]
-    assert [(m["locations"], m["gpu_count"], m["hourly_cost_preemptible"] < m["hourly_cost"]) for m in gpu_only] == [
-        ([], 8, True)]
+    assert len(now.regions) == 33 and len(now.os) == 35  # the 32 recorded and mxp
+    assert 200 <= len(now.plans) + len(now.plans_metal) <= 250 and len(now.plans_metal) == 7
 
 
 def test_drift_field_appears_at_its_instant() -> None:

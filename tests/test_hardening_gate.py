@@ -32,7 +32,7 @@ def last_snapshot(data_dir) -> tuple:
 GATE_CASES = [
     ("/v2/os", Fault("empty"), "the operating system list is empty (was "),
     ("/v2/plans-metal", Fault("empty"), "the bare-metal plan list is empty (was "),
-    ("/v2/regions", Fault("empty"), "the region list is empty (was 32)"),
+    ("/v2/regions", Fault("empty"), "the region list is empty (was 33)"),
     ("/v2/plans", Fault("reprice", target="vc2-1c-1gb", factor=-1), "1 plan price(s) fell to zero or below: vc2-1c-1gb"),
     ("/v2/plans", Fault("reprice", target="vc2-1c-1gb", factor=0), "1 plan price(s) fell to zero or below: vc2-1c-1gb"),
     ("/v2/plans", Fault("reprice", target="vc2-1c-1gb", factor=20), "1 plan price(s) moved more than x10 or /10: vc2-1c-1gb"),

@@ -238,7 +238,8 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
     def announce(base_url: str) -> None:
         print(f"fake Vultr API at {base_url} (v2: {base_url}/v2, v1: {base_url}/v1); Ctrl-C stops it", flush=True)
 
-    serve_forever(args.host, args.port, seed_fleet=args.seed_fleet, announce=announce)
+    serve_forever(args.host, args.port, seed_fleet=args.seed_fleet, catalog=args.catalog, api_key=args.api_key,
+                  announce=announce)
     return 0
 
 

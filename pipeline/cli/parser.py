@@ -85,6 +85,11 @@ def _fake_api(commands) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--seed-fleet", action="store_true",
                    help="start with a few demo servers (v1 server/list, v2 instances) instead of none")
+    p.add_argument("--catalog", choices=("2026-07", "2026-01", "2022", "2021"), default="2026-07",
+                   help="the catalog served: 2026-07 (default, the mid-2026 shape), 2026-01 (the January "
+                        "2026 recording's shape: separate -sc1 plans, no location_cost), or older recordings")
+    p.add_argument("--api-key", metavar="KEY",
+                   help="accept only KEY on account endpoints; any other key gets 401 (default: any key)")
     p.set_defaults(handler=handlers.cmd_fake_api)
 
 

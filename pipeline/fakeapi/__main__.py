@@ -1,4 +1,4 @@
-"""``python -m pipeline.fakeapi [--host H] [--port N] [--catalog 2026|2022|2021] ...``"""
+"""``python -m pipeline.fakeapi [--host H] [--port N] [--catalog 2026-07|2026-01|2022|2021] ...``"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Optional
 
-from .catalogs import CATALOG_NAMES
+from .catalogs import CATALOG_NAMES, DEFAULT_CATALOG
 from .server import serve_forever
 from .timeline import Timeline
 
@@ -16,7 +16,8 @@ def main(argv: Optional[list[str]] = None) -> None:
                                      description="Run the fake Vultr API in the foreground.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--catalog", choices=CATALOG_NAMES, default="2026")
+    parser.add_argument("--catalog", choices=CATALOG_NAMES, default=DEFAULT_CATALOG)
+    parser.add_argument("--api-key", help="accept only this key on account endpoints (default: any key)")
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--synthetic-plans", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
@@ -27,8 +28,9 @@ def main(argv: Optional[list[str]] = None) -> None:
                         help="start with a few demo servers instead of none")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    timeline = None if args.timeline == "off" else Timeline(seed=args.seed, scale=args.timeline)
-    serve_forever(args.host, args.port, catalog=args.catalog, latency_ms=args.latency_ms,
+    timeline = (None if args.timeline == "off"
+                else Timeline(seed=args.seed, scale=args.timeline, catalog=args.catalog))
+    serve_forever(args.host, args.port, catalog=args.catalog, api_key=args.api_key, latency_ms=args.latency_ms,
                   synthetic_plans=args.synthetic_plans, seed=args.seed,
                   rate_limit=not args.no_rate_limit, timeline=timeline, seed_fleet=args.seed_fleet)
 

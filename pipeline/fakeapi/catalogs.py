@@ -2,12 +2,11 @@
 
 PROVENANCE (see recordings/SOURCES.md for the origin of every file):
 
-* ``"2026"`` (default) is a *composite* in the 2026 object shape (SHAPE-2026.md), not one real
-  response: regions are the 32 regions recorded in 2026 (HostingBot); plans are the vc2 plans
-  recorded in 2026 plus the vhf and vdc plans of the 2022 vultr-php fixture, with the ``-sc1``
-  São Paulo variants folded into ``location_cost`` of their base plan and the missing 2026 fields
-  synthesized (shape2026.py); synthetic vhp, voc-*, vcg (GPU) plans and two GPU bare-metal
-  machines (synth.py) complete it; bare metal and OS come from the 2022 fixture.
+* ``"2026-07"`` (default) and ``"2026-01"`` are *composites*, not one real response: the 32 regions
+  and the vc2 plans recorded in January 2026 (HostingBot), the vhf, vdc, bare-metal plans and OS of
+  the 2022 vultr-php fixture, two GPU bare-metal answers recorded by dstack's gpuhunt, and
+  synthetic vhp, voc-*, vcg, vdm and vx1 plans; served in the July or the January 2026 object
+  shape (editions.py says what differs, README.md PROVENANCE lists every synthetic value).
 * ``"2022"`` is the vultr-php fixture set unchanged (one real point in time).
 * ``"2021"`` is the libcloud v2 fixture set unchanged.
 * v1 is always the libcloud 2020 recording, served byte for byte (or a subset of its regions, for tests).
@@ -21,35 +20,28 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from .editions import EDITIONS, january, july
 from .hashing import sold_out
-from .shape2026 import fold_variants, modern_metal
-from .synth import families_2026, metal_2026, synthetic_variants
+from .recorded import dumps, load_json, read_bytes
+from .synth import synthetic_variants
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_DIR = Path(__file__).resolve().parent / "recordings"  # shipped inside the package
-CATALOG_NAMES = ("2026", "2022", "2021")
+CATALOG_NAMES = (*EDITIONS, "2022", "2021")
+DEFAULT_CATALOG = "2026-07"
+__all__ = ["CATALOG_NAMES", "DEFAULT_CATALOG", "V1Catalog", "V2Catalog", "build_v1", "build_v2", "dumps",
+           "is_of_type", "load_json", "static_stock"]
 
 Item = dict[str, Any]
 
 
-@lru_cache(maxsize=None)
-def _read_bytes(relpath: str) -> bytes:
-    return (SAMPLE_DIR / relpath).read_bytes()
-
-
-def load_json(relpath: str) -> Any:
-    """A fresh parse of a recorded file (callers may mutate the result)."""
-    return json.loads(_read_bytes(relpath).decode("utf-8"))
-
-
-def dumps(obj: Any) -> bytes:
-    """Compact JSON as the live API sends it; floats keep their recorded text (7.5, 0.003)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def is_of_type(plan: Item, wanted: str) -> bool:
+    """The ``type`` filter of /v2/plans and availability: ``all``, a plan's own type, or ``voc`` for
+    every ``voc-*`` family (Vultr's OpenAPI spec, list-plans ``type``; SHAPE-2026.md, Plan types)."""
+    plan_type = str(plan.get("type", ""))
+    return wanted in ("all", plan_type) or (wanted == "voc" and plan_type.startswith("voc-"))
 
 
 @dataclass(frozen=True)
@@ -70,7 +62,7 @@ class V2Catalog:
         stock = self.in_stock.get(region_id, frozenset())
         out: list[str] = []
         for plan in self.plans:
-            if plan["id"] in stock and plan_type in ("all", plan.get("type")):
+            if plan["id"] in stock and is_of_type(plan, plan_type):
                 out.append(plan["id"])
         if plan_type in ("all", "vbm"):
             out.extend(p["id"] for p in self.plans_metal if p["id"] in stock)
@@ -90,15 +82,19 @@ def static_stock(
     return {rid: frozenset(ids) for rid, ids in stock.items()}
 
 
+def _recorded_2026() -> dict[str, Any]:
+    """The recordings both 2026 catalogs start from (recordings/SOURCES.md)."""
+    php_plans = load_json("v2/vultrphp_v2_plans.json")["plans"]
+    return {"regions": load_json("v2/hostingbot_v2_regions_array_2026.json"),
+            "vc2": load_json("v2/hostingbot_v2_plans_subset_2026.json"),
+            "php": [p for p in php_plans if p["type"] in ("vhf", "vdc")],
+            "metal": load_json("v2/vultrphp_v2_plans_metal.json")["plans_metal"]}
+
+
 def _v2_sources(name: str) -> tuple[list[Item], list[Item], list[Item], list[Item]]:
-    if name == "2026":
-        regions = load_json("v2/hostingbot_v2_regions_array_2026.json")
-        php_plans = load_json("v2/vultrphp_v2_plans.json")["plans"]
-        recorded = load_json("v2/hostingbot_v2_plans_subset_2026.json")
-        recorded += [p for p in php_plans if p["type"] in ("vhf", "vdc")]
-        plans = fold_variants(recorded) + families_2026([r["id"] for r in regions])
-        metal = [modern_metal(m) for m in load_json("v2/vultrphp_v2_plans_metal.json")["plans_metal"]]
-        return regions, plans, metal + metal_2026(), load_json("v2/vultrphp_v2_os.json")["os"]
+    if name in EDITIONS:
+        regions, plans, metal = (july if name == "2026-07" else january)(_recorded_2026())
+        return regions, plans, metal, load_json("v2/vultrphp_v2_os.json")["os"]
     prefix = {"2022": "vultrphp", "2021": "libcloud"}.get(name)
     if prefix is None:
         raise ValueError(f"unknown catalog {name!r}; choose one of {CATALOG_NAMES}")
@@ -110,7 +106,7 @@ def _v2_sources(name: str) -> tuple[list[Item], list[Item], list[Item], list[Ite
     )
 
 
-def build_v2(name: str = "2026", seed: int = 0, synthetic_plans: int = 0) -> V2Catalog:
+def build_v2(name: str = DEFAULT_CATALOG, seed: int = 0, synthetic_plans: int = 0) -> V2Catalog:
     """The named v2 catalog, with ``synthetic_plans`` extra plans and seeded stock."""
     regions, plans, metal, os_list = _v2_sources(name)
     plans = plans + synthetic_variants(plans, synthetic_plans)
@@ -139,7 +135,7 @@ def build_v1(seed: int = 0, dcids: tuple[str, ...] | None = None) -> V1Catalog:
     not about its size (v1 answers 2 requests/s, one availability request per region)."""
     plans = load_json("v1/libcloud_v1_plans_list.json")
     regions = load_json("v1/libcloud_v1_regions_list.json")
-    regions_body, plans_body = _read_bytes("v1/libcloud_v1_regions_list.json"), _read_bytes("v1/libcloud_v1_plans_list.json")
+    regions_body, plans_body = read_bytes("v1/libcloud_v1_regions_list.json"), read_bytes("v1/libcloud_v1_plans_list.json")
     if dcids is not None:
         regions = {k: v for k, v in regions.items() if k in dcids}
         plans = {k: {**v, "available_locations": [d for d in v["available_locations"] if str(d) in dcids]}
@@ -154,7 +150,7 @@ def build_v1(seed: int = 0, dcids: tuple[str, ...] | None = None) -> V1Catalog:
     return V1Catalog(
         regions_body=regions_body,
         plans_body=plans_body,
-        os_body=_read_bytes("v1/libcloud_v1_os_list.json"),
+        os_body=read_bytes("v1/libcloud_v1_os_list.json"),
         plans=plans,
         availability=availability,
     )
@@ -162,4 +158,4 @@ def build_v1(seed: int = 0, dcids: tuple[str, ...] | None = None) -> V1Catalog:
 
 def v1_rate_limit_body() -> bytes:
     """The recorded 503 body, exactly."""
-    return _read_bytes("v1/libcloud_v1_error_rate_limit.txt")
+    return read_bytes("v1/libcloud_v1_error_rate_limit.txt")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 from . import v1, v2
-from .catalogs import V2Catalog, build_v1, build_v2
+from .catalogs import DEFAULT_CATALOG, V2Catalog, build_v1, build_v2
 from .faults import Fault, FaultTable, TrickleBody, TrickleResponse, render
 from .fleet import Fleet
 from .seed_fleet import seed_v1, seed_v2
@@ -62,7 +62,7 @@ class RequestLog(list):  # type: ignore[type-arg]
 class FakeVultr:
     """An in-process Vultr API (v1 and v2 catalog endpoints) with latency, limits, faults.
 
-    Serves the "2026 composite" catalog by default (see catalogs.py for provenance); with a
+    Serves the "2026-07" catalog by default (see catalogs.py for provenance); with a
     ``timeline`` the v2 catalog evolves with ``clock()`` or the ``X-Fake-Now`` header.
     """
 
@@ -74,11 +74,12 @@ class FakeVultr:
         seed: int = 0,
         timeline: Optional["Timeline"] = None,
         clock: Optional[Callable[[], datetime]] = None,
-        catalog: str = "2026",
+        catalog: str = DEFAULT_CATALOG,
         api_key: Optional[str] = None,
         seed_fleet: bool = False,
         v1_regions: Optional[tuple[str, ...]] = None,
         unlimited: tuple[str, ...] = (),
+        boot_reads: int = 1,
     ) -> None:
         self.latency_ms = latency_ms
         self.rate_limit = rate_limit
@@ -86,6 +87,7 @@ class FakeVultr:
         self.timeline = timeline
         self.clock = clock
         self.api_key = api_key
+        self.boot_reads = boot_reads  # reads after a v2 create that still see the server pending
         self.requests = RequestLog()
         self._v2 = build_v2(catalog, seed=seed, synthetic_plans=synthetic_plans)
         self._v1 = build_v1(seed=seed, dcids=v1_regions)  # v1_regions: only these DCIDs (tests)
@@ -214,7 +216,7 @@ class FakeVultr:
         else:
             catalog = lambda: self.v2_catalog(lower.get(FAKE_NOW_HEADER))  # noqa: E731
             response = v2.route(method, path, query, lower, catalog, self.api_key,
-                                self.fleets["v2"], body)
+                                self.fleets["v2"], body, self.boot_reads)
         return response if fault is None else render(fault, response[2], lower, path_with_query)
 
     def v2_catalog(self, fake_now: Optional[str] = None) -> V2Catalog:

@@ -1,7 +1,7 @@
 """The 2026 object shape (SHAPE-2026.md) applied to recorded plans, without changing recorded values.
 
 Recorded fields keep their values and relative order; the fields a recording lacks are inserted at
-their 2026 position with synthesized values (provenance: recordings/SOURCES.md, "2026 composite").
+their 2026 position with synthesized values (provenance: README.md, PROVENANCE).
 The ``-sc1`` São Paulo variants are folded into their base plan as a ``location_cost`` override,
 as the live API does since 2026: the base plan gains ``sao`` in its locations.
 """
@@ -21,7 +21,7 @@ CLOUD_ORDER = (
     "deploy_preemptible", "location_cost", "gpu_brand", "gpu_vram_gb", "gpu_type", "gpu_count",
 )
 METAL_ORDER = (
-    "id", "physical_cpus", "cpu_count", "cpu_cores", "cpu_threads", "cpu_manufacturer", "cpu_model",
+    "id", "physical_cpus", "cpu_count", "cpu_cores", "cpu_threads", "cpu_vendor", "cpu_manufacturer", "cpu_model",
     "cpu_mhz", "ram", "disk", "disk_count", "bandwidth", "monthly_cost", "hourly_cost",
     "monthly_cost_preemptible", "hourly_cost_preemptible", "invoice_type", "type", "deploy_ondemand",
     "deploy_preemptible", "locations", "gpu_brand", "gpu_vram_gb", "gpu_type", "gpu_count",
@@ -67,10 +67,12 @@ def modern_cloud(item: Item, location_cost: Item) -> Item:
     return ordered(item, defaults, CLOUD_ORDER)
 
 
-def modern_metal(item: Item) -> Item:
+def modern_metal(item: Item, vendor_field: str) -> Item:
+    """A recorded 2022 bare-metal plan in the 2026 shape; the CPU maker (from its model) goes in
+    ``vendor_field``: live answers use ``cpu_vendor`` on some plans, ``cpu_manufacturer`` on others."""
     maker, mhz, sockets = _METAL_CPU.get(item.get("cpu_model", ""), ("Intel", 3000, 1))
     defaults = {
-        "physical_cpus": sockets, "cpu_cores": item.get("cpu_count"), "cpu_manufacturer": maker,
+        "physical_cpus": sockets, "cpu_cores": item.get("cpu_count"), vendor_field: maker,
         "cpu_mhz": mhz, **price_pair(item), "invoice_type": "monthly", "deploy_ondemand": True,
         "deploy_preemptible": False, "gpu_brand": "none",
     }

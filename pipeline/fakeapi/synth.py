@@ -1,9 +1,9 @@
 """Synthetic but realistic catalog items, derived from the recorded ones.
 
 Uses: ``synthetic_variants`` pads a catalog with storage variants of real plans so
-pagination over hundreds of plans can be tested; ``families_2026``/``metal_2026`` add a slice
-of each 2026 family (vhp, voc-*, vcg GPU plans with fractional GPUs, GPU bare metal, the
-preemptible-only machines) to the default catalog; ``large_plans``/``extra_os`` scale it up
+pagination over hundreds of plans can be tested; ``families_2026`` adds a slice of each 2026
+family (vhp, voc-*, vcg GPU plans with fractional GPUs, a preemptible-only GPU plan) to the
+2026 catalogs (gpu2026.py adds vdm, vx1 and GPU bare metal); ``large_plans``/``extra_os`` scale it up
 to the size of today's live catalog (~215 plans, ~35 OS) for the timeline benchmark. Ids
 follow Vultr's real naming (``voc-g-2c-8gb-50s-amd``: ``50s`` is the storage), objects take
 exactly the 2026 shape (SHAPE-2026.md). All of it is synthetic (see README PROVENANCE).
@@ -59,7 +59,7 @@ def synthetic_variants(plans: list[Item], count: int) -> list[Item]:
     return out
 
 
-def _modern(pid: str, vcpu: int, ram_gb: float, disk: int, monthly: Decimal, **kw: Any) -> Item:
+def modern_plan(pid: str, vcpu: int, ram_gb: float, disk: int, monthly: Decimal, **kw: Any) -> Item:
     """A cloud plan with exactly the 2026 field set and order (SHAPE-2026.md)."""
     price = money(monthly.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
     is_gpu = kw["type"] == "vcg"
@@ -87,16 +87,7 @@ def gpu_count(vram: int, full_vram: int) -> int | str:
     return int(share) if share.denominator == 1 else f"{share.numerator}/{share.denominator}"
 
 
-def surcharge(locations: list[str], region_id: str, factor: str, monthly: int | float) -> Item:
-    """A ``location_cost`` override at ``factor`` x the base price, where the plan is offered."""
-    if region_id not in locations:
-        return {}
-    price = money((Decimal(str(monthly)) * Decimal(factor)).quantize(Decimal("0.5")))
-    return {region_id: {"monthly_cost": price, "hourly_cost": hourly(price),
-                        "monthly_cost_preemptible": price, "hourly_cost_preemptible": hourly(price)}}
-
-
-def _spread(region_ids: list[str], share: float, tag: str, seed: int) -> list[str]:
+def spread(region_ids: list[str], share: float, tag: str, seed: int) -> list[str]:
     """A seeded subset of regions (never empty) where a family is offered."""
     picked = [r for r in region_ids if unit(key64("loc", seed, tag, r)) < share]
     return picked or region_ids[:1]
@@ -127,11 +118,10 @@ _GPU = {  # gpu: (type, VRAM of one whole GPU, sizes (vcpu, ram_gb, vram_gb), pr
 def _vhp_plans(region_ids: list[str], seed: int, sizes: list[tuple[int, int, int]]) -> list[Item]:
     out = []
     for vendor in ("amd", "intel"):
-        locs = _spread(region_ids, 0.85, f"vhp-{vendor}", seed)
+        locs = spread(region_ids, 0.85, f"vhp-{vendor}", seed)
         for vcpu, ram, price in sizes:
-            extra = surcharge(locs, "jnb", "1.2", price) if vendor == "amd" else {}
-            out.append(_modern(f"vhp-{vcpu}c-{ram}gb-{vendor}", vcpu, ram, 25 * ram + 25,
-                               Decimal(price), type="vhp", locations=locs, location_cost=extra,
+            out.append(modern_plan(f"vhp-{vcpu}c-{ram}gb-{vendor}", vcpu, ram, 25 * ram + 25,
+                               Decimal(price), type="vhp", locations=locs,
                                vendor="AMD" if vendor == "amd" else "Intel"))
     return out
 
@@ -140,12 +130,12 @@ def _voc_plans(region_ids: list[str], seed: int, small: bool = False) -> list[It
     out = []
     for fam, (sizes, disks, per_cpu, per_gb, per_disk, vendors) in _VOC.items():
         for vendor in vendors:
-            locs = _spread(region_ids, 0.6, f"voc-{fam}-{vendor}", seed)
+            locs = spread(region_ids, 0.6, f"voc-{fam}-{vendor}", seed)
             grid = [(sizes[0], 1)] if small else [(s, m) for s in sizes for m in (1, 2, 3)]
             for (vcpu, ram), mult in grid:
                 disk = disks[mult - 1] * max(1, vcpu // 2)
                 price = vcpu * Decimal(per_cpu) + ram * Decimal(per_gb) + disk * Decimal(per_disk)
-                out.append(_modern(f"voc-{fam}-{vcpu}c-{ram}gb-{disk}s-{vendor}", vcpu, ram,
+                out.append(modern_plan(f"voc-{fam}-{vcpu}c-{ram}gb-{disk}s-{vendor}", vcpu, ram,
                                    disk, price, type=f"voc-{fam}", locations=locs,
                                    vendor="AMD" if vendor == "amd" else "Intel"))
     return out
@@ -155,10 +145,10 @@ def _gpu_plans(region_ids: list[str], seed: int, gpus: tuple[str, ...] = tuple(_
     out = []
     for gpu in gpus:
         gpu_type, full, sizes, per_vram = _GPU[gpu]
-        locs = _spread(region_ids, 0.25, f"vcg-{gpu}", seed)
+        locs = spread(region_ids, 0.25, f"vcg-{gpu}", seed)
         for vcpu, ram, vram in sizes:
             price = vram * Decimal(per_vram) + vcpu * 10
-            out.append(_modern(f"vcg-{gpu}-{vcpu}c-{ram}g-{vram}vram", vcpu, ram, 50 * vcpu,
+            out.append(modern_plan(f"vcg-{gpu}-{vcpu}c-{ram}g-{vram}vram", vcpu, ram, 50 * vcpu,
                                price, type="vcg", locations=locs, vendor="AMD",
                                gpu=(vram, gpu_type, gpu_count(vram, full))))
     return out
@@ -166,8 +156,8 @@ def _gpu_plans(region_ids: list[str], seed: int, gpus: tuple[str, ...] = tuple(_
 
 def _preemptible_only_gpu(region_ids: list[str], seed: int) -> Item:
     """A cloud GPU sold only as preemptible: its on-demand price exists but cannot be bought."""
-    plan = _modern("vcg-mi300x-8c-120g-192vram", 8, 120, 400, Decimal(6570), type="vcg",
-                   locations=_spread(region_ids, 0.2, "vcg-mi300x", seed), vendor="AMD",
+    plan = modern_plan("vcg-mi300x-8c-120g-192vram", 8, 120, 400, Decimal(6570), type="vcg",
+                   locations=spread(region_ids, 0.2, "vcg-mi300x", seed), vendor="AMD",
                    gpu=(192, "AMD_MI300X", 1))
     plan.update(monthly_cost_preemptible=3285, hourly_cost_preemptible=4.5,
                 deploy_ondemand=False, deploy_preemptible=True)
@@ -179,30 +169,6 @@ def families_2026(region_ids: list[str]) -> list[Item]:
     ids = sorted(region_ids)
     return (_vhp_plans(ids, 0, _VHP[:4]) + _voc_plans(ids, 0, small=True)
             + _gpu_plans(ids, 0, ("a16", "l40s", "h100")) + [_preemptible_only_gpu(ids, 0)])
-
-
-def metal_2026() -> list[Item]:
-    """Bare metal absent from the recordings: a GPU machine on demand and a preemptible-only one."""
-    def machine(pid: str, cpu: tuple[int, int, str, int], gpu: tuple[int, str, int], monthly: int,
-                hourly_cost: float, locations: list[str]) -> Item:
-        cores, sockets, model, mhz = cpu
-        return {
-            "id": pid, "physical_cpus": sockets, "cpu_count": cores, "cpu_cores": cores,
-            "cpu_threads": 2 * cores, "cpu_manufacturer": "AMD" if "EPYC" in model else "Intel",
-            "cpu_model": model, "cpu_mhz": mhz, "ram": 2097152, "disk": 1920, "disk_count": 2,
-            "bandwidth": 15360, "monthly_cost": monthly, "hourly_cost": hourly_cost,
-            "monthly_cost_preemptible": monthly, "hourly_cost_preemptible": hourly_cost,
-            "invoice_type": "hourly", "type": "NVMe", "deploy_ondemand": True,
-            "deploy_preemptible": False, "locations": locations, "gpu_brand": gpu[1].split("_")[0],
-            "gpu_vram_gb": gpu[0], "gpu_type": gpu[1], "gpu_count": gpu[2],
-        }
-    h100 = machine("vbm-112c-2048gb-8-h100-gpu", (112, 2, "Xeon Platinum 8480+", 2000),
-                   (640, "NVIDIA_H100", 8), 17520, 24.0, ["ewr", "lax", "sea"])
-    a100 = machine("vbm-64c-2048gb-8-a100-gpu", (64, 2, "EPYC 7763", 2450),
-                   (640, "NVIDIA_A100_SXM", 8), 16352, 22.4, [])
-    a100.update(monthly_cost_preemptible=8701.6, hourly_cost_preemptible=11.92,
-                deploy_ondemand=False, deploy_preemptible=True)
-    return [h100, a100]
 
 
 def large_plans(region_ids: list[str], seed: int = 0) -> list[Item]:

@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 from typing import Any, Optional
 
-from .catalogs import Item, V2Catalog, build_v2
+from .catalogs import DEFAULT_CATALOG, Item, V2Catalog, build_v2
 from .hashing import key64, mix64, unit
 from .synth import extra_os, hourly, large_plans, money
 
@@ -142,12 +142,13 @@ class Timeline:
         os: Optional[list[Item]] = None,
         horizon_days: int = 365,
         drift_at: Optional[datetime] = None,
+        catalog: str = DEFAULT_CATALOG,
     ) -> None:
         if scale not in ("default", "large"):
-            raise ValueError("scale is 'default' (2026 composite) or 'large' (~240 plans)")
+            raise ValueError("scale is 'default' (the 2026 catalog) or 'large' (~240 plans)")
         if start_at.tzinfo is None:
             raise ValueError("start_at must be timezone-aware")
-        base = build_v2("2026")
+        base = build_v2(catalog)
         self.seed, self.start_at, self.scale = seed, start_at, scale
         self.regions = list(regions if regions is not None else base.regions)
         region_ids = [r["id"] for r in self.regions]

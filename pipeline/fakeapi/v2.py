@@ -8,7 +8,7 @@ import re
 from typing import Callable, Optional
 
 from . import v2_servers
-from .catalogs import Item, V2Catalog, dumps
+from .catalogs import Item, V2Catalog, dumps, is_of_type
 from .fleet import Fleet
 
 Response = tuple[int, dict[str, str], bytes]
@@ -63,14 +63,17 @@ def route(
     api_key: Optional[str],
     fleet: Optional[Fleet] = None,
     body: bytes = b"",
+    boot_reads: int = 1,
 ) -> Response:
-    """Answer one v2 request; ``headers`` have lower-case names, ``body`` is the request body."""
+    """Answer one v2 request; ``headers`` have lower-case names, ``body`` is the request body; a server
+    created here stays pending for ``boot_reads`` reads."""
     try:
         if path in _ACCOUNT:
             return _account(method, path, headers, api_key)
         if v2_servers.is_account_path(path):
             _check_token(headers, api_key)
-            return v2_servers.route(method, path, query, body, catalog, fleet or Fleet("v2"), paginate)
+            return v2_servers.route(method, path, query, body, catalog, fleet or Fleet("v2"), paginate,
+                                    boot_reads)
         if not is_catalog_path(path):
             raise ApiError(404, "Invalid API path.")
         if method not in ("GET", "HEAD"):
@@ -112,8 +115,7 @@ def _filter_plans(items: list[Item], query: dict[str, str]) -> list[Item]:
     plan_type = query.get("type", "all") or "all"
     if plan_type not in PLAN_TYPES and plan_type not in {p.get("type") for p in items}:
         raise ApiError(400, f"Invalid plan type: {plan_type}.")
-    if plan_type != "all":
-        items = [p for p in items if p.get("type") == plan_type]
+    items = [p for p in items if is_of_type(p, plan_type)]
     if (query.get("os") or "").lower() == "windows":
         items = [p for p in items if int(p.get("ram") or 0) >= WINDOWS_MIN_RAM_MB]
     return items
