@@ -32,12 +32,19 @@ def catalog(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def catalog_dir(catalog, tmp_path_factory):
-    """One snapshot of one of the emulator's 2026 catalogs."""
-    data_dir = tmp_path_factory.mktemp(f"c{catalog}") / "data"
-    with FakeVultr(catalog=catalog, rate_limit=False).start() as api:
-        collect(fast_settings(api, data_dir, requests_per_second=500))
-    return data_dir
+def catalog_dirs(tmp_path_factory) -> dict:
+    """One snapshot of each of the emulator's 2026 catalogs."""
+    dirs = {}
+    for name in CATALOGS:
+        dirs[name] = tmp_path_factory.mktemp(f"c{name}") / "data"
+        with FakeVultr(catalog=name, rate_limit=False).start() as api:
+            collect(fast_settings(api, dirs[name], requests_per_second=500))
+    return dirs
+
+
+@pytest.fixture(scope="module")
+def catalog_dir(catalog, catalog_dirs):
+    return catalog_dirs[catalog]
 
 
 def cheapest_json(capsys, data_dir, *args: str) -> list[dict]:
@@ -169,3 +176,20 @@ def test_cheapest_prices_agree_with_the_plan_prices_view(catalog_dir):
     for column in ("monthly_cost_usd", "hourly_cost_usd", "monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd",
                    "is_regional_price"):
         assert merged[column].tolist() == merged[f"{column}_view"].tolist(), column
+
+
+def test_gpu_metal_and_cpu_class_answers_agree_across_both_shapes(capsys, catalog_dirs):
+    """The same machines answer from either catalog: GPUs of 80 GB+ (the vdm plans from the packaged
+    table: the API sends them no GPU fields), bare metal of 16+ vCPUs (threads), dedicated CPUs."""
+    def answers(name: str, *args: str) -> list[tuple]:
+        rows = cheapest_json(capsys, catalog_dirs[name], "--region", "any", "--include-sold-out", *args)
+        return [(r["plan_id"], r["region_id"], r["monthly_cost_usd"]) for r in rows]
+
+    for args in (("--min-gpu-vram-gb", "80"), ("--type", "vbm", "--min-vcpu", "16"),
+                 ("--cpu-allocation", "dedicated", "--type", "voc")):
+        july, january = answers("2026-07", *args), answers("2026-01", *args)
+        assert july and july == january, args
+    gpus = {plan for plan, _, _ in answers("2026-07", "--min-gpu-vram-gb", "80")}
+    assert "vcg-h100-216c-1914gb-640vram" in gpus and "vbm-64c-2048gb-8-a100-gpu" not in gpus  # preemptible only
+    metal = {plan for plan, _, _ in answers("2026-01", "--type", "vbm", "--min-vcpu", "16")}
+    assert "vbm-8c-132gb" in metal and "vbm-4c-32gb" not in metal  # 16 threads on 8 cores; 8 threads
