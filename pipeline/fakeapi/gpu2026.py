@@ -71,4 +71,4 @@ def metal_gpu() -> list[Item]:
         "locations": [], "gpu_brand": "NVIDIA", "gpu_vram_gb": 640, "gpu_type": "NVIDIA_A100_SXM",
         "gpu_count": 8,
     }
-    return recorded + [a100]
+    return [*recorded, a100]

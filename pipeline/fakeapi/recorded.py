@@ -4,14 +4,14 @@ compact JSON the emulator answers with."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "recordings"  # shipped inside the package
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_bytes(relpath: str) -> bytes:
     return (SAMPLE_DIR / relpath).read_bytes()
 
