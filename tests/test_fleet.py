@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import queries
+from pipeline.account.servers import _from_v2, server_drift
 from pipeline.cli import main
 from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
@@ -344,3 +345,18 @@ def test_the_seed_fleet_shows_every_case(data_dir, capsys, monkeypatch):
     assert rows["build-1"]["cheapest_plan_id"].split("-")[0] not in SHARED_TYPES  # dedicated for dedicated
     assert rows["web-1"]["monthly_saving_usd"] >= 0 and rows["db-1"]["is_plan_in_stock"] is False
     assert rows["legacy-1"]["is_plan_retired"] is True and rows["metal-1"]["is_bare_metal"] is True
+
+
+def test_server_field_drift_is_a_warning_and_the_emulators_answers_have_none(data_dir, capsys, monkeypatch, caplog):
+    """The server fields fleet reads: the emulator's answers (shaped on Vultr's) drift in none; a field
+    missing or sent as another JSON type is named (account data is never stored: a warning, not a row)."""
+    with FakeVultr(rate_limit=False, seed_fleet=True).start() as api:
+        collect(fast_settings(api, data_dir, requests_per_second=500))
+        monkeypatch.setenv("VULTR_API_KEY", "demo")
+        with caplog.at_level("WARNING", logger="pipeline.account.servers"):
+            code, _, _ = run_fleet(capsys, api, data_dir)
+    assert code == 0 and "drifted" not in caplog.text
+    instance = {"id": "i", "label": "web", "region": "ewr", "plan": "vc2-1c-1gb", "date_created": "2026-01-01T00:00:00+00:00",
+                "vcpu_count": "1", "ram": 1024}  # SYNTHETIC: vcpu_count as a string, no disk
+    assert server_drift("instances", [instance]) == {"instances.vcpu_count sent as str", "instances.disk missing"}
+    assert _from_v2(instance, False)["vcpu_count"] == 1  # read as the number all the same

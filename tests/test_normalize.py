@@ -246,11 +246,11 @@ def test_v1_os_field_by_field(tmp_path):
 
 
 def test_empty_strings_null_and_unknown_fields_ignored(tmp_path):
-    plan = {"id": "vc2-x", "vcpu_count": "", "ram": 1024, "disk": 25, "bandwidth": 1024, "monthly_cost": "5.00",
-            "type": "vc2", "locations": [], "brand_new_field": {"nested": True}}
+    plan = {"id": "vc2-x", "vcpu_count": "1", "ram": 1024, "disk": 25, "disk_count": "", "bandwidth": 1024,
+            "monthly_cost": "5.00", "hourly_cost": "", "type": "vc2", "locations": [], "brand_new_field": {"nested": True}}
     staged = stage(tmp_path, "v2", [("plans", "/plans", {}, json.dumps({"plans": [plan], "meta": {}}).encode())])
     row = rows(staged["stg_plans"], "plan_id")["vc2-x"]
-    assert row["vcpu_count"] is None and row["disk_count"] is None and row["hourly_cost_usd"] is None
+    assert row["vcpu_count"] == 1 and row["disk_count"] is None and row["hourly_cost_usd"] is None
     assert row["monthly_cost_usd"] == Decimal("5.00")
 
 

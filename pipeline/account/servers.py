@@ -21,6 +21,15 @@ log = logging.getLogger(__name__)
 MISSING_KEY = ("VULTR_API_KEY is not set: `fleet` reads your account's servers and needs your API key "
                "(the catalog commands do not)")
 _NUMBER = re.compile(r"\d+")
+# The v2 server fields `fleet` reads and the JSON types Vultr sends them as (bare metal: RAM "32768 MB",
+# disk "2x 240GB SSD"). One missing or sent as another type is schema drift; account data is never
+# stored, so drift here is a warning of the fetch, not an api_fields row. It is read all the same
+# where it can be (a numeric string as the number).
+_SERVER_FIELDS: dict[str, type] = {"id": str, "label": str, "region": str, "plan": str, "date_created": str}
+READ_FIELDS: dict[str, dict[str, type]] = {
+    "instances": {**_SERVER_FIELDS, "vcpu_count": int, "ram": int, "disk": int},
+    "bare_metals": {**_SERVER_FIELDS, "cpu_count": int, "ram": str, "disk": str},
+}
 
 
 def fetch_servers(settings: Settings) -> list[dict[str, Any]]:
@@ -40,12 +49,31 @@ def fetch_servers(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _fetch_v2(client: HttpClient) -> list[dict[str, Any]]:
-    servers = []
+    servers: list[dict[str, Any]] = []
+    drift: set[str] = set()
     for endpoint, path, key in (("instances", "/instances", "instances"),
                                 ("bare_metals", "/bare-metals", "bare_metals")):
         for call in fetch_pages(client, endpoint, path, {}, key):
-            servers += [_from_v2(item, key == "bare_metals") for item in parse_json(call, key)[key]]
+            items = parse_json(call, key)[key]
+            drift |= server_drift(key, items)
+            servers += [_from_v2(item, key == "bare_metals") for item in items]
+    if drift:
+        log.warning("fleet: server fields drifted (read where they can be): %s", "; ".join(sorted(drift)))
     return servers
+
+
+def server_drift(key: str, items: list[dict[str, Any]]) -> set[str]:
+    """The fields `fleet` reads that an answer of `key` (instances, bare_metals) lacks or sends as
+    another JSON type: `instances.vcpu_count sent as str`, `bare_metals.ram missing`."""
+    drift: set[str] = set()
+    for item in items:
+        for name, kind in READ_FIELDS[key].items():
+            value = item.get(name)
+            if value is None:
+                drift.add(f"{key}.{name} missing")
+            elif not isinstance(value, kind) or isinstance(value, bool):
+                drift.add(f"{key}.{name} sent as {type(value).__name__}")
+    return drift
 
 
 def _from_v2(item: dict[str, Any], is_bare_metal: bool) -> dict[str, Any]:

@@ -125,7 +125,8 @@ def _schema_drift(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         rows = con.execute(load_sql("queries/sql/schema_drift.sql")).fetchall()
     except duckdb.CatalogException:
         return []
-    return [{"entity": e, "field": f, "first_snapshot_id": sid, "first_seen_at": at} for e, f, sid, at in rows]
+    return [{"entity": e, "field": f, "first_snapshot_id": sid, "first_seen_at": at, "kind": kind, "json_type": t}
+            for e, f, sid, at, kind, t in rows]
 
 
 def _jsonable(value: Any) -> Any:
@@ -221,7 +222,11 @@ def _unknown_gpus_text(plan_ids: list[str]) -> str:
 
 def _drift_text(drift: list[dict[str, Any]]) -> str:
     if not drift:
-        return "none (every plan and region field the API sends is modelled)"
-    fields = "; ".join(f"{d['entity']} field `{d['field']}` since snapshot {d['first_snapshot_id']}"
+        return "none (every field the API sends is modelled, as the type it was first sent as)"
+    fields = "; ".join(f"{d['entity']} field `{d['field']}`{_retyped(d)} since snapshot {d['first_snapshot_id']}"
                        f" ({_when(d['first_seen_at'])})" for d in drift)
-    return f"{len(drift)} unknown API field(s), kept in raw: {fields}"
+    return f"{len(drift)} unknown or retyped API field(s), kept in raw: {fields}"
+
+
+def _retyped(drift: dict[str, Any]) -> str:
+    return f" sent as {drift['json_type']}" if drift.get("kind") == "type_change" else ""

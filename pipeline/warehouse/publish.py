@@ -42,6 +42,7 @@ def publish(con: duckdb.DuckDBPyConnection, data_dir: Path) -> Path:
     tmp.unlink(missing_ok=True)
     try:
         _copy_tables(con, tmp)
+        _write_known_fields(tmp)
         _create_views(tmp)
         os.replace(tmp, target)
     finally:
@@ -56,7 +57,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
     try:
         for table in PUBLISHED_TABLES:
             order = {"snapshots": "snapshot_id", "catalog_changes": "snapshot_id",
-                     "api_fields": "first_snapshot_id, entity, field"}.get(table, "valid_from")
+                     "api_fields": "first_snapshot_id, entity, field, json_type"}.get(table, "valid_from")
             con.execute(f"create table publish_target.{table} as select * from main.{table} order by {order}")
     finally:
         con.execute("detach publish_target")
@@ -74,5 +75,17 @@ def _create_views(tmp: Path) -> None:
         for path in sql_files("warehouse/sql/derived"):
             create_model_table(con, str(path.relative_to(ROOT)))
         con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _write_known_fields(tmp: Path) -> None:
+    """The new file's private _known_api_fields: the fields this release's staging models read, what
+    the schema_drift view compares api_fields with (imported here, where it is used)."""
+    from pipeline.warehouse.drift import write_known_fields
+
+    con = duckdb.connect(str(tmp))
+    try:
+        write_known_fields(con)
     finally:
         con.close()

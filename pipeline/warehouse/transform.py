@@ -88,6 +88,8 @@ def build_staging(con: duckdb.DuckDBPyConnection, api_version: str, entities: se
     else a copy of the current history (identical bodies would stage identical rows). A v1 snapshot
     always stages its regions (they map DCIDs). (A stock poll stages nothing: pipeline.warehouse.stock.)"""
     facts.prepare_staging(con)
+    if api_version == "v2" and (entities is None or "plan" in entities):
+        check_needed_fields(con)  # before staging: what an answer needs and cannot be read, named
     for entity in ENTITIES:
         v1_regions = entity.staging == "stg_regions" and api_version == "v1"
         if entities is None or entity.name in entities or v1_regions:
@@ -207,7 +209,10 @@ def _apply(con: duckdb.DuckDBPyConnection, snapshot_id: int, api_version: str, a
         if entity.name in entities:
             result.change_count += history.merge_entity(con, entity, snapshot_id, at,
                                                         record_changes=not result.is_baseline)
-    if api_version == "v2" and entities & {"plan", "region"}:
+    # the fields' record reads every answer's JSON structure (tens of ms): only when the catalog's plans,
+    # regions or OS changed, not on each availability change; the availability answer's shape is
+    # recorded with them
+    if api_version == "v2" and entities & {"plan", "region", "operating_system"}:
         record_api_fields(con, snapshot_id, at)
     record_applied(con, bodies)
     return result
@@ -236,10 +241,25 @@ def _gate(result: ApplyResult, accept_anomalies: bool) -> None:
                            + " (collect --accept-anomalies applies it anyway)")
 
 
+def check_needed_fields(con: duckdb.DuckDBPyConnection) -> None:
+    """Reject the snapshot (one line naming the plan and the field) when a v2 plan lacks a field an
+    answer needs or sends one that cannot be read: id, monthly price (regional ones too), RAM, vCPUs,
+    locations. Every other field only describes a plan: unreadable, it is NULL and schema drift."""
+    rows = con.execute(load_sql("warehouse/sql/checks/unreadable_fields.sql")).fetchall()
+    if rows:
+        plan_id, field_name, sent, count = rows[0]
+        more = f"; {count - 1} more unreadable field(s)" if count > 1 else ""
+        raise AnomalyError(f"snapshot rejected: plan {plan_id}: field `{field_name}` cannot be read "
+                           f"(sent {sent[:60]}){more}")
+
+
 def record_api_fields(con: duckdb.DuckDBPyConnection, snapshot_id: int, at: datetime) -> None:
-    """Remember each plan/region field name the first time the API sends it: the `schema_drift` view
-    names those the model does not know. An unknown field never fails a snapshot; it stays in raw."""
+    """Remember each field path and JSON type the API sends (every endpoint read, one level down) the
+    first time it does: the `schema_drift` view names the fields the model does not know and the type
+    changes. Neither ever fails a snapshot; the answer stays in raw."""
     _stage_from_bodies(con, "stg_api_fields", "v2")
-    con.execute("insert into api_fields select s.entity, s.field, $snapshot_id, $at from stg_api_fields s"
-                " where not exists (select 1 from api_fields a where a.entity = s.entity and a.field = s.field)",
+    con.execute("insert into api_fields (entity, field, first_snapshot_id, first_seen_at, json_type, item_count)"
+                " select s.entity, s.field, $snapshot_id, $at, s.json_type, s.item_count from stg_api_fields s"
+                " where not exists (select 1 from api_fields a where a.entity = s.entity and a.field = s.field"
+                " and a.json_type is not distinct from s.json_type)",
                 {"snapshot_id": snapshot_id, "at": at})

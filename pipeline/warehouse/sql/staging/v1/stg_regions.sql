@@ -19,7 +19,8 @@ final as (
             lambda x: x is not null
         )) as options,
         nullif(item ->> 'state', '') as state,
-        item ->> 'DCID' as dcid
+        item ->> 'DCID' as dcid,
+        cast(null as varchar[]) as connectivity
     from items
 )
 select * from final

@@ -20,9 +20,9 @@ final as (
         plan_id,
         region_id,
         cast(nullif(cost ->> 'monthly_cost', '') as decimal(18, 6)) as monthly_cost_usd,
-        cast(nullif(cost ->> 'hourly_cost', '') as decimal(18, 6)) as hourly_cost_usd,
-        cast(nullif(cost ->> 'monthly_cost_preemptible', '') as decimal(18, 6)) as monthly_cost_preemptible_usd,
-        cast(nullif(cost ->> 'hourly_cost_preemptible', '') as decimal(18, 6)) as hourly_cost_preemptible_usd
+        try_cast(nullif(cost ->> 'hourly_cost', '') as decimal(18, 6)) as hourly_cost_usd,
+        try_cast(nullif(cost ->> 'monthly_cost_preemptible', '') as decimal(18, 6)) as monthly_cost_preemptible_usd,
+        try_cast(nullif(cost ->> 'hourly_cost_preemptible', '') as decimal(18, 6)) as hourly_cost_preemptible_usd
     from overrides
     -- the same item as stg_plans keeps: the first page's, cloud before bare metal
     qualify row_number() over (partition by plan_id, region_id order by endpoint = 'plans_metal', page) = 1

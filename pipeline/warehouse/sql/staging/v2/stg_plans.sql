@@ -57,9 +57,9 @@ typed as (
         coalesce(gpu_type_text, gpu_count_text, gpu_vram_text) is not null
             and lower(coalesce(gpu_brand_text, '')) <> 'none' as has_api_gpu,
         case when contains(gpu_count_text, '/')
-             then cast(split_part(gpu_count_text, '/', 1) as decimal(18, 6))
-                  / nullif(cast(split_part(gpu_count_text, '/', 2) as decimal(18, 6)), 0)
-             else cast(gpu_count_text as decimal(18, 6))
+             then try_cast(split_part(gpu_count_text, '/', 1) as decimal(18, 6))
+                  / nullif(try_cast(split_part(gpu_count_text, '/', 2) as decimal(18, 6)), 0)
+             else try_cast(gpu_count_text as decimal(18, 6))
         end as api_gpu_count,
         -- what a GPU plan's id says: vcg-<gpu>-<cores>c-<ram>g-<total VRAM>vram, or ...-<count>-<gpu>-gpu
         regexp_extract(plan_id, '^vcg-([a-z0-9]+)-.*-([0-9]+)vram$', ['segment', 'vram_gb']) as vram_id,
@@ -89,35 +89,37 @@ gpus as (
     left join _gpu_vram_per_gpu v on v.segment = coalesce(nullif(t.vram_id.segment, ''), nullif(t.count_id.segment, ''))
 ),
 final as (
+    -- try_cast throughout: what an answer needs (id, monthly price, RAM, vCPUs, locations) and cannot
+    -- be read rejects the snapshot (checks/unreadable_fields.sql names the plan and field); a field
+    -- that only describes a plan and cannot be read is NULL (and a type change in schema_drift)
     select
         plan_id,
         plan_type,
-        cast(vcpu_text as integer) as vcpu_count,
-        cast(ram_text as integer) as ram_mb,
-        cast(disk_text as integer) as disk_gb,
-        cast(disk_count_text as integer) as disk_count,
-        cast(bandwidth_text as integer) as bandwidth_gb,
-        cast(monthly_text as decimal(18, 6)) as monthly_cost_usd,
-        cast(hourly_text as decimal(18, 6)) as hourly_cost_usd,
+        try_cast(vcpu_text as integer) as vcpu_count,
+        try_cast(ram_text as integer) as ram_mb,
+        try_cast(disk_text as integer) as disk_gb,
+        try_cast(disk_count_text as integer) as disk_count,
+        try_cast(bandwidth_text as integer) as bandwidth_gb,
+        try_cast(monthly_text as decimal(18, 6)) as monthly_cost_usd,
+        try_cast(hourly_text as decimal(18, 6)) as hourly_cost_usd,
         is_bare_metal,
         case when is_bare_metal then api_type else disk_type_text end as disk_type,
         cpu_vendor,
         cpu_model,
-        cast(cpu_threads_text as integer) as cpu_threads,
+        try_cast(cpu_threads_text as integer) as cpu_threads,
         plan_name,
-        cast(monthly_preemptible_text as decimal(18, 6)) as monthly_cost_preemptible_usd,
-        cast(hourly_preemptible_text as decimal(18, 6)) as hourly_cost_preemptible_usd,
-        cast(ondemand_text as boolean) as is_deployable_ondemand,
-        cast(preemptible_text as boolean) as is_deployable_preemptible,
+        try_cast(monthly_preemptible_text as decimal(18, 6)) as monthly_cost_preemptible_usd,
+        try_cast(hourly_preemptible_text as decimal(18, 6)) as hourly_cost_preemptible_usd,
+        try_cast(ondemand_text as boolean) as is_deployable_ondemand,
+        try_cast(preemptible_text as boolean) as is_deployable_preemptible,
         invoice_type,
         storage_type,
         vcpu_type,
         case lower(clusterable_text) when 'yes' then true when 'no' then false
-             else cast(clusterable_text as boolean) end as is_clusterable,
-        -- only described, never needed by an answer: unreadable = NULL (and a type change in schema_drift)
+             else try_cast(clusterable_text as boolean) end as is_clusterable,
         try_cast(cpu_mhz_text as integer) as cpu_mhz,
-        cast(cpu_cores_text as integer) as cpu_core_count,
-        cast(physical_cpus_text as integer) as physical_cpu_count,
+        try_cast(cpu_cores_text as integer) as cpu_core_count,
+        try_cast(physical_cpus_text as integer) as physical_cpu_count,
         has_gpu,
         case when not has_gpu then null when gpu_source = 'api' or gpu_source is null then gpu_brand_text
              when gpu_source = 'table' then table_gpu_brand else id_gpu_brand end as gpu_brand,
@@ -125,7 +127,7 @@ final as (
              when 'plan_id' then id_gpu_type end as gpu_type,
         cast(case gpu_source when 'api' then api_gpu_count when 'table' then table_gpu_count
                   when 'plan_id' then id_gpu_count end as decimal(18, 6)) as gpu_count,
-        case gpu_source when 'api' then cast(gpu_vram_text as integer) when 'table' then table_gpu_vram_gb
+        case gpu_source when 'api' then try_cast(gpu_vram_text as integer) when 'table' then table_gpu_vram_gb
              when 'plan_id' then id_gpu_vram_gb end as gpu_vram_gb,
         gpu_source,
         cpu_allocation(plan_type) as cpu_allocation,

@@ -13,7 +13,9 @@ final as (
         nullif(item ->> 'continent', '') as continent,
         list_sort(from_json(item -> 'options', '["varchar"]')) as options,
         cast(null as varchar) as state,
-        cast(null as varchar) as dcid
+        cast(null as varchar) as dcid,
+        -- sent since February 2026 (govultr); sorted like options. An unreadable list is NULL (and drift)
+        list_sort(try(from_json(item -> 'connectivity', '["varchar"]'))) as connectivity
     from items
     -- an id repeated across pages: the first page's item wins, deterministically
     qualify row_number() over (partition by item ->> 'id' order by page) = 1
