@@ -19,7 +19,7 @@ from pipeline.queries.safe_cells import safe_output, safe_rows
 if TYPE_CHECKING:
     import pandas as pd
 
-from pipeline.queries.formatting import money_text, per_unit_text
+from pipeline.queries.formatting import cell_text, header, money_text
 
 FORMATS = ("table", "csv", "json")
 _MISSING = ("NaTType", "NAType")  # pandas' missing timestamp / nullable value, named without importing it
@@ -70,16 +70,16 @@ def _csv_cell(value: object) -> object:
 
 
 def to_table(result: Rows) -> str:
-    """For reading: missing is `—`, ratios (`*_per_*` columns) at 2-3 decimals; csv/json stay exact."""
+    """For reading: friendly headers, every cell through the one formatter (pipeline.queries.formatting:
+    `$17,520.00`, `96.0%`, `—`, UTC times); csv/json keep the column keys and the exact values."""
     if not result.rows:
         return "(no rows)"
-    per_unit = ["_per_" in str(c) for c in result.columns]
-    cells = [[per_unit_text(v) if ratio else ("—" if _cell(v) is None else str(_cell(v)))
-              for v, ratio in zip(row, per_unit)] for row in result.rows]
-    widths = [max(len(str(c)), *(len(row[i]) for row in cells)) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(result.columns, widths))]
+    cells = [[cell_text(str(c), v) for c, v in zip(result.columns, row)] for row in result.rows]
+    headers = [header(str(c)) for c in result.columns]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
     return "\n".join(lines)
 
 

@@ -129,13 +129,14 @@ def run_demo(port: int, days: int = 0, serve_app: bool = True, data_dir: str | P
 
 
 def _prepare(target: Path, days: int, step_h: int, reuse: bool, progress: Callable[[int, int], None] | None) -> None:
+    from pipeline.queries.formatting import plural, utc_text
     from pipeline.service.demo_cache import prepare_demo_history
 
     summary = prepare_demo_history(target, days, step_h=step_h, reuse=reuse, progress=progress)
     how = "reused and brought up to date" if summary.is_reused else "built"
     if summary.is_reused:
         print(f"reused the demo history in {target} (built by this same code; --fresh rebuilds it)")
-    print(f"demo data (simulated by the bundled emulator): {summary.snapshots} snapshots, "
-          f"{summary.changes} changes, {summary.first_at:%Y-%m-%d %H:%M} to {summary.last_at:%Y-%m-%d %H:%M} UTC,"
+    print(f"demo data (simulated by the bundled emulator): {plural(summary.snapshots, 'snapshot')}, "
+          f"{plural(summary.changes, 'change')}, {utc_text(summary.first_at)} to {utc_text(summary.last_at)},"
           f" {how} in {summary.seconds:.0f}s in {target}")
     print(f"try: vultr-catalog cheapest --region fra --type vhf --data-dir {target}")
