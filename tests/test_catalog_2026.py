@@ -90,7 +90,7 @@ def test_preemptible_only_is_never_an_on_demand_answer(capsys, catalog_dir):
 
 
 def test_any_region_gpu_search_ranks_pairs(capsys, catalog_dir):
-    rows = cheapest_json(capsys, catalog_dir, "--region", "any", "--type", "vcg", "--min-gpu-vram-gb", "48",
+    rows = cheapest_json(capsys, catalog_dir, "--region", "any", "--each-region", "--type", "vcg", "--min-gpu-vram-gb", "48",
                          "--include-sold-out")
     assert rows and all(r["gpu_vram_gb"] >= 48 for r in rows)
     assert len({r["region_id"] for r in rows}) > 1

@@ -160,7 +160,7 @@ def test_rebuild_and_cheapest_at(api, collected, cli):
     first_at = cli("sql", "select min(started_at) from snapshots", "--data-dir", str(collected), "--format", "csv")
     assert first_at.returncode == 0
     result = cli("rebuild", "--data-dir", str(collected))
-    assert result.returncode == 0 and result.stdout.startswith("rebuilt from raw: 1 snapshots")
+    assert result.returncode == 0 and result.stdout.startswith("rebuilt from raw: 1 snapshot (1 applied)")
     before = cli("cheapest", "--region", "fra", "--at", "2000-01-01T00:00:00Z", "--data-dir", str(collected))
     assert before.returncode == 1 and "the history starts at" in before.stderr  # nothing was known in 2000
     bad = cli("cheapest", "--region", "fra", "--at", "yesterday", "--data-dir", str(collected))

@@ -14,7 +14,7 @@ def parse_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 timestamp: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 timestamp, e.g. 2026-11-07T00:00Z") from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -23,7 +23,7 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise argparse.ArgumentTypeError(f"expected an amount >= 0, e.g. 20 or 7.50, got {text!r}")
     return value
@@ -47,17 +47,45 @@ def duration(text: str) -> str:
 
 
 def non_negative_int(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    """A whole number >= 0 (`abc`, `-1` and `1.5` are usage errors)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
     return int(text)
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0..65535 (0: any free port)."""
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+def column_list(text: str) -> list[str]:
+    """`a,b,c` -> ["a", "b", "c"] (keys are checked against the result's columns when it is printed)."""
+    keys = [k.strip().lower() for k in text.split(",") if k.strip()]
+    if not keys:
+        raise argparse.ArgumentTypeError(f"{text!r} names no column")
+    return keys
+
+
+def check_cheapest(args: argparse.Namespace) -> str | None:
+    """What argparse cannot check alone: a place to search, and an --at that is not in the future."""
+    if not (args.region or args.continent):
+        return "cheapest: give --region ID, --region any or --continent NAME"
+    if args.at is not None and args.at > datetime.now(timezone.utc):
+        return f"--at: {args.at:%Y-%m-%d %H:%M} UTC is in the future; the catalog answers up to now"
+    return None
 
 
 DATA_DIR_HELP = "data directory (default ./data or $VULTR_CATALOG_DATA_DIR)"
 
 
 def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    """A whole number >= 1 (`0` is refused: `--limit 0` would otherwise mean no limit)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    if int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 1")
     return int(text)
 
 

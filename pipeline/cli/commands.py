@@ -29,6 +29,7 @@ def load_rules_or_disable(path: str | None, data_dir: object):
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from pipeline.collect.collector import collect
+    from pipeline.queries.formatting import plural
     from pipeline.service.alerts import alert_hooks
 
     kind = "stock" if args.stock else "full"
@@ -38,8 +39,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
                      kind=kind)
     baseline = " (baseline)" if result.is_baseline else ""
     label = " stock" if args.stock else ""
-    print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {result.request_count} requests, "
-          f"{result.change_count} changes, {result.elapsed_s:.1f}s")
+    print(f"snapshot {result.snapshot_id}{label} ok{baseline}: {plural(result.request_count, 'request')}, "
+          f"{plural(result.change_count, 'change')}, {result.elapsed_s:.1f}s")
     for warning in result.warnings:  # on stderr: what staging dropped or resolved
         print(f"warning: {terminal_text(warning)}", file=sys.stderr)
     return 1 if rules_failed else 0  # collected and published, but the rules need fixing
@@ -79,7 +80,8 @@ def note_demo_data(con: object) -> None:
 
 def cmd_cheapest(args: argparse.Namespace) -> int:
     from pipeline import queries
-    from pipeline.queries.output import render
+    from pipeline.queries import shape
+    from pipeline.queries.output import render, to_table
 
     min_ram_mb = args.min_ram_mb if args.min_ram_gb is None else math.ceil(args.min_ram_gb * 1024)
     plan_filter = queries.PlanFilter(
@@ -93,9 +95,16 @@ def cmd_cheapest(args: argparse.Namespace) -> int:
         note_demo_data(con)
     if unjudged:  # on stderr: the table (or json, csv) on stdout stays the answer alone
         print(f"note: {queries.unjudged_note(unjudged)}", file=sys.stderr)
+    if plan_filter.region_id == queries.ANY_REGION and not args.each_region:
+        result = shape.one_per_plan(result)
     if args.limit:
         result = queries.Rows(result.columns, result.rows[:args.limit])
-    print(render(result, args.format))
+    if args.format != "table" or args.wide:
+        print(render(result, args.format))
+    elif args.columns:
+        print(render(shape.select_columns(result, args.columns), "table"))
+    else:  # buyer-first columns, as many as fit a terminal
+        print(shape.fit_width(shape.select_columns(result, shape.default_columns(result)), to_table))
     return 0
 
 
@@ -125,12 +134,13 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from pipeline.cli.progress import progress_bar
+    from pipeline.queries.formatting import plural
     from pipeline.warehouse.rebuild import rebuild
 
     with progress_bar("rebuild", "snapshots") as progress:
         result = rebuild(collect_settings_dir(args), progress)
-    print(f"rebuilt from raw: {result.snapshots} snapshots ({result.applied} applied), "
-          f"{result.changes} changes, {result.seconds:.1f}s")
+    print(f"rebuilt from raw: {plural(result.snapshots, 'snapshot')} ({result.applied} applied), "
+          f"{plural(result.changes, 'change')}, {result.seconds:.1f}s")
     return 0
 
 
@@ -156,10 +166,11 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.queries.export import export_catalog
+    from pipeline.queries.formatting import plural
 
     summary = export_catalog(args.out, args.format, data_dir=args.data_dir, overwrite=args.overwrite)
     demo = " (demo data)" if summary.is_demo else ""
-    print(f"exported {len(summary.tables)} tables{demo}, {summary.rows} rows, "
+    print(f"exported {plural(len(summary.tables), 'table')}{demo}, {plural(summary.rows, 'row')}, "
           f"{summary.size_bytes / 1e6:.2f} MB of {summary.format} to {summary.out_dir}")
     return 0
 
@@ -234,6 +245,9 @@ def cmd_stock(args: argparse.Namespace) -> int:
 
 def cmd_fake_api(args: argparse.Namespace) -> int:
     from pipeline.fakeapi import serve_forever
+    from pipeline.service.serve import check_port_free
+
+    check_port_free(args.host, args.port)
 
     def announce(base_url: str) -> None:
         print(f"fake Vultr API at {base_url} (v2: {base_url}/v2, v1: {base_url}/v1); Ctrl-C stops it", flush=True)

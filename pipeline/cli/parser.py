@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from pipeline.cli import args as cli
 from pipeline.cli import commands as handlers
@@ -9,8 +10,17 @@ from pipeline.cli import commands as handlers
 FORMATS = ("table", "csv", "json")  # as pipeline.queries.output.FORMATS (not imported: it loads duckdb)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line, `Error: --min-vcpu: 'abc' is not a whole number (see --help)`, exit 2:
+    no usage block (sub-parsers are made of this class too, so every command behaves alike)."""
+
+    def error(self, message: str) -> NoReturn:
+        text = message.removeprefix("argument ").replace(" argument ", " ")
+        self.exit(2, f"Error: {text} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="vultr-catalog", description="Snapshot Vultr's public catalog into DuckDB and ask it questions.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per endpoint")
@@ -61,12 +71,18 @@ def _cheapest(commands) -> None:
                    help="shared vCPUs (vc2, vhf, vhp) or dedicated ones (every other type, bare metal too)")
     p.add_argument("--include-sold-out", action="store_true", help="also list plans offered but sold out")
     p.add_argument("--at", type=cli.parse_timestamp, help="answer as of this moment (ISO-8601, UTC)")
-    p.add_argument("--limit", type=cli.non_negative_int, default=0, help="show at most N rows")
+    p.add_argument("--limit", type=cli.positive_int, help="show at most N rows (N >= 1)")
+    p.add_argument("--each-region", action="store_true",
+                   help="with --region any: one row per (plan, region) instead of each plan once, in its "
+                        "cheapest region (the dashboard's ?each_region=1)")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--columns", type=cli.column_list, metavar="A,B,C",
+                       help="table columns to show, by key (json/csv always keep every column), e.g. "
+                            "plan_id,region_id,monthly_cost_usd,gpu_type")
+    shown.add_argument("--wide", action="store_true", help="table: every column (wider than a terminal)")
     cli.add_data_dir(p)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.set_defaults(handler=handlers.cmd_cheapest,
-                   check=lambda a: None if a.region or a.continent else "cheapest: give --region ID, "
-                   "--region any or --continent NAME")
+    p.set_defaults(handler=handlers.cmd_cheapest, check=cli.check_cheapest)
 
 
 def _fleet(commands) -> None:
@@ -81,7 +97,7 @@ def _fleet(commands) -> None:
 
 def _fake_api(commands) -> None:
     p = commands.add_parser("fake-api", help="run the Vultr API emulator in the foreground")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=cli.port_number, default=8080)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--seed-fleet", action="store_true",
                    help="start with a few demo servers (v1 server/list, v2 instances) instead of none")
@@ -95,7 +111,7 @@ def _fake_api(commands) -> None:
 
 def _serve(commands) -> None:
     p = commands.add_parser("serve", help="start the Streamlit dashboard")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=cli.port_number, default=8501)
     p.add_argument("--host", default="127.0.0.1")
     cli.add_data_dir(p)
     p.add_argument("--fleet", action="store_true",
@@ -107,7 +123,7 @@ def _serve(commands) -> None:
 
 def _demo(commands) -> None:
     p = commands.add_parser("demo", help="emulator + collect + dashboard, all local")
-    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--port", type=cli.port_number, default=8501)
     p.add_argument("--days", type=cli.non_negative_int, default=0,
                    help="simulate this many days of history first (0 = one snapshot now)")
     p.add_argument("--step-hours", type=cli.positive_int, default=24,

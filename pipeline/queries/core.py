@@ -232,6 +232,32 @@ def _check_filter(con: duckdb.DuckDBPyConnection, f: PlanFilter, params: dict) -
     if f.continent is not None:
         check_continent(con, f.continent, at)
     check_plan_type(con, f.plan_type, at)
+    check_known_value(con, "gpu_type", "GPU type", f.gpu_type, at)
+    check_known_value(con, "cpu_vendor", "CPU vendor", f.cpu_vendor, at)
+
+
+# The plan attributes a filter may name (a column name is never user input: this set says which).
+_PLAN_VALUE_COLUMNS = {"gpu_type", "cpu_vendor"}
+
+
+def known_values(con: duckdb.DuckDBPyConnection, column: str, at: datetime | None = None) -> list[str]:
+    """The distinct values of a plan attribute (gpu_type, cpu_vendor) in the catalog of that moment."""
+    if column not in _PLAN_VALUE_COLUMNS:
+        raise ValueError(column)
+    at = at or datetime.now(timezone.utc)
+    rows = con.execute(f"select distinct {column} from plans_at(cast(? as timestamptz)) "
+                       f"where {column} is not null order by 1", [at])
+    return [r[0] for r in rows.fetchall()]
+
+
+def check_known_value(con: duckdb.DuckDBPyConnection, column: str, label: str, value: str | None,
+                      at: datetime | None = None) -> None:
+    """UnknownChoiceError naming the valid values (any case matches) when value is not one of them."""
+    if value is None:
+        return
+    known = known_values(con, column, at)
+    if value.lower() not in {k.lower() for k in known}:
+        raise UnknownChoiceError(f"unknown {label} {value!r}; {label}s: {', '.join(known) or '(none)'}")
 
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,6 +1,7 @@
 """Start the Streamlit dashboard headless, bound to localhost unless told otherwise."""
 from __future__ import annotations
 
+import errno
 import importlib.util
 import logging
 import os
@@ -63,10 +64,31 @@ def app_env(data_dir: Path | str | None, fleet: dict[str, str] | None = None) ->
     return env
 
 
+def check_port_free(host: str, port: int) -> None:
+    """ConfigError naming the port when something already listens there: said at once, in one line,
+    instead of Streamlit's log line seconds later (serve, demo and fake-api call this first)."""
+    import socket
+
+    from pipeline.errors import ConfigError
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or "unavailable").lower()
+            raise ConfigError(f"port {port} on {host} is {reason}: stop what uses it or choose another "
+                              "with --port") from None
+
+
 def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
               fleet: dict[str, str] | None = None, quiet: bool = False) -> subprocess.Popen:
     """Streamlit in its own process group (start_new_session), so stopping it stops all of it. `quiet`
-    drops its stdout (its banner), e.g. while a progress bar owns the terminal; errors still show."""
+    drops its stdout (its banner), e.g. while a progress bar owns the terminal; errors still show.
+    A busy port is a ConfigError before anything starts."""
+    check_port_free(host, port)
     return subprocess.Popen(streamlit_command(port, host), env=app_env(data_dir, fleet), start_new_session=True,
                             stdout=subprocess.DEVNULL if quiet else None)
 

@@ -1,0 +1,109 @@
+"""Issue 23's CLI defects, in-process on the shared demo history: one formatter, a terminal-sized
+`cheapest`, one-line errors, one shape for `--region any`, a busy port named at once."""
+from __future__ import annotations
+
+import json
+import socket
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.queries import formatting as fmt
+from tests.conftest import run_cli
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse: usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, "".join(line for line in err.splitlines(keepends=True) if not line.startswith("note: demo data"))
+
+
+def test_one_formatter_money_percent_times_plurals_headline():
+    assert fmt.money(Decimal("17520.000000")) == "$17,520.00"
+    assert [fmt.money(Decimal("0.008000")), fmt.money(Decimal("0.5")), fmt.money(None)] == ["$0.008", "$0.50", "—"]
+    assert fmt.money(Decimal("-1")) == "-$1.00" and fmt.money(Decimal("0.0089"), estimate=True) == "≈$0.0089"
+    assert fmt.money_places([Decimal("0.008000"), Decimal("0.5"), None]) == 3
+    assert [fmt.percent(0.93), fmt.percent(0.9602), fmt.percent(0.5333), fmt.percent(None)] == \
+        ["93.0%", "96.0%", "53.3%", "—"]
+    assert fmt.utc_text(datetime(2026, 11, 7, tzinfo=timezone.utc)) == "2026-11-07 00:00 UTC"
+    assert fmt.utc_text("2026-11-07T01:30:00+01:00") == "2026-11-07 00:30 UTC"
+    assert [fmt.plural(1, "snapshot"), fmt.plural(1, "row"), fmt.plural(0, "row")] == ["1 snapshot", "1 row", "0 rows"]
+    assert fmt.headline(1, 1024, 32, 1, Decimal("6.000000")) == "1 vCPU · 1 GB RAM · 32 GB disk · $6.00/month"
+    assert fmt.headline(2, 4096, 80, 1, Decimal("0.036"), "hour") == "2 vCPUs · 4 GB RAM · 80 GB disk · $0.036/hour"
+    assert fmt.decimal_text(Decimal("2.50")) == "2.50" and fmt.duration_text(9000) == "2h 30m"
+    assert [fmt.header("monthly_cost_usd"), fmt.header("changed_at"), fmt.header("is_regional_price")] == \
+        ["$/month", "changed (UTC)", "regional price"]
+    assert [fmt.cell_text("new_value_usd", "22.500000"), fmt.cell_text("x", None), fmt.cell_text("n", Decimal("2.50"))] \
+        == ["$22.50", "—", "2.50"]
+
+
+def test_cheapest_fits_a_terminal_with_buyer_columns(capsys, demo_dir):
+    code, out, _ = run(capsys, "cheapest", "--region", "any", "--include-sold-out", "--data-dir", str(demo_dir))
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 120
+    assert out.split()[:3] == ["plan", "region", "$/month"]
+    code, wide, _ = run(capsys, "cheapest", "--region", "fra", "--wide", "--data-dir", str(demo_dir))
+    assert code == 0 and "base $/month" in wide and max(len(line) for line in wide.splitlines()) > 120
+    code, picked, _ = run(capsys, "cheapest", "--region", "fra", "--columns", "plan_id,cpu_vendor",
+                          "--data-dir", str(demo_dir))
+    assert code == 0 and picked.splitlines()[0].split() == ["plan", "CPU", "vendor"]
+    code, _, err = run(capsys, "cheapest", "--region", "fra", "--columns", "plan_id,nope", "--data-dir", str(demo_dir))
+    assert code == 1 and err.startswith("Error: unknown column 'nope'; columns: plan_id, ")
+    code, out, _ = run(capsys, "cheapest", "--region", "fra", "--format", "json", "--data-dir", str(demo_dir))
+    assert code == 0 and len(json.loads(out)[0]) > 25  # json keeps every column
+
+
+def test_money_in_tables_is_grouped_at_two_places(capsys, demo_dir):
+    code, out, _ = run(capsys, "sql", "select 17520.000000::decimal(18, 6) as monthly_cost_usd, 2.50::decimal(5, 2) "
+                       "as n, 0.5333::double as share", "--data-dir", str(demo_dir))
+    assert code == 0 and "$17,520.00" in out and "2.50" in out.splitlines()[2] and "0.5333" in out
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["cheapest", "--region", "fra", "--min-vcpu", "abc"], "Error: --min-vcpu: 'abc' is not a whole number (see --help)"),
+    (["cheapest", "--region", "fra", "--limit", "0"], "Error: --limit: '0': expected a whole number >= 1 (see --help)"),
+    (["cheapest", "--region", "fra", "--at", "2999-01-01"], "Error: --at: 2999-01-01 00:00 UTC is in the future"),
+    (["serve", "--port", "http"], "Error: --port: 'http' is not a port number (0-65535) (see --help)"),
+])
+def test_usage_errors_are_one_line_exit_2(capsys, argv, says):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.startswith(says) and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flag, label, names", [("--gpu-type", "GPU type", "NVIDIA_"), ("--cpu-vendor", "CPU vendor", "AMD")])
+def test_unknown_gpu_type_or_cpu_vendor_names_the_valid_ones(capsys, demo_dir, flag, label, names):
+    code, _, err = run(capsys, "cheapest", "--region", "any", flag, "nope", "--data-dir", str(demo_dir))
+    assert code == 1 and err.startswith(f"Error: unknown {label} 'nope'; {label}s: ")
+    assert names in err and len(err.strip().splitlines()) == 1
+
+
+def test_region_any_lists_each_plan_once_or_each_region_on_request(capsys, demo_dir):
+    args = ("cheapest", "--region", "any", "--type", "vhf", "--format", "json", "--data-dir", str(demo_dir))
+    _, once, _ = run(capsys, *args)
+    _, pairs, _ = run(capsys, *args, "--each-region")
+    once, pairs = json.loads(once), json.loads(pairs)
+    first = {}
+    for row in pairs:
+        first.setdefault(row["plan_id"], row)
+    assert [r["plan_id"] for r in once] == list(first) and len(pairs) > len(once)
+    assert [r["region_id"] for r in once] == [r["region_id"] for r in first.values()]
+    assert once[0]["region_count"] == len({r["region_id"] for r in pairs if r["plan_id"] == once[0]["plan_id"]})
+
+
+@pytest.mark.parametrize("command", [["serve"], ["fake-api"], ["demo"]])
+def test_a_busy_port_is_one_line_naming_it_before_anything_starts(tmp_path, command):
+    """Checked before Streamlit (or the demo's build) starts, so the line comes at once (no timing here:
+    bench_cli times the CLI's start)."""
+    data_dir = [] if command == ["fake-api"] else ["--data-dir", str(tmp_path / "data")]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_cli(*command, "--port", str(port), *data_dir, timeout=60)
+    assert done.returncode == 1 and done.stderr.strip() == (
+        f"Error: port {port} on 127.0.0.1 is already in use: stop what uses it or choose another with --port")
+    assert not (tmp_path / "data").exists()  # the demo built nothing
