@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -30,7 +30,7 @@ def test_one_formatter_money_percent_times_plurals_headline():
     assert fmt.money_places([Decimal("0.008000"), Decimal("0.5"), None]) == 3
     assert [fmt.percent(0.93), fmt.percent(0.9602), fmt.percent(0.5333), fmt.percent(None)] == \
         ["93.0%", "96.0%", "53.3%", "—"]
-    assert fmt.utc_text(datetime(2026, 11, 7, tzinfo=timezone.utc)) == "2026-11-07 00:00 UTC"
+    assert fmt.utc_text(datetime(2026, 11, 7, tzinfo=UTC)) == "2026-11-07 00:00 UTC"
     assert fmt.utc_text("2026-11-07T01:30:00+01:00") == "2026-11-07 00:30 UTC"
     assert [fmt.plural(1, "snapshot"), fmt.plural(1, "row"), fmt.plural(0, "row")] == ["1 snapshot", "1 row", "0 rows"]
     assert fmt.headline(1, 1024, 32, 1, Decimal("6.000000")) == "1 vCPU · 1 GB RAM · 32 GB disk · $6.00/month"

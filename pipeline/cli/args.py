@@ -72,7 +72,7 @@ def check_cheapest(args: argparse.Namespace) -> str | None:
     """What argparse cannot check alone: a place to search, and an --at that is not in the future."""
     if not (args.region or args.continent):
         return "cheapest: give --region ID, --region any or --continent NAME"
-    if args.at is not None and args.at > datetime.now(timezone.utc):
+    if args.at is not None and args.at > datetime.now(args.at.tzinfo):  # --at is always aware (parse_timestamp)
         return f"--at: {args.at:%Y-%m-%d %H:%M} UTC is in the future; the catalog answers up to now"
     return None
 

@@ -13,7 +13,7 @@ Machine formats (csv, json) keep the exact values and the column keys (pipeline.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from numbers import Integral, Real
 from typing import Any
@@ -150,7 +150,7 @@ def utc_text(value: Any) -> str:
             return value
     if not isinstance(value, datetime):  # a plain date
         return f"{value:%Y-%m-%d}"
-    moment = value.astimezone(timezone.utc) if value.tzinfo else value
+    moment = value.astimezone(UTC) if value.tzinfo else value
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
