@@ -55,18 +55,23 @@ def stock_timeline_chart(intervals: pd.DataFrame, now: datetime | None = None) -
     )
 
 
+ROW_PX = 16  # one heat map row per plan: every plan labelled, none skipped for lack of room
+
+
 def availability_chart(matrix: pd.DataFrame) -> alt.Chart:
-    """Region x plan heat map coloured by status (in stock / sold out / not offered)."""
+    """Plan x region heat map coloured by status (in stock / sold out / not offered): one row per plan,
+    cheapest first, each labelled in full (no label dropped for overlap, none truncated)."""
     frame = matrix.assign(state=matrix["status"].map(STATUS_LABELS))
     plan_order = (matrix.assign(cost=_as_float(matrix["monthly_cost_usd"]))
                   .sort_values(["cost", "plan_id"])["plan_id"].drop_duplicates().tolist())
+    every_label = {"labelOverlap": False, "labelLimit": 0}
     return alt.Chart(frame).mark_rect(stroke="white").encode(
-        x=alt.X("plan_id:N", title="plan", sort=plan_order),
-        y=alt.Y("region_id:N", title="region"),
-        color=alt.Color("state:N", title="status",
+        y=alt.Y("plan_id:N", title="plan", sort=plan_order, axis=alt.Axis(**every_label)),
+        x=alt.X("region_id:N", title="region", axis=alt.Axis(orient="top", labelAngle=-90, **every_label)),
+        color=alt.Color("state:N", title="status", legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=list(STATUS_COLORS.values()))),
         tooltip=["region_id:N", "plan_id:N", "state:N"],
-    )
+    ).properties(height=ROW_PX * max(len(plan_order), 1))
 
 
 MAP_WIDTH, MAP_HEIGHT = 640, 320  # equirectangular: degrees map linearly to these pixels

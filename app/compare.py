@@ -49,6 +49,19 @@ def delta_text(value: Any, base: Any) -> str:
     return "±0%" if rounded == 0 else f"{'+' if rounded > 0 else '−'}{abs(rounded)}%"
 
 
+PRICE_COLUMNS = ("monthly_cost_usd", "hourly_cost_usd")
+
+
+def at_region_prices(plans: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """The plans with one region's prices (plan_prices rows of that region) in place of the base prices;
+    a plan not offered there has no price there (—)."""
+    regional = prices.set_index("plan_id")
+    out = plans.copy()
+    for column in PRICE_COLUMNS:
+        out[column] = out["plan_id"].map(regional[column]).astype("object")
+    return out
+
+
 def with_stock_counts(plans: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
     counts = (matrix.assign(regions_offered=matrix["status"].ne("not_offered"),
                             regions_in_stock=matrix["status"].eq("in_stock"))

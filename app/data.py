@@ -153,8 +153,17 @@ def schema_drift() -> pd.DataFrame:
     return read("schema_drift")
 
 
-def price_history(plan_id: str) -> pd.DataFrame:
-    return read("price_history", plan_id)
+def price_history(plan_id: str, region_id: str | None = None) -> pd.DataFrame:
+    return read("price_history", plan_id, region_id=region_id)
+
+
+def latest_price_change() -> tuple[str, str | None] | None:
+    return read("latest_price_change")
+
+
+def plan_prices(plan_id: str | None = None, region_id: str | None = None) -> pd.DataFrame:
+    """Prices now per (plan, region) offered (plan_prices view: the region's override, else the base)."""
+    return read("plan_prices", plan_id=plan_id, region_id=region_id)
 
 
 def stock_history(plan_id: str, region_id: str | None = None) -> pd.DataFrame:

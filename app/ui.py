@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app import data
-from app.formatting import age_text
+from app.formatting import MISSING, age_text, plural, utc_text
+from pipeline.queries.formatting import header, money_places
 
 
 def md_escape(text: str) -> str:
@@ -32,8 +34,8 @@ def sidebar_freshness() -> None:
             st.caption("No successful snapshot yet.")
             return
         st.caption(f"Last successful snapshot: #{fresh['last_ok_snapshot_id']} at "
-                   f"{fresh['last_ok_at']:%Y-%m-%d %H:%M} UTC ({age_text(fresh['age_s'])}); "
-                   f"{fresh['snapshot_count']} snapshots since {fresh['first_at']:%Y-%m-%d %H:%M}")
+                   f"{utc_text(fresh['last_ok_at'])} ({age_text(fresh['age_s'])}); "
+                   f"{plural(int(fresh['snapshot_count']), 'snapshot')} since {utc_text(fresh['first_at'])}")
         if fresh["is_stale"]:
             st.warning(f"Stale: the last successful snapshot is {age_text(fresh['age_s'])}. "
                        "Run `vultr-catalog collect` (or check the scheduler).")
@@ -49,15 +51,19 @@ def empty_state() -> None:
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, parquet: bool = False,
-          height: int | str = "auto", shown: pd.DataFrame | None = None, shown_grid: pd.DataFrame | None = None) -> None:
+          height: int | str = "auto", shown: pd.DataFrame | None = None, shown_grid: pd.DataFrame | None = None,
+          friendly: bool = True) -> None:
     """A sortable table plus a CSV download of its rows (and Parquet when asked). `shown_grid` is drawn
     in place of the frame (display columns, e.g. floats formatted by column_config), the download
-    keeps the exact frame; `shown` (pre-formatted text) is drawn as a markdown table."""
+    keeps the exact frame; `shown` (pre-formatted text) is drawn as a markdown table. Missing is —,
+    DECIMAL columns keep their scale (money as $), headers are friendly unless `friendly=False` (the
+    SQL console shows a query's own column names)."""
     if shown is not None:
         st.markdown(markdown_table(shown))
     else:
         grid = frame if shown_grid is None else shown_grid
-        st.dataframe(grid, hide_index=True, column_config=column_config, height=height)
+        config = {**auto_config(grid, friendly), **(column_config or {})}
+        st.dataframe(grid, hide_index=True, column_config=config, height=height, placeholder=MISSING)
     # the files are made on click (deferred): a rerun no longer serializes every table it shows
     with st.container(horizontal=True):
         st.download_button("Download CSV", lambda: frame.to_csv(index=False), file_name=f"{name}.csv",
@@ -66,6 +72,37 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, par
             st.download_button("Download Parquet", lambda: to_parquet(frame), file_name=f"{name}.parquet",
                                mime="application/vnd.apache.parquet", key=f"{name}-parquet", on_click="ignore",
                                icon=":material/download:")
+
+
+UTC_FORMAT = "YYYY-MM-DD HH:mm [UTC]"  # as formatting.utc_text: 2026-11-07 00:00 UTC
+
+
+def decimal_places(column: pd.Series) -> int | None:
+    """The scale of a column of Decimals (the most places any value has), None for other columns."""
+    values = [v for v in column.head(1000) if v is not None and not (isinstance(v, float) and v != v)]
+    if not values or not all(isinstance(v, Decimal) for v in values):
+        return None
+    return max(max(0, -v.as_tuple().exponent) for v in values if v.is_finite())
+
+
+def auto_config(frame: pd.DataFrame, friendly: bool) -> dict:
+    """Column configs the one formatter implies: money `$` at the values' precision (`$17,520.00`,
+    `$0.007`), other DECIMALs at their scale (`2.50`), and friendly headers."""
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        label = header(str(column)) if friendly else str(column)
+        places = decimal_places(frame[column]) if frame[column].dtype == object else None
+        if places is None and isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            config[column] = st.column_config.DatetimeColumn(label, format=UTC_FORMAT, timezone="UTC")
+        elif places is None:
+            config[column] = st.column_config.Column(label)
+        elif str(column).endswith("_usd"):
+            money_places_ = money_places(frame[column].head(1000))
+            config[column] = st.column_config.NumberColumn(
+                label, format="dollar" if money_places_ == 2 else f"$%.{money_places_}f")
+        else:
+            config[column] = st.column_config.NumberColumn(label, format=f"%.{places}f")
+    return config
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

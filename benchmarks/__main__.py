@@ -2,7 +2,9 @@
 import importlib
 import sys
 
-from benchmarks import bench_cli, bench_collect, bench_history, bench_outlook, history_minute
+from benchmarks import bench_cli, bench_collect, bench_first_run, bench_history, bench_outlook, history_minute
+
+bench_first_run.main()  # first: a fresh clone's `make demo` with the pip cache as a user has it
 
 bench_cli.main()
 bench_collect.main()

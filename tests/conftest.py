@@ -448,3 +448,14 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="session")
+def priced_history(tmp_path_factory) -> Path:
+    """20 daily snapshots of the emulator's timeline: base and regional prices change in them (the
+    2-day demo_dir has none). Built once per worker (about 20 s)."""
+    from pipeline.service.demo import build_demo_history
+
+    target = tmp_path_factory.mktemp("priced-history") / "data"
+    build_demo_history(target, days=20, step_h=24)
+    return target

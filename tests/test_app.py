@@ -140,7 +140,7 @@ def test_shared_link_shows_the_cli_answer(demo_env):
     with queries.catalog(demo_env) as con:
         ranked = queries.cheapest(con, queries.PlanFilter("fra", "vhf"))
     assert table["plan_id"].tolist() == ranked["plan_id"].tolist()
-    assert {"price", "price_per_vcpu", "price_per_gb_ram", "ram_gb", "bandwidth_tb"} <= set(table.columns)
+    assert {"price", "price_per_vcpu", "ram_gb", "plan_type"} <= set(table.columns)  # the default columns
     assert table["price"].iloc[0] == float(ranked["monthly_cost_usd"].iloc[0])
     assert table["ram_gb"].iloc[0] == ranked["ram_mb"].iloc[0] / 1024
 
@@ -490,7 +490,7 @@ def test_formatter_is_one_and_consistent():
 
 
 def test_any_region_shows_each_plan_in_its_cheapest_region(demo_env):
-    at = run_app(region="ANY", type="vhf", continent="europe")
+    at = run_app(region="ANY", type="vhf", continent="europe", columns="region_count")
     with queries.catalog(demo_env) as con:
         pairs = queries.cheapest(con, queries.PlanFilter("any", "vhf", continent="Europe"))
         city = queries.regions(con).set_index("region_id")["city"].to_dict()
@@ -503,6 +503,7 @@ def test_any_region_shows_each_plan_in_its_cheapest_region(demo_env):
     assert table["region_id"].tolist() == best["region_id"].tolist()
     assert (table["region_count"] >= 1).all() and table["plan_id"].is_unique
     assert at.query_params["region"] == "any" and at.query_params["continent"] == "Europe"
+    assert at.query_params["columns"] == "region_count"
 
 
 def test_catalog_pages_explain_unknown_link_values(demo_env):

@@ -37,7 +37,7 @@ def test_one_formatter_money_percent_times_plurals_headline():
     assert fmt.headline(2, 4096, 80, 1, Decimal("0.036"), "hour") == "2 vCPUs · 4 GB RAM · 80 GB disk · $0.036/hour"
     assert fmt.decimal_text(Decimal("2.50")) == "2.50" and fmt.duration_text(9000) == "2h 30m"
     assert [fmt.header("monthly_cost_usd"), fmt.header("changed_at"), fmt.header("is_regional_price")] == \
-        ["$/month", "changed (UTC)", "regional price"]
+        ["$/month", "changed at", "regional price"]
     assert [fmt.cell_text("new_value_usd", "22.500000"), fmt.cell_text("x", None), fmt.cell_text("n", Decimal("2.50"))] \
         == ["$22.50", "—", "2.50"]
 
@@ -107,3 +107,39 @@ def test_a_busy_port_is_one_line_naming_it_before_anything_starts(tmp_path, comm
     assert done.returncode == 1 and done.stderr.strip() == (
         f"Error: port {port} on 127.0.0.1 is already in use: stop what uses it or choose another with --port")
     assert not (tmp_path / "data").exists()  # the demo built nothing
+
+
+def test_a_preemptible_price_only_where_the_plan_can_run_preemptible(capsys, demo_dir):
+    code, out, _ = run(capsys, "cheapest", "--region", "any", "--each-region", "--include-sold-out", "--format", "json",
+                       "--data-dir", str(demo_dir))
+    rows = json.loads(out)
+    priced = [r for r in rows if r["monthly_cost_preemptible_usd"] is not None]
+    assert code == 0 and priced and all(r["is_deployable_preemptible"] is not False for r in priced)
+    assert any(r["is_deployable_preemptible"] is False for r in rows)  # such plans are listed, without that price
+
+
+def test_an_alert_quotes_the_regions_price(priced_history):
+    from pipeline import queries
+    from pipeline.service.alerts.match import alert_text, clean_row, match_changes
+    from pipeline.service.alerts.rules import Rule
+
+    with queries.catalog(priced_history) as con:
+        found = match_changes(con, (Rule(name="prices", entities=("plan_price",)),), -1, 2**31 - 1)
+        assert not found.empty
+        change = clean_row(found.iloc[0].to_dict())
+        regional = queries.plan_prices(con, region_id=change["region_id"], plan_id=change["entity_id"],
+                                       at=change["changed_at"])
+    assert f"{fmt.money(regional['monthly_cost_usd'].iloc[0])}/month" in alert_text(change)
+
+
+def test_the_search_matches_cpu_vendor_gpu_type_and_gpu(demo_dir):
+    from app import grid
+    from pipeline import queries
+
+    with queries.catalog(demo_dir) as con:
+        ranked = queries.one_per_plan_frame(queries.cheapest(con, queries.PlanFilter("any", in_stock_only=False)))
+    amd = grid.search(ranked, "amd")
+    assert len(amd) > len(ranked[ranked["plan_id"].str.contains("amd")])  # by CPU vendor too, not only the id
+    assert set(grid.search(ranked, "gpu")["plan_id"]) == set(ranked[ranked["gpu_type"].notna()]["plan_id"])
+    a16 = grid.search(ranked, "a16")
+    assert not a16.empty and set(a16["gpu_type"]) == {"NVIDIA_A16"}

@@ -36,8 +36,8 @@ st.markdown(f"**{counts.get('in_stock', 0):,}** region x plan pairs in stock, **
             f"({plural(matrix['region_id'].nunique(), 'region')}, {plural(matrix['plan_id'].nunique(), 'plan')})."
             + (f" Not shown: {' and '.join(hidden)} offered nowhere." if hidden else ""))
 
-st.subheader("Region x plan")
-st.caption("Blue: in stock · orange: offered but sold out · grey: not offered. Plans cheapest first.")
+st.subheader("Plan x region")
+st.caption("Blue: in stock · orange: offered but sold out · grey: not offered. One row per plan, cheapest first.")
 st.altair_chart(charts.availability_chart(matrix), width="stretch")
 if st.toggle("Show as a table", key="availability.table"):
     ui.table(matrix, f"availability-{plan_type}", column_config={

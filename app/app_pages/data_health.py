@@ -6,6 +6,8 @@ import streamlit as st
 from app import data, ui
 from app.formatting import age_text, duration_text
 
+EMULATOR = "bundled emulator (demo)"
+
 st.title("Data health")
 fresh = data.freshness()
 cols = st.columns(4)
@@ -29,6 +31,9 @@ st.caption("Only successful snapshots are published to the catalog; a failed col
            "is recorded with its error in the private warehouse (the dashboard keeps showing the last good one).")
 limit = st.number_input("Show the last", min_value=1, max_value=1000, value=50, step=10, key="health.limit")
 snapshots = data.snapshots(limit=int(limit))
+if "base_url" in snapshots and "is_simulated" in snapshots:  # the demo's emulator listened on a throwaway port
+    snapshots = snapshots.assign(base_url=snapshots["base_url"].where(~snapshots["is_simulated"].fillna(False).astype(bool),
+                                                                      EMULATOR))
 ui.table(snapshots, "snapshots")
 
 st.subheader("Schema drift")

@@ -1,11 +1,15 @@
-"""Plan history: a plan's price over time, its stock timeline across regions, and its in-stock ratio per region."""
+"""Plan history: a plan's price over time (its base price, or one region's price), its stock timeline
+across regions, and its in-stock ratio per region. Opens on the plan whose price changed last
+(?plan=vhf-1c-1gb&region=sao picks another plan, and a region's price)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import money, plural
+from app.formatting import money, plural, utc_text
 
+BASE = ""  # the region picker's "base price" choice (no region in the link)
+FALLBACK_PLAN = "vhf-1c-1gb"
 PRICE_COLUMNS = {
     "valid_from": st.column_config.DatetimeColumn("from (UTC)", format="YYYY-MM-DD HH:mm"),
     "valid_to": st.column_config.DatetimeColumn("to (UTC)", format="YYYY-MM-DD HH:mm", help="empty: current"),
@@ -17,34 +21,57 @@ STOCK_COLUMNS = {
     "valid_to": st.column_config.DatetimeColumn("until (UTC)", format="YYYY-MM-DD HH:mm", help="empty: still in stock"),
 }
 
+
+def defaults(plan_ids: list[str]) -> tuple[str | None, str]:
+    """The plan (and region) of the latest price change, so the page opens on a price that moved."""
+    changed = data.latest_price_change()
+    if changed and changed[0] in plan_ids:
+        return changed[0], changed[1] or BASE
+    return (FALLBACK_PLAN if FALLBACK_PLAN in plan_ids else (plan_ids or [None])[0]), BASE
+
+
+def price_sentence(plan_id: str, where: str, prices) -> str:
+    if len(prices) <= 1:
+        current = money(prices["monthly_cost_usd"].iloc[0]) if len(prices) else "—"
+        return f"{plan_id} has kept one price {where} since it was first seen: {current}/month."
+    last = prices.iloc[-1]
+    return (f"{plan_id} changed price {where} {plural(len(prices) - 1, 'time')}; {money(last['monthly_cost_usd'])}"
+            f"/month since {utc_text(last['valid_from'])} (was {money(prices['monthly_cost_usd'].iloc[-2])}).")
+
+
 st.title("Plan history")
 plans = data.plans()
 plan_ids = plans["plan_id"].tolist()
-default_plan = "vhf-1c-1gb" if "vhf-1c-1gb" in plan_ids else (plan_ids or [None])[0]
+default_plan, default_region = defaults(plan_ids)
 wanted = st.query_params.get("plan")
 ui.seed_choice("history.plan", "plan", default_plan, plan_ids, label="plan")
-plan_id = st.selectbox("Plan", plan_ids, key="history.plan")
+if "history.region" not in st.session_state and not st.query_params.get("plan"):
+    st.session_state["history.region"] = default_region  # the latest change's region goes with its plan
+row = st.columns([3, 3])
+plan_id = row[0].selectbox("Plan", plan_ids, key="history.plan")
 if wanted and wanted.strip().lower() not in plan_ids:
     st.warning(f"Unknown plan {wanted!r} in the link; showing {plan_id}. Plans: {', '.join(plan_ids)}")
-ui.write_url({"plan": plan_id}, {"plan": default_plan})
 if plan_id is None:
     st.info("No plans in the catalog yet.")
     st.stop()
+names = data.region_names()
+offered = sorted(data.plan_prices(plan_id)["region_id"].unique().tolist())
+ui.seed_choice("history.region", "region", BASE, [BASE, *offered], label="region")
+if st.session_state["history.region"] not in (BASE, *offered):
+    st.session_state["history.region"] = BASE  # another plan was picked: its regions differ
+region_id = row[1].selectbox("Price in", [BASE, *offered], key="history.region",
+                             format_func=lambda r: "base price (regions without their own)" if r == BASE
+                             else f"{names.get(r, r)} [{r}]")
+ui.write_url({"plan": plan_id, "region": region_id or None}, {"plan": default_plan, "region": default_region or None})
 
-prices = data.price_history(plan_id)
+prices = data.price_history(plan_id, region_id or None)
 st.subheader("Price")
-if len(prices) <= 1:
-    current = money(prices["monthly_cost_usd"].iloc[0]) if len(prices) else "—"
-    st.markdown(ui.md_escape(f"{plan_id} has kept one price since it was first seen: {current}/month."))
-else:
-    last = prices.iloc[-1]
-    st.markdown(ui.md_escape(f"{plan_id} changed price {plural(len(prices) - 1, 'time')}; "
-                             f"{money(last['monthly_cost_usd'])}/month since {last['valid_from']:%Y-%m-%d %H:%M} UTC "
-                             f"(was {money(prices['monthly_cost_usd'].iloc[-2])})."))
+where = f"in {names.get(region_id, region_id)}" if region_id else "(base)"
+st.markdown(ui.md_escape(price_sentence(plan_id, where, prices)))
 st.altair_chart(charts.price_chart(prices), width="stretch")
 shown = prices.assign(monthly_cost_usd=prices["monthly_cost_usd"].map(money),
                       hourly_cost_usd=prices["hourly_cost_usd"].map(money))
-ui.table(prices, f"price-history-{plan_id}", column_config=PRICE_COLUMNS, shown_grid=shown)
+ui.table(prices, f"price-history-{plan_id}-{region_id or 'base'}", column_config=PRICE_COLUMNS, shown_grid=shown)
 
 st.subheader("Stock timeline")
 intervals = data.stock_history(plan_id)

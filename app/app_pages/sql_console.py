@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import data, ui
+from app.formatting import plural
 from pipeline import queries
 
 EXAMPLES = {
@@ -28,6 +29,7 @@ def run(query: str, row_limit: int, time_limit_s: float) -> None:
         st.session_state["sql.result"], st.session_state["sql.error"] = None, str(exc)
 
 
+queries.prewarm_console()  # the query process starts importing now, before the first Run
 st.title("SQL console")
 st.caption("DuckDB SQL over the published catalog, read-only: SELECT, WITH, DESCRIBE, SUMMARIZE, EXPLAIN. "
            "No file access, no ATTACH, no extensions, no writes.")
@@ -50,8 +52,8 @@ if st.session_state.get("sql.error"):
 result = st.session_state.get("sql.result")
 if result is not None:
     more = f" (stopped at the row limit of {int(row_limit)})" if result.is_truncated else ""
-    st.markdown(f"**{len(result.frame)} rows**{more} in {result.elapsed_s:.2f} s.")
-    ui.table(result.frame, "query-result", parquet=True)
+    st.markdown(f"**{plural(len(result.frame), 'row')}**{more} in {result.elapsed_s:.2f} s.")
+    ui.table(result.frame, "query-result", parquet=True, friendly=False)  # the query's own column names
 
 with st.expander("Public views and tables, with their columns", expanded=result is None):
     st.dataframe(data.public_columns(data.data_dir(), data.catalog_version()), hide_index=True)

@@ -216,6 +216,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     from pipeline.queries.output import render
     from pipeline.service.alerts import send_samples, test_rules
+    from pipeline.service.alerts.match import readable_values
 
     if args.send:  # the rules file alone: no catalog needed to check the channels
         from pipeline.service.alerts import load_rules
@@ -227,7 +228,7 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
             print(f"note: {args.rules} has no webhook or notify URL: nothing to send", file=sys.stderr)
         return 1 if any(error for _, error in results) else 0
     frame = test_rules(checked_rules(args.rules, args.data_dir), args.data_dir)
-    print(render(frame, args.format))
+    print(render(readable_values(frame) if args.format == "table" else frame, args.format))
     return 0
 
 

@@ -24,9 +24,12 @@ from pipeline.queries.catalog import (
 )
 from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as fleet_total_line
 from pipeline.queries.gpu import unjudged_gpu_plans, unjudged_note, unknown_gpu_plans
-from pipeline.queries.history import change_count, changes, price_history, stock_history, stock_summary
+from pipeline.queries.history import (change_count, changes, latest_price_change, price_history, stock_history,
+                                      stock_summary)
 from pipeline.queries.outlook import outlook_sentence, outlooks_at, readable_stock_outlook, stock_outlook
 from pipeline.queries.prices import plan_prices, schema_drift
+from pipeline.queries.shape import one_per_plan, one_per_plan_frame
+from pipeline.queries.sandbox_worker import prewarm as prewarm_console
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
     ANY_REGION,
@@ -60,9 +63,11 @@ from pipeline.state import read_state
 
 __all__ = ["ANY_REGION", "PlanFilter", "Rows", "check_continent", "catalog", "check_plan_type", "check_region",
            "history_start", "plan_types", "cheapest", "cheapest_rows", "damaged_catalog", "frame", "is_demo",
-           "open_catalog", "region_ids", "rows", "run_sql",
+           "open_catalog", "region_ids", "rows", "run_sql", "one_per_plan", "one_per_plan_frame",
+           "prewarm_console",
            "STOCK_STATUSES", "availability_matrix", "cheapest_per_region", "freshness", "operating_systems",
-           "plans", "regions", "snapshots", "change_count", "changes", "plan_prices", "schema_drift", "price_history",
+           "plans", "regions", "snapshots", "change_count", "changes", "latest_price_change", "plan_prices",
+           "schema_drift", "price_history",
            "stock_history", "stock_summary", "outlook_sentence", "outlooks_at", "readable_stock_outlook", "stock_outlook",
            "ConsoleError", "ConsoleResult", "open_console", "public_columns",
            "run_console", "fleet_costs", "fleet_totals", "fleet_total_line",

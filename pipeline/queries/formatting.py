@@ -174,13 +174,11 @@ HEADERS = {
 
 
 def header(column: str) -> str:
-    """A friendly header for a column key: monthly_cost_usd -> `$/month`, changed_at -> `changed (UTC)`,
-    is_regional_price -> `regional price`, anything else with spaces for underscores."""
+    """A friendly header for a column key: monthly_cost_usd -> `$/month`, changed_at -> `changed at` (its
+    cells say UTC), is_regional_price -> `regional price`, anything else with spaces for underscores."""
     if column in HEADERS:
         return HEADERS[column]
     name = column.removeprefix("is_").removeprefix("has_")
-    if name.endswith("_at"):
-        return name.removesuffix("_at").replace("_", " ") + " (UTC)"
     for suffix, unit in (("_usd", " ($)"), ("_gb", " (GB)"), ("_mb", " (MB)"), ("_s", " (s)"), ("_id", "")):
         if name.endswith(suffix):
             return name.removesuffix(suffix).replace("_", " ") + unit

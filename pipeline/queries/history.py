@@ -17,10 +17,17 @@ from pipeline.queries.core import frame
 from pipeline.sql import load_sql
 
 
-def price_history(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+def price_history(con: duckdb.DuckDBPyConnection, plan_id: str, region_id: str | None = None) -> pd.DataFrame:
     """One row per price version of a plan: valid_from, valid_to (NULL = current), monthly_cost_usd,
-    hourly_cost_usd. Versions that changed other fields only are merged into their price version."""
-    return frame(con, load_sql("queries/sql/price_history.sql"), [plan_id])
+    hourly_cost_usd: its base price, or with region_id its price in that region (the override, else the
+    base price, while offered there). Versions that changed other fields only are merged."""
+    return frame(con, load_sql("queries/sql/price_history.sql"), {"plan_id": plan_id, "region_id": region_id or ""})
+
+
+def latest_price_change(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None] | None:
+    """(plan_id, region_id or None for a base price) of the latest price change, None when none changed."""
+    found = con.execute(load_sql("queries/sql/latest_price_change.sql")).fetchall()
+    return (found[0][0], found[0][1]) if found else None
 
 
 def stock_history(con: duckdb.DuckDBPyConnection, plan_id: str, region_id: str | None = None) -> pd.DataFrame:

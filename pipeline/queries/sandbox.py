@@ -10,7 +10,8 @@ space (thread stacks, jemalloc's reservations) and refuses ordinary queries.
 The child is forked straight from the requester when that is single-threaded (the CLI: a fork costs a
 few ms). Forking a multi-threaded process (the dashboard, where Streamlit, DuckDB and pyarrow run
 threads) can leave the child waiting forever on a lock another thread held, so there the child is a
-fresh interpreter (subprocess; about half a second of imports). A multiprocessing fork server would
+fresh interpreter, kept warm between queries (sandbox_worker: its imports done before a query comes; a
+second query meanwhile gets its own fresh interpreter, about half a second of imports). A multiprocessing fork server would
 be cheaper, but it re-runs the requester's `__main__` in each child, and Streamlit points `__main__`
 at the page script while it runs; preloading pyarrow makes the server itself multi-threaded.
 """
@@ -65,7 +66,12 @@ def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds,
     deadline = time.monotonic() + bounds.time_limit_s
     if _is_single_threaded():
         return _run_forked(target, request, bounds.data_limit_bytes, deadline, meanwhile)
-    return _run_spawned(target, request, bounds.data_limit_bytes, deadline, meanwhile)
+    from pipeline.queries.sandbox_worker import BUSY, run_warm  # the warm worker (its own module)
+
+    answer = run_warm(target, request, bounds.data_limit_bytes, deadline, meanwhile)
+    if answer is BUSY:  # another query has the warm worker: a fresh interpreter for this one
+        return _run_spawned(target, request, bounds.data_limit_bytes, deadline, meanwhile)
+    return answer
 
 
 def _is_single_threaded() -> bool:

@@ -10,8 +10,13 @@ picks others and `--wide` shows them all. json and csv always keep every column.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipeline.errors import UnknownChoiceError
 from pipeline.queries.core import Rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TERMINAL_WIDTH = 120
 # A buyer's order of reading; the last ones give way first when the table would be wider than a terminal.
@@ -34,6 +39,14 @@ def one_per_plan(result: Rows) -> Rows:
             seen.add(row[plan])
             kept.append((*row[:region + 1], len(regions[row[plan]]), *row[region + 1:]))
     return Rows([*result.columns[:region + 1], "region_count", *result.columns[region + 1:]], kept)
+
+
+def one_per_plan_frame(ranked: pd.DataFrame) -> pd.DataFrame:
+    """one_per_plan() for a DataFrame (the dashboard): the same rows, the same region_count column."""
+    counts = ranked.groupby("plan_id", sort=False)["region_id"].nunique()
+    first = ranked.drop_duplicates("plan_id").copy()
+    first.insert(first.columns.get_loc("region_id") + 1, "region_count", first["plan_id"].map(counts).astype("int64"))
+    return first.reset_index(drop=True)
 
 
 def default_columns(result: Rows) -> list[str]:

@@ -1,9 +1,15 @@
--- grain: one row per price version of a plan (consecutive versions with equal prices merged)
--- (bound: plan_id)
+-- grain: one row per price version of a plan (consecutive versions with equal prices merged): its base
+-- price ($region_id '' ), or its effective price in one region (the region's override, else the base price,
+-- while the region offers it: _offers_history, built at each publish)
+-- (bound by name: plan_id, region_id)
 with versions as (
     select valid_from, valid_to, monthly_cost_usd, hourly_cost_usd
     from plans_history
-    where plan_id = ?
+    where plan_id = $plan_id and $region_id = ''
+    union all
+    select valid_from, valid_to, monthly_cost_usd, hourly_cost_usd
+    from _offers_history
+    where plan_id = $plan_id and region_id = $region_id and is_offered
 ),
 flagged as (
     select *,

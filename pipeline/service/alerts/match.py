@@ -16,6 +16,7 @@ from pipeline.entities import change_verb
 from pipeline.service.alerts.rules import AlertConfig, Rule
 from pipeline.errors import first_line
 from pipeline.queries.formatting import money, money_text, ram_text, span_text, vcpu_text
+from pipeline.queries.formatting import price as price_text
 from pipeline.queries.outlook import outlook_sentence
 from pipeline.sql import load_sql
 
@@ -60,7 +61,7 @@ def alert_text(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> str:
         return stock_text(m, outlook)
     subject = m["entity_id"]
     if m.get("plan_type"):
-        price = f", ${_money(m['monthly_cost_usd'])}/mo" if m.get("monthly_cost_usd") is not None else ""
+        price = f", {price_text(m['monthly_cost_usd'])}" if m.get("monthly_cost_usd") is not None else ""
         subject += f" ({m['plan_type']}, {vcpu_text(m['vcpu_count'])}, {ram_text(m['ram_mb'])}{price})"
     where = f" in {m['region_id']}" if m.get("region_id") and m["entity"] != "region" else ""
     old, new = (None, None)
@@ -166,7 +167,7 @@ def _value_text(field: str, value: Any) -> str:
     if value is None or not field.endswith("_usd"):
         return str(value)
     try:
-        return "$" + money_text(Decimal(str(value)))
+        return money(Decimal(str(value)))
     except ArithmeticError:
         return str(value)
 
@@ -174,6 +175,15 @@ def _value_text(field: str, value: Any) -> str:
 def _py(value: Any) -> Any:
     """A pandas Timestamp as the datetime DuckDB binds."""
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def readable_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """`alerts test`'s table: old/new money values as its text quotes them ($22.50, not 22.500000)."""
+    def text(field: Any, value: Any) -> Any:
+        return value if _is_missing(value) or not isinstance(field, str) else _value_text(field, value)
+
+    return frame.assign(**{column: [text(f, v) for f, v in zip(frame["field"], frame[column])]
+                           for column in ("old_value", "new_value")})
 
 
 def _int(value: Any) -> int | None:

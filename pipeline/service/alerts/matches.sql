@@ -12,7 +12,8 @@ with_plan_id as (
     from changes
 ),
 with_plan as (
-    -- the plan's version as of the change: the new one for `changed`, the last one for `removed`
+    -- the plan's version as of the change: the new one for `changed`, the last one for `removed`; its price
+    -- in the change's region (that region's override as of the change, else the base price)
     select
         c.*,
         p.plan_type,
