@@ -104,7 +104,8 @@ def test_gpu_and_cpu_filters_live_in_the_url(server, page, history):
 
 CHIPS_JS = """wanted => {
   const picker = [...document.querySelectorAll('[data-testid="stMultiSelect"]')].find(e => e.textContent.includes('Columns'));
-  const tags = picker ? [...picker.querySelectorAll('.react-aria-ComboBox [data-tag]')].map(t => t.getAttribute('aria-label')) : [];
+  const tags = picker ? [...picker.querySelectorAll('.react-aria-ComboBox [data-tag]')]
+    .map(t => t.getAttribute('aria-label')) : [];
   return JSON.stringify(tags) === JSON.stringify(wanted);
 }"""
 
