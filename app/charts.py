@@ -71,7 +71,7 @@ def availability_chart(matrix: pd.DataFrame) -> alt.Chart:
         color=alt.Color("state:N", title="status", legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=list(STATUS_COLORS.values()))),
         tooltip=["region_id:N", "plan_id:N", "state:N"],
-    ).properties(height=ROW_PX * max(len(plan_order), 1))
+    ).properties(height=alt.Step(ROW_PX))
 
 
 MAP_WIDTH, MAP_HEIGHT = 640, 320  # equirectangular: degrees map linearly to these pixels

@@ -523,3 +523,17 @@ def test_plan_history_shows_the_stock_outlook(demo_env):
     table = next(t for t in texts(at) if "sell-outs" in t and "p90" in t)
     row = next(line for line in table.splitlines() if line.startswith(f"| {region_id} "))
     assert span_text(p90_s) in row
+
+
+def test_the_availability_heat_map_labels_every_plan_in_full(demo_env):
+    """One row per plan (a step of ROW_PX px, so the chart grows with the plans), no label dropped for
+    overlap, none truncated (issue 23: every other plan was labelled, and cut)."""
+    from app import charts
+
+    with queries.catalog(demo_env) as con:
+        matrix = queries.availability_matrix(con)
+    spec = charts.availability_chart(matrix).to_dict()
+    for axis in ("x", "y"):
+        assert spec["encoding"][axis]["axis"]["labelOverlap"] is False
+        assert spec["encoding"][axis]["axis"]["labelLimit"] == 0
+    assert spec["encoding"]["y"]["field"] == "plan_id" and spec["height"] == {"step": charts.ROW_PX}

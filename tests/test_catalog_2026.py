@@ -173,16 +173,18 @@ def test_cheapest_prices_agree_with_the_plan_prices_view(catalog_dir):
         view = queries.plan_prices(con)
     merged = ranked.merge(view, on=["plan_id", "region_id"], suffixes=("", "_view"))
     assert len(merged) == len(ranked) > 0
-    for column in ("monthly_cost_usd", "hourly_cost_usd", "monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd",
-                   "is_regional_price"):
+    for column in ("monthly_cost_usd", "hourly_cost_usd", "is_regional_price"):
         assert merged[column].tolist() == merged[f"{column}_view"].tolist(), column
+    can_preempt = merged["is_deployable_preemptible"].astype("object").ne(False)  # a preemptible price only there
+    for column in ("monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd"):
+        assert merged[column].tolist() == merged[f"{column}_view"].where(can_preempt, None).tolist(), column
 
 
 def test_gpu_metal_and_cpu_class_answers_agree_across_both_shapes(capsys, catalog_dirs):
     """The same machines answer from either catalog: GPUs of 80 GB+ (the vdm plans from the packaged
     table: the API sends them no GPU fields), bare metal of 16+ vCPUs (threads), dedicated CPUs."""
     def answers(name: str, *args: str) -> list[tuple]:
-        rows = cheapest_json(capsys, catalog_dirs[name], "--region", "any", "--include-sold-out", *args)
+        rows = cheapest_json(capsys, catalog_dirs[name], "--region", "any", "--each-region", "--include-sold-out", *args)
         return [(r["plan_id"], r["region_id"], r["monthly_cost_usd"]) for r in rows]
 
     for args in (("--min-gpu-vram-gb", "80"), ("--type", "vbm", "--min-vcpu", "16"),

@@ -9,17 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.cli import main
 from pipeline.queries import formatting as fmt
 from tests.conftest import run_cli
+from tests.test_cli_input import run as run_in_process
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse: usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
+    """test_cli_input's in-process run, without the demo-data note on stderr (the error line is what counts)."""
+    code, out, err = run_in_process(capsys, *argv)
     return code, out, "".join(line for line in err.splitlines(keepends=True) if not line.startswith("note: demo data"))
 
 
@@ -143,3 +140,23 @@ def test_the_search_matches_cpu_vendor_gpu_type_and_gpu(demo_dir):
     assert set(grid.search(ranked, "gpu")["plan_id"]) == set(ranked[ranked["gpu_type"].notna()]["plan_id"])
     a16 = grid.search(ranked, "a16")
     assert not a16.empty and set(a16["gpu_type"]) == {"NVIDIA_A16"}
+
+
+def test_network_errors_are_in_words_without_class_names():
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
+
+    from pipeline.collect.http import _describe_exception
+    from pipeline.collect.watchdog import WatchedHTTPConnection
+
+    conn = WatchedHTTPConnection("example.invalid", 80)
+    reasons = [ConnectTimeoutError(conn, "Connection to example.invalid timed out. (connect timeout=5)"),
+               NewConnectionError(conn, "Failed to establish a new connection: [Errno 111] Connection refused"),
+               NameResolutionError("example.invalid", conn, OSError(-2, "Name or service not known"))]
+    texts = [_describe_exception(requests.ConnectionError(MaxRetryError(None, "/v2/plans", r))) for r in reasons]
+    texts += [_describe_exception(requests.exceptions.ChunkedEncodingError("Connection broken")),
+              _describe_exception(requests.exceptions.TooManyRedirects("Exceeded 30 redirects."))]
+    assert texts[0].endswith("Connection to example.invalid timed out. (connect timeout=5)")
+    assert texts[1].endswith("Failed to establish a new connection: [Errno 111] Connection refused")
+    assert texts[3:] == ["the answer broke off before its end", "too many redirects"]
+    assert not [t for t in texts if "Watched" in t or "Error" in t or "object at" in t or "HTTPConnection" in t]

@@ -181,7 +181,7 @@ def test_v1_fills_what_it_can(tmp_path):
 
 # -- answers --------------------------------------------------------------------------------------------
 def test_gpu_filters_see_vdm_plans_and_name_what_they_cannot_judge(capsys, folded_sao):
-    found, err = cheapest_json(capsys, folded_sao, "--region", "any", "--min-gpu-vram-gb", "80",
+    found, err = cheapest_json(capsys, folded_sao, "--region", "any", "--each-region", "--min-gpu-vram-gb", "80",
                                "--include-sold-out")
     assert [(r["plan_id"], r["gpu_vram_gb"], r["gpu_source"]) for r in found] == [
         ("vcg-l40s-64c-480g-192vram", 192, "plan_id"), ("vcg-h100-216c-1914gb-640vram", 640, "table"),

@@ -59,7 +59,7 @@ def test_cron_spec_interval_and_bad_expression(cli):
     with pytest.raises(ConfigError, match="crontab"):
         ScheduleSpec(cron="every tuesday").trigger()
     result = cli("schedule", "--every", "soon", "--data-dir", "/nonexistent/x")
-    assert result.returncode == 2 and "argument --every: not a duration: 'soon'" in result.stderr  # usage
+    assert result.returncode == 2 and "Error: --every: not a duration: 'soon'" in result.stderr  # usage
 
 
 def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, data_dir):

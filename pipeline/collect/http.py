@@ -287,24 +287,36 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "a relative URL"
 
 
+# What a failed request says, in words: requests' exception classes are not for people.
+_IN_WORDS = ((requests.exceptions.ChunkedEncodingError, "the answer broke off before its end"),
+             (requests.exceptions.ContentDecodingError, "the answer could not be decoded"),
+             (requests.exceptions.TooManyRedirects, "too many redirects"),
+             (requests.exceptions.InvalidURL, "not a valid URL"))
+# urllib3's connection in its messages: `WatchedHTTPConnection(host='x', port=80): `, `<... object at 0x..>: `
+_CONNECTION_REPR = re.compile(r"<?\b[\w.]*Connection\w*(\([^)]*\))?( object)?( at 0x[0-9a-f]+)?>?(: |, )")
+
+
 def _describe_exception(exc: requests.RequestException) -> str:
     text = _one_line(str(exc))
     if "Read timed out" in text or "ReadTimeoutError" in text:
         return "read timed out (after retries)"
     if isinstance(exc, requests.ConnectionError):
         return f"connection failed (after retries): {_root_cause(exc)}"
-    return f"{type(exc).__name__}: {text}"
+    words = next((said for kind, said in _IN_WORDS if isinstance(exc, kind)), None)
+    return words or (f"the request failed: {_CONNECTION_REPR.sub('', text)}" if text else "the request failed")
 
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost reason urllib3 gives (`[Errno 111] Connection refused`), whole, on one line:
-    `Max retries exceeded ... (Caused by NewConnectionError(...))` is a nest of reprs."""
+    `Max retries exceeded ... (Caused by NewConnectionError(...))` is a nest of reprs, and its
+    messages start with the connection object (no class name reaches the user)."""
     reason: object = exc.args[0] if exc.args else exc
     while getattr(reason, "reason", None) is not None:  # MaxRetryError -> NewConnectionError
         reason = reason.reason
-    text = _one_line(str(reason))
-    text = re.sub(r"<[\w.]+ object at 0x[0-9a-f]+>: ", "", text)  # HTTPConnection(...) object reprs
-    return text or type(reason).__name__
+    said = [arg for arg in getattr(reason, "args", ()) if isinstance(arg, str)]
+    text = _one_line(said[-1] if said else str(reason))
+    text = _CONNECTION_REPR.sub("", text).strip()
+    return text or "no reason given"
 
 
 def _one_line(text: str) -> str:
