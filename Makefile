@@ -16,9 +16,8 @@ WORKERS ?= 4
 # extra (STAMP: pytest, playwright, jupyter, pyspark: most of the download and the time).
 RUNTIME := $(VENV)/.runtime
 
-$(RUNTIME): pyproject.toml
+$(RUNTIME): pyproject.toml  # the venv's own pip (3.11's) installs editable from pyproject: no upgrade step
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUNTIME)
 
