@@ -25,6 +25,7 @@ def with_hourly_estimate_table(table: pa.Table) -> pa.Table:
     price (hourly_cost_usd stays the API's, null there). The CLI, the dashboard and their downloads
     all show this one column, so an estimate is marked as one everywhere. Added to the Arrow result
     before it becomes a DataFrame: inserting a column into a DataFrame costs more than the estimate."""
+    table = _preemptible_where_deployable_table(table)
     names = table.column_names
     if "hourly_cost_usd" not in names or "estimated_hourly_cost_usd" in names:
         return table
@@ -38,12 +39,43 @@ def with_hourly_estimate_table(table: pa.Table) -> pa.Table:
 
 def with_hourly_estimate_rows(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
     """`with_hourly_estimate_table` for plain rows (no pyarrow): the same column at the same place."""
+    rows = _preemptible_where_deployable_rows(columns, rows)
     if "hourly_cost_usd" not in columns or "estimated_hourly_cost_usd" in columns:
         return columns, rows
     monthly, hourly = columns.index("monthly_cost_usd"), columns.index("hourly_cost_usd")
     cut = hourly + 1
     return ([*columns[:cut], "estimated_hourly_cost_usd", *columns[cut:]],
             [(*row[:cut], estimated_hourly(row[monthly], row[hourly]), *row[cut:]) for row in rows])
+
+
+PREEMPTIBLE_PRICES = ("monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd")
+
+
+def _preemptible_where_deployable_rows(columns: list[str], rows: list[tuple]) -> list[tuple]:
+    """A preemptible price only where the plan can run preemptible (is_deployable_preemptible false: none;
+    NULL, an older API: unknown, kept). The CLI, the dashboard and their downloads show no price that does
+    not apply (issue 23: 42 plans showed one)."""
+    if "is_deployable_preemptible" not in columns:
+        return rows
+    flag = columns.index("is_deployable_preemptible")
+    cut = [columns.index(c) for c in PREEMPTIBLE_PRICES if c in columns]
+    return [row if row[flag] is not False else tuple(None if i in cut else v for i, v in enumerate(row))
+            for row in rows]
+
+
+def _preemptible_where_deployable_table(table: pa.Table) -> pa.Table:
+    """_preemptible_where_deployable_rows() for an Arrow result."""
+    names = table.column_names
+    if "is_deployable_preemptible" not in names:
+        return table
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cannot = pc.fill_null(pc.equal(table["is_deployable_preemptible"], False), False)
+    for name in (c for c in PREEMPTIBLE_PRICES if c in names):
+        column = table[name]
+        table = table.set_column(names.index(name), name, pc.if_else(cannot, pa.scalar(None, column.type), column))
+    return table
 
 
 def _missing(value: object) -> bool:

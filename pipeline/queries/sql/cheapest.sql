@@ -8,14 +8,7 @@
 -- continent, plan_type (a type or a family: is_of_type), max_monthly_cost_usd, in_stock_only, gpu_type,
 -- min_gpu_vram_gb, cpu_vendor, cpu_allocation.
 with final as (
-    select o.* exclude (is_offered, valid_from, valid_to) replace (
-        s.plan_id is not null as is_in_stock,
-        -- a preemptible price only where the plan can run preemptible (NULL = older API: unknown, shown)
-        case when o.is_deployable_preemptible is not false then o.monthly_cost_preemptible_usd end
-            as monthly_cost_preemptible_usd,
-        case when o.is_deployable_preemptible is not false then o.hourly_cost_preemptible_usd end
-            as hourly_cost_preemptible_usd
-    )
+    select o.* exclude (is_offered, valid_from, valid_to) replace (s.plan_id is not null as is_in_stock)
     from _offers_history o
     -- in stock as of ts
     left join availability_history s on s.plan_id = o.plan_id and s.region_id = o.region_id
