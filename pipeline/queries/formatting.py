@@ -148,10 +148,13 @@ def utc_text(value: Any) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    if not isinstance(value, datetime):  # a plain date
-        return f"{value:%Y-%m-%d}"
-    moment = value.astimezone(UTC) if value.tzinfo else value
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    try:
+        if not isinstance(value, datetime):  # a plain date
+            return f"{value:%Y-%m-%d}"
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    except (NotImplementedError, ValueError, OverflowError):  # beyond strftime's years (test_all_types' extremes)
+        return str(value)
 
 
 def duration_text(seconds: float) -> str:
