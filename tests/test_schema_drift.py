@@ -151,3 +151,22 @@ def test_an_unreadable_needed_field_rejects_the_snapshot_in_one_line(tmp_path, p
         assert con.execute("select * from plans_history order by plan_id").fetchall() == before
     message = str(rejected.value)
     assert "\n" not in message and f"plan {plan_id}: {named} cannot be read" in message
+    assert "GET /plans" in message and " item " in message  # the endpoint and the item's index (issue 26)
+
+
+def test_a_null_plan_id_names_the_endpoint_its_index_and_the_field(tmp_path):
+    """Issue 26: a malformed item names the endpoint, the item's index and the field, in one line."""
+    def null_id(endpoint: str, doc: dict) -> None:
+        for key in ("plans", "plans_metal"):
+            items = doc.get(key, [])
+            if key == "plans_metal" and len(items) > 1:
+                items[1]["id"] = None
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    apply(data_dir, NOW, answers())
+    with warehouse.open_warehouse(data_dir) as con:
+        sid = warehouse.start_snapshot(con, "v2", "test", LATER, True)
+        with pytest.raises(AnomalyError) as rejected:
+            ingest(con, sid, "v2", [Call(e, p, q, 200, b, 1.0, LATER) for e, p, q, b in answers(null_id)], LATER)
+    message = str(rejected.value)
+    assert "\n" not in message and "GET /plans-metal item 1: plan (no id): field `id` cannot be read (sent null)" in message

@@ -242,14 +242,15 @@ def _gate(result: ApplyResult, accept_anomalies: bool) -> None:
 
 
 def check_needed_fields(con: duckdb.DuckDBPyConnection) -> None:
-    """Reject the snapshot (one line naming the plan and the field) when a v2 plan lacks a field an
-    answer needs or sends one that cannot be read: id, monthly price (regional ones too), RAM, vCPUs,
-    locations. Every other field only describes a plan: unreadable, it is NULL and schema drift."""
+    """Reject the snapshot (one line naming the endpoint, the item's index, the plan and the field) when
+    a v2 plan lacks a field an answer needs or sends one that cannot be read: id, monthly price (regional
+    ones too), RAM, vCPUs, locations. Every other field only describes a plan: unreadable, it is NULL and schema drift."""
     rows = con.execute(load_sql("warehouse/sql/checks/unreadable_fields.sql")).fetchall()
     if rows:
-        plan_id, field_name, sent, count = rows[0]
+        endpoint, index, plan_id, field_name, sent, count = rows[0]
         more = f"; {count - 1} more unreadable field(s)" if count > 1 else ""
-        raise AnomalyError(f"snapshot rejected: plan {plan_id}: field `{field_name}` cannot be read "
+        where = f"GET /{endpoint.replace('_', '-')} item {index}"  # the index within its page, from 0
+        raise AnomalyError(f"snapshot rejected: {where}: plan {plan_id}: field `{field_name}` cannot be read "
                            f"(sent {sent[:60]}){more}")
 
 

@@ -1,17 +1,22 @@
 -- grain: one row per v2 plan or bare-metal plan whose answer lacks a field an answer needs, or sends one
 -- that cannot be read (id, monthly price, a regional monthly price, RAM, vCPUs, locations); the gate
--- rejects such a snapshot with one line naming the first plan and field. A numeric string is read as
+-- rejects such a snapshot with one line naming the first one's endpoint, index in its page, plan and field. A numeric string is read as
 -- the number (not listed here).
 with pages as (
     select endpoint, body::json as doc
     from _snapshot_bodies
     where endpoint in ('plans', 'plans_metal')
 ),
+lists as (
+    select endpoint, from_json(doc -> endpoint, '["json"]') as list from pages
+),
 items as (
-    select endpoint, unnest(from_json(doc -> endpoint, '["json"]')) as item from pages
+    -- two unnests in one select run in step: each item beside its index in the page
+    select endpoint, unnest(list) as item, unnest(range(len(list))) as item_index from lists
 ),
 needed as (
     select
+        endpoint, item_index,
         coalesce(item ->> 'id', '(no id)') as plan_id,
         case when coalesce(json_type(item -> 'id'), 'NULL') in ('NULL', 'OBJECT', 'ARRAY') then 'id'
              when try_cast(item ->> 'monthly_cost' as decimal(18, 6)) is null then 'monthly_cost'
@@ -26,22 +31,22 @@ needed as (
 ),
 regional as (
     -- a region's override replaces the base price: unreadable, it would answer with the wrong one
-    select n.plan_id, 'location_cost.' || e.key || '.monthly_cost' as field,
+    select n.endpoint, n.item_index, n.plan_id, 'location_cost.' || e.key || '.monthly_cost' as field,
            coalesce(cast(e.value -> 'monthly_cost' as varchar), 'missing') as sent
     from needed n, json_each(n.item -> 'location_cost') as e
     where n.field is null and json_type(n.item -> 'location_cost') = 'OBJECT'
       and try_cast(e.value ->> 'monthly_cost' as decimal(18, 6)) is null
 ),
 problems as (
-    select plan_id, field, coalesce(cast(item -> field as varchar), 'missing') as sent
+    select endpoint, item_index, plan_id, field, coalesce(cast(item -> field as varchar), 'missing') as sent
     from needed
     where field is not null
     union all
     select * from regional
 ),
 final as (
-    select plan_id, field, sent, count(*) over () as problem_count
+    select endpoint, item_index, plan_id, field, sent, count(*) over () as problem_count
     from problems
-    order by plan_id, field
+    order by plan_id, field, endpoint, item_index
 )
 select * from final
