@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import altair as alt
@@ -22,7 +22,7 @@ def price_points(history: pd.DataFrame, now: datetime | None = None) -> pd.DataF
     """Two points per price version, in drawing order (seq): its start and its end (valid_to, or now).
     At a change instant the old price's end comes before the new price's start, so the step line
     rises (or falls) exactly there and keeps each price over its whole interval."""
-    end = pd.Timestamp(now or datetime.now(timezone.utc))
+    end = pd.Timestamp(now or datetime.now(UTC))
     ordered = history.sort_values("valid_from", kind="stable").reset_index(drop=True)
     price = _as_float(ordered["monthly_cost_usd"])
     starts = pd.DataFrame({"at": ordered["valid_from"], "monthly_cost_usd": price, "seq": ordered.index * 2})
@@ -45,7 +45,7 @@ def price_chart(history: pd.DataFrame, now: datetime | None = None) -> alt.Chart
 
 def stock_timeline_chart(intervals: pd.DataFrame, now: datetime | None = None) -> alt.Chart:
     """Gantt of in-stock intervals, one row per region (a gap = sold out or not offered)."""
-    end = pd.Timestamp(now or datetime.now(timezone.utc))
+    end = pd.Timestamp(now or datetime.now(UTC))
     bars = intervals.assign(valid_to=intervals["valid_to"].fillna(end))
     return alt.Chart(bars).mark_bar(height=10).encode(
         x=alt.X("valid_from:T", title="in stock (UTC)"), x2="valid_to:T",

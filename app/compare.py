@@ -2,12 +2,13 @@
 the first plan (pure functions: no Streamlit)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
-from pipeline.queries.formatting import (MISSING, bandwidth_text, is_missing, money, per_unit, ram_text)
+from pipeline.queries.formatting import MISSING, bandwidth_text, is_missing, money, per_unit, ram_text
 from pipeline.queries.pricing import estimated_hourly
 
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ def freshness() -> dict[str, Any]:
     """queries.freshness with the staleness rule applied now (the cached age would age): age_s,
     is_stale, stale_after_s and stale_after_is_default, exactly as `vultr-catalog status` decides."""
     fresh = dict(read("freshness"))
-    rule = queries.staleness(data_dir(), fresh.get("last_ok_at"), datetime.now(timezone.utc))
+    rule = queries.staleness(data_dir(), fresh.get("last_ok_at"), datetime.now(UTC))
     fresh.update(age_s=rule.age_s, is_stale=rule.is_stale, stale_after_s=rule.stale_after_s,
                  stale_after_is_default=rule.is_default)
     return fresh

@@ -7,9 +7,21 @@ from typing import Any
 import pandas as pd
 
 from pipeline import queries
-from pipeline.queries.formatting import (MISSING, bandwidth_text, disk_text, duration_text, headline,
-                                         is_missing, money,
-                                         per_unit, plural, ram_text, ratio_text, utc_text, vcpu_text)
+from pipeline.queries.formatting import (
+    MISSING,
+    bandwidth_text,
+    disk_text,
+    duration_text,
+    headline,
+    is_missing,
+    money,
+    per_unit,
+    plural,
+    ram_text,
+    ratio_text,
+    utc_text,
+    vcpu_text,
+)
 
 __all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe_change", "disk_text",
            "duration_text", "money", "per_unit", "plural", "ram_text", "ratio_text", "utc_text", "vcpu_text"]

@@ -60,7 +60,7 @@ def display_frame(ranked: pd.DataFrame, per: str) -> pd.DataFrame:
     return pd.DataFrame({
         "rank": range(1, len(ranked) + 1),
         "plan_id": ranked["plan_id"].astype(str), "region_id": ranked["region_id"].astype(str),
-        "region_count": ranked["region_count"] if "region_count" in ranked else 1,
+        "region_count": ranked.get("region_count", 1),
         "plan_type": ranked["plan_type"].astype(str),
         "vcpu_count": vcpus, "ram_gb": ram_gb, "disk_gb": _float(ranked["disk_gb"]),
         "disk_count": _float(ranked["disk_count"]), "bandwidth_tb": _float(ranked["bandwidth_gb"]) / GB_PER_TB,

@@ -1,9 +1,9 @@
 """vultr-catalog dashboard entry point (run with `vultr-catalog serve`): navigation, sidebar, empty state."""
 from __future__ import annotations
 
-import streamlit as st
-
 from pathlib import Path
+
+import streamlit as st
 
 from app import data, ui
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import print_table, timed
-from pipeline.warehouse import store as warehouse
 from pipeline.collect.collector import collect, ingest
+from pipeline.collect.http import HttpClient
+from pipeline.collect.sources import fetch_catalog
 from pipeline.config import Settings
 from pipeline.fakeapi import FakeVultr
-from pipeline.collect.http import HttpClient
+from pipeline.warehouse import store as warehouse
 from pipeline.warehouse.publish import publish
-from pipeline.collect.sources import fetch_catalog
 
 
 def collection_times(api: FakeVultr, latency_ms: int, runs: int, concurrency: int) -> tuple[list[float], int]:
@@ -42,7 +42,7 @@ def load_and_publish_times(api: FakeVultr, runs: int) -> tuple[list[float], list
     loads, publishes = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp, warehouse.open_warehouse(Path(tmp)) as con:
-            at = datetime.now(timezone.utc)
+            at = datetime.now(UTC)
             sid = warehouse.start_snapshot(con, "v2", api.base_url, at, False)
             loads.append(timed(lambda: ingest(con, sid, "v2", client.calls, at)))
             publishes.append(timed(lambda: publish(con, Path(tmp))))

@@ -49,9 +49,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.formatting import answer_sentence  # noqa: E402
 from pipeline import queries  # noqa: E402
+from pipeline.paths import catalog_path  # noqa: E402
 from pipeline.service.demo import build_demo_history  # noqa: E402
 from pipeline.service.serve import SERVER_OPTIONS  # noqa: E402
-from pipeline.paths import catalog_path  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

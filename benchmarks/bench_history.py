@@ -16,7 +16,7 @@ import json
 import random
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -24,15 +24,15 @@ import duckdb
 
 from benchmarks.common import print_table, summary_ms, timed
 from pipeline import queries
-from pipeline.warehouse import store as warehouse
 from pipeline.collect.collector import ingest
-from pipeline.fakeapi import FakeVultr, Timeline
 from pipeline.collect.http import Call
-from pipeline.warehouse.publish import publish
 from pipeline.collect.sources import v2
+from pipeline.fakeapi import FakeVultr, Timeline
 from pipeline.sql import quote_literal
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.publish import publish
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 NAIVE_TABLES = {"plans": "plans_history", "regions": "regions_history", "operating_systems": "operating_systems_history",
                 "plan_locations": "plan_locations_history", "availability": "availability_history"}

@@ -14,7 +14,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -26,7 +26,7 @@ from pipeline.fakeapi import FakeVultr, Timeline
 from pipeline.warehouse import store as warehouse
 from pipeline.warehouse.publish import publish
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 OFFSET = timedelta(seconds=17)
 FULL_MINUTE = 17
@@ -48,10 +48,7 @@ def simulate(con: duckdb.DuckDBPyConnection, api: FakeVultr, days: int, data_dir
     for minute in range(days * 1440):
         at = T0 + minute * MINUTE + OFFSET
         kind = "full" if minute % 60 == FULL_MINUTE or regions is None else "stock"
-        if kind == "full":
-            calls = calls_at(api, at)
-        else:
-            calls = stock_calls(api, regions, at)
+        calls = calls_at(api, at) if kind == "full" else stock_calls(api, regions, at)
         sid = warehouse.start_snapshot(con, "v2", "bench", at, True, kind)
         started = time.perf_counter()
         changes, _ = ingest(con, sid, "v2", calls, at, accept_anomalies=True, kind=kind)

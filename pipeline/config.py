@@ -61,7 +61,7 @@ class Settings:
                               f"one shorter than {MIN_KEY_LENGTH} is refused as implausible; check how it is set")
         secrets.register(self.api_key)  # scrubbed from anything stored, logged or printed from now on
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)
 
 

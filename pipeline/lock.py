@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import WriterBusyError
@@ -77,7 +77,7 @@ def _enter(data_dir: Path, key: Path, command: str, nestable: bool) -> _Held:
             held.depth += 1
             return held
         data_dir.mkdir(parents=True, exist_ok=True)
-        holder = Holder(os.getpid(), command, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        holder = Holder(os.getpid(), command, datetime.now(UTC).isoformat(timespec="seconds"))
         fd = _acquire(lock_path(data_dir), data_dir)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder.__dict__).encode() + b"\n", 0)

@@ -15,18 +15,18 @@ import email.message
 import fcntl
 import hashlib
 import json
-import threading
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -156,13 +156,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
         return
     target, done, lock_file = _shared_demo(config._tmp_path_factory.getbasetemp())
-    lock = open(lock_file, "w")
+    lock = open(lock_file, "w")  # noqa: SIM115 - held until the build thread below closes it
     fcntl.flock(lock, fcntl.LOCK_EX)
 
     def build() -> None:
         try:
             _build_demo(target, done)
-        except Exception:  # noqa: BLE001 - the first worker that needs it builds it again and fails visibly
+        except Exception:  # the first worker that needs it builds it again and fails visibly
             pass
         finally:
             lock.close()
@@ -189,7 +189,7 @@ def demo_dir(tmp_path_factory) -> Path:
 
 # --- the scheduler as users run it (test_schedule, test_alerts) ---
 
-SIM_START = datetime(2026, 3, 1, tzinfo=timezone.utc)
+SIM_START = datetime(2026, 3, 1, tzinfo=UTC)
 SIM_HOURS_PER_S = 2.0  # the living catalog moves two simulated hours per real second
 
 
@@ -282,7 +282,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
                 self.send_response(204)

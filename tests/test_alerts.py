@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.service.alerts import build_payload, load_rules, test_rules as match_history
 from pipeline.errors import ConfigError
+from pipeline.service.alerts import build_payload, load_rules
+from pipeline.service.alerts import test_rules as match_history
 from tests.conftest import (
     RETRY_SOON,
     deliver_after_outage,

@@ -3,10 +3,11 @@ filters that change the answer, URL parameters honoured both ways, bad links exp
 from __future__ import annotations
 
 import ast
+import itertools
 import shutil
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def magic_expressions(path: Path) -> list[int]:
 def test_no_page_relies_on_streamlit_magic():
     """serve turns magic off (it cost every lone visitor a rewrite of the page scripts): a bare expression
     in the entry point or a page would show in AppTest (magic on by default) but not in the dashboard."""
-    assert ("--runner.magicEnabled", "false") in zip(SERVER_OPTIONS, SERVER_OPTIONS[1:])
+    assert ("--runner.magicEnabled", "false") in itertools.pairwise(SERVER_OPTIONS)
     scripts = [APP, *sorted((APP.parent / "app_pages").glob("*.py"))]
     assert len(scripts) == len(PAGES) + 2  # the entry point, the pages and the fleet page
     assert {str(path.relative_to(APP.parent)): magic_expressions(path) for path in scripts} == \
@@ -254,7 +255,7 @@ def test_change_feed_filters(demo_env):
     assert 0 < len(feed) < len(everything) and set(feed["region_id"]) == {region}
     ratios = at.dataframe[1].value
     assert ratios["region_id"].tolist() == [region] and 0 <= ratios["in_stock_ratio_30d"].iloc[0] <= 1
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     at = run_app("app_pages/changes.py", since=tomorrow)
     assert at.dataframe[0].value.empty and "No changes" in texts(at)[0]
 
@@ -325,7 +326,7 @@ def test_sql_link_with_a_query_runs_it_on_open(demo_env):
 
 
 def test_stale_catalog_is_flagged(tmp_path, monkeypatch):
-    old = datetime.now(timezone.utc) - timedelta(days=2)
+    old = datetime.now(UTC) - timedelta(days=2)
     build_demo_history(tmp_path, days=0, end_at=old)
     monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))
     at = run_app("app_pages/data_health.py")
@@ -339,7 +340,7 @@ def test_stale_catalog_is_flagged(tmp_path, monkeypatch):
     (600, True, "20m: twice the schedule's"),
 ])
 def test_status_and_the_dashboard_agree_on_freshness(tmp_path, monkeypatch, interval_s, stale, threshold):
-    build_demo_history(tmp_path, days=0, end_at=datetime.now(timezone.utc) - timedelta(days=2))
+    build_demo_history(tmp_path, days=0, end_at=datetime.now(UTC) - timedelta(days=2))
     if interval_s:
         update_state(tmp_path, interval_s=interval_s)
     monkeypatch.setenv("VULTR_CATALOG_DATA_DIR", str(tmp_path))

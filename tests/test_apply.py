@@ -8,7 +8,7 @@ import json
 import os
 import random
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -21,7 +21,7 @@ from pipeline.warehouse import rawstore, stock, transform
 from pipeline.warehouse import store as warehouse
 from tests.test_normalize import body, v1_calls
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 OS_PAGES = [("os", "/os", {}, body("v2/libcloud_v2_os_page1.json")),  # cursors as the pages chain them
             ("os", "/os", {"cursor": "bmV4dF9fMjMw"}, body("v2/libcloud_v2_os_page2.json")),
             ("os", "/os", {"cursor": "bmV4dF9fNDAx"}, body("v2/libcloud_v2_os_page3.json"))]
@@ -251,7 +251,7 @@ def test_a_stock_answer_staging_cannot_read_fails_the_poll_as_normalizing(tmp_pa
         sid = warehouse.start_snapshot(con, "v2", "test", NOW, True, "stock")
         bad = [Call("availability", "/regions/ewr/availability", {}, 200, b'{"available_plans": ', 1.0, NOW)]
         stored = warehouse.store_calls(con, sid, bad)
-        with pytest.raises(CatalogError, match="^normalizing availability: "):
+        with pytest.raises(CatalogError, match=r"^normalizing availability: "):
             transform.apply_snapshot(con, sid, "v2", NOW, kind="stock", bodies=stored.bodies, answers=stored.answers)
 
 

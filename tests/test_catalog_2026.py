@@ -3,7 +3,7 @@ history, preemptible-only plans, GPU filters, any-region search, and schema drif
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from pipeline.queries.status import collector_status, render_status
 from pipeline.service.alerts import load_rules, test_rules as match_rules
 from tests.conftest import CATALOGS, fast_settings
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 

@@ -4,7 +4,7 @@ regional price changes, sell-outs, restocks, a plan added and a region launched.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_esti
 from pipeline.sql import create_model_table, load_sql, optional_lines
 from tests.conftest import fast_settings
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)
 KINDS = ("regional_price_changed", "price_changed", "sold_out", "restocked", "plan_added", "region_launched")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -17,7 +17,7 @@ from pipeline.fakeapi.timeline import DRIFT_FIELD
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ computed from the emulator's own catalog objects (not from our SQL)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from pipeline.fakeapi.seed_fleet import RETIRED_V1_PLAN
 from tests.conftest import fast_settings
 
 KEY = "FLEETKEY0123456789ABCDEF"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_fleet_sold_out_plan_with_nothing_as_cheap_has_a_negative_saving(api, da
 
 
 def test_fleet_v2_price_change_since_created_from_the_catalog_history(data_dir, capsys, monkeypatch):
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     timeline = Timeline(seed=7, start_at=t0)
     events = [e for e in timeline.events_between(t0, t0 + timedelta(days=200)) if e["kind"] == "price_changed"]
     # the first price change of a cloud plan offered in some region just before it

@@ -7,24 +7,23 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 
-from pipeline.cli import main
-from tests.conftest import FAST_V2, V1_REGIONS
-from pipeline.config import Settings
 from pipeline.calls import Call
+from pipeline.cli import main
 from pipeline.collect.http import new_session
+from pipeline.config import Settings
 from pipeline.fakeapi import FakeVultr, Fault
 from pipeline.paths import catalog_path
 from pipeline.service.alerts import AlertConfig, Delivery, Rule, process_alerts
 from pipeline.service.alerts.channels import target_key
 from pipeline.warehouse import store
-from tests.conftest import file_digest, wait_for
+from tests.conftest import FAST_V2, V1_REGIONS, file_digest, wait_for
 
 KEY = "s3cr3t+k/ey=XYZ-0123456789"  # `+`, `/` and `=` make the URL-encoded forms differ from the raw one
 AVAILABILITY = re.compile(r"/v2/regions/[a-z]+/availability")
@@ -186,8 +185,8 @@ def test_migration_scrubs_a_key_stored_by_an_older_version(api, data_dir, bounde
     assert collect_cli(api, data_dir) == 0
     echoed = f'{{"error":"invalid Bearer {KEY} ({quote(KEY, safe="")})"}}'.encode()
     with store.open_warehouse(data_dir) as con:
-        snapshot_id = store.start_snapshot(con, "v2", api.base_url, datetime.now(timezone.utc), False)
-        store.store_calls(con, snapshot_id, [Call("plans", "/plans", {}, 401, echoed, 1.0, datetime.now(timezone.utc))])
+        snapshot_id = store.start_snapshot(con, "v2", api.base_url, datetime.now(UTC), False)
+        store.store_calls(con, snapshot_id, [Call("plans", "/plans", {}, 401, echoed, 1.0, datetime.now(UTC))])
         con.execute("update snapshots set status = 'failed', error = ? where snapshot_id = ?",
                     [f"GET /plans: HTTP 401: invalid Bearer {KEY}", snapshot_id])
         con.execute("checkpoint")
@@ -254,7 +253,7 @@ class HugeHook(BaseHTTPRequestHandler):
 def queue_webhook_alert(data_dir: Path, url: str, tmp_path: Path) -> AlertConfig:
     """One pending webhook alert in the outbox (keyed by the URL's hash, as enqueue stores it), and the
     rules that hold its URL, with a 1 s timeout and a 2 s budget."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with store.open_warehouse(data_dir) as con:
         con.execute("insert into alert_outbox (alert_id, channel, rule_name, snapshot_id, change_key, target,"
                     " payload, created_at, next_attempt_at) values ('a1', 'webhook', 'r', 1, 'k', ?, ?, ?, ?)",

@@ -125,7 +125,8 @@ def test_memory_is_bounded_for_real(demo_dir, system_temp, capsys, monkeypatch, 
     monkeypatch.setattr(console, "CONSOLE_HEADROOM_MB", 128)
     run_console("select 1", demo_dir)  # pandas, pyarrow and the fork server are loaded before measuring
     before = spill_dirs()
-    open("/proc/self/clear_refs", "w").write("5")  # VmHWM := VmRSS (Linux): the peak from here on
+    with open("/proc/self/clear_refs", "w") as clear_refs:  # VmHWM := VmRSS (Linux): the peak from here on
+        clear_refs.write("5")
     rss_kb = vm_kb("VmRSS")
     assert main(["sql", query, "--data-dir", str(demo_dir)]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()

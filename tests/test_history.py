@@ -1,23 +1,22 @@
 """History over the emulator's living timeline: versions, intervals, change events, as-of answers, rebuild."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from pipeline import queries
-from pipeline.warehouse import rawstore
 from pipeline.collect.collector import collect
 from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
-from pipeline.paths import catalog_path
+from pipeline.paths import catalog_path, warehouse_path
+from pipeline.warehouse import rawstore
 from pipeline.warehouse.rebuild import rebuild
-from pipeline.paths import warehouse_path
 from tests.conftest import fast_settings
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 TIMELINE = Timeline(seed=7, start_at=T0)
 EVENTS = TIMELINE.events_between(T0, T0 + timedelta(days=200))

@@ -1,23 +1,24 @@
 """The HTTP client's contract over loopback: pacing under the limit, pagination guards, the API key."""
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from pipeline.collect.http import HttpClient, Pacer, fetch_pages
+from pipeline.collect.sources import fetch_catalog
 from pipeline.config import Settings
 from pipeline.errors import FetchError
 from pipeline.fakeapi import FakeVultr
-from pipeline.collect.http import HttpClient, Pacer, fetch_pages
-from pipeline.collect.sources import fetch_catalog
 
 
 class LoopingPages(BaseHTTPRequestHandler):
     """A broken API whose `next` cursor always points back to the same page."""
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+    def do_GET(self) -> None:
         body = json.dumps({"plans": [{"id": "x"}], "meta": {"total": 2, "links": {"next": "c2FtZQ==", "prev": ""}}})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -72,7 +73,7 @@ def test_a_late_start_pushes_the_next_one_back():
         pacer.wait()
         starts.append(now[0])
     assert starts[1] == pytest.approx(pacer.interval_s + 0.3)  # the late one
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= pacer.interval_s - 1e-9, gaps
 
 

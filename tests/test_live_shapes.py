@@ -11,7 +11,7 @@ the CLI and the read API like any other.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from pipeline.queries.status import collector_status, render_status
 from pipeline.warehouse import store as warehouse
 from tests.test_normalize import body, rows, stage
 
-NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 1, tzinfo=UTC)
 META = {"total": 0, "links": {"next": "", "prev": ""}}
 PRICE_KEYS = ("monthly_cost", "hourly_cost")
 

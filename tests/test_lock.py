@@ -5,15 +5,15 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
 
-from pipeline.warehouse import store as warehouse
+from pipeline.collect.collector import collect as collect_once
 from pipeline.errors import WriterBusyError
 from pipeline.lock import collector_lock, is_locked, lock_path, read_holder
-from pipeline.collect.collector import collect as collect_once
+from pipeline.warehouse import store as warehouse
 from pipeline.warehouse.store import INTERRUPTED
 from tests.conftest import FAST_V2, ROOT, fast_settings, run_cli
 
@@ -85,7 +85,7 @@ def _try_lock(data_dir, errors: list) -> None:
 def test_snapshot_left_running_by_a_killed_collector_is_marked_failed(api, data_dir):
     settings = fast_settings(api, data_dir)
     with warehouse.open_warehouse(data_dir) as con:  # what a collector killed mid-snapshot leaves behind
-        stuck = warehouse.start_snapshot(con, "v2", settings.base_url, datetime.now(timezone.utc), False)
+        stuck = warehouse.start_snapshot(con, "v2", settings.base_url, datetime.now(UTC), False)
     result = collect_once(settings)
     con = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
     rows = con.execute("select snapshot_id, status, error from snapshots order by snapshot_id").fetchall()

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from pipeline.collect.http import Call
 from pipeline.entities import ENTITIES
+from pipeline.queries import frame
 from pipeline.warehouse import store as warehouse
 from pipeline.warehouse import transform
-from pipeline.collect.http import Call
-from pipeline.queries import frame
 
 SAMPLES = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 V1_TYPES = {"SSD": "vc2", "HIGHFREQUENCY": "vhf", "DEDICATED": "vdc"}
 
 

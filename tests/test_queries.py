@@ -2,7 +2,7 @@
 history, and a four-snapshot history collected around a known emulator price change."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from pipeline.errors import HistoryRangeError, UnknownChoiceError, UnknownRegion
 from pipeline.fakeapi import FakeVultr, Timeline
 from tests.conftest import fast_settings
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
@@ -96,7 +96,7 @@ def test_cheapest_per_region_agrees_with_cheapest(con):
         assert best.iloc[0]["monthly_cost_usd"] == row.monthly_cost_usd
 
 
-BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
+BEFORE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [

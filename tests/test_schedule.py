@@ -2,6 +2,7 @@
 emulator's living timeline on a fast simulated clock, stopped with a real SIGTERM."""
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from tests.conftest import (
     stop,
     wait_for,
 )
+
 
 def hold_catalog_open(data_dir: Path) -> subprocess.Popen:
     """A separate process holding a read-only connection to catalog.duckdb until its stdin closes."""
@@ -88,7 +90,7 @@ def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, 
     assert running["stale_after_s"] == 2 and running["last_success"]["snapshot_id"] >= 5
     rows = published_snapshots(data_dir)
     assert len(rows) >= 5 and all(r[1] == "ok" for r in rows)
-    for earlier, later in zip(rows, rows[1:]):
+    for earlier, later in itertools.pairwise(rows):
         assert earlier[3] <= later[2], f"snapshots {earlier[0]} and {later[0]} overlap"
     changes = duckdb.connect(str(data_dir / "catalog.duckdb"), read_only=True)
     assert changes.execute("select count(*) from catalog_changes").fetchone()[0] > 0  # the timeline moved

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -64,7 +64,7 @@ def readme_snippet() -> str:
 def answers(spark, export_dir) -> dict:
     """Run the README's block as is (the driver runs in the directory that holds `export/`)."""
     namespace: dict = {}
-    exec(compile(readme_snippet(), "README.md:spark-snippet", "exec"), namespace)  # noqa: S102
+    exec(compile(readme_snippet(), "README.md:spark-snippet", "exec"), namespace)
     assert namespace["spark"] is spark  # getOrCreate() found the running session
     return namespace
 
@@ -93,7 +93,7 @@ def utc(value: datetime | None) -> datetime | None:
     """PySpark hands back naive local datetimes; DuckDB aware ones: compare instants."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc) if value.tzinfo else datetime.fromtimestamp(value.timestamp(), timezone.utc)
+    return value.astimezone(UTC) if value.tzinfo else datetime.fromtimestamp(value.timestamp(), UTC)
 
 
 def test_cheapest_per_region_and_type_matches_duckdb(answers, export_dir):

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pipeline.paths import state_path
+from pipeline.queries import DEFAULT_STALE_AFTER_S
 from pipeline.queries.status import collector_status, render_status
 from pipeline.state import read_state, update_state
-from pipeline.queries import DEFAULT_STALE_AFTER_S
 
 
 def test_status_of_a_missing_data_dir_fails(data_dir, cli):
@@ -48,7 +48,7 @@ def test_stale_after_twice_the_interval_and_last_failure(demo_dir, tmp_path):
     stale = collector_status(data_dir, now=observed + timedelta(hours=2, minutes=1))
     assert fresh["is_stale"] is False and stale["is_stale"] is True and stale["stale_after_s"] == 7200
     assert stale["last_failure"]["error"] == "plans: HTTP 503"
-    assert stale["last_failure"]["at"] == failed_at.astimezone(timezone.utc).isoformat()
+    assert stale["last_failure"]["at"] == failed_at.astimezone(UTC).isoformat()
     text = render_status(stale)
     assert "stale           YES (stale after 2h without" in text and "(2 in a row): plans: HTTP 503" in text
 

@@ -2,9 +2,10 @@
 kind, all or nothing, gated; the compact request log; rebuild over mixed kinds; the 003 and 008 migrations."""
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -14,13 +15,14 @@ from pipeline.collect.collector import collect
 from pipeline.errors import AnomalyError, CatalogError, ConfigError
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.paths import catalog_path, warehouse_path
-from pipeline.service.alerts import load_rules, test_rules as match_history
+from pipeline.service.alerts import load_rules
+from pipeline.service.alerts import test_rules as match_history
 from pipeline.sql import sql_files
 from pipeline.warehouse import store
 from pipeline.warehouse.rebuild import rebuild
 from tests.conftest import fast_settings, published_snapshots, start_schedule, stock_rule, stop, wait_for, write_rules
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 TIMELINE = Timeline(seed=7, start_at=T0)
 EVENTS = TIMELINE.events_between(T0, T0 + timedelta(days=200))
@@ -235,7 +237,7 @@ def test_schedule_stock_cadence_between_full_collections(fast_api, data_dir, rec
             process.kill()
     rows = warehouse_rows(data_dir, "select kind, status, started_at, finished_at from snapshots order by started_at")
     assert rows[0][:2] == ("full", "ok") and {r[0] for r in rows[1:]} == {"stock"}
-    for (_, _, _, finished), (_, _, started, _) in zip(rows, rows[1:]):
+    for (_, _, _, finished), (_, _, started, _) in itertools.pairwise(rows):
         assert finished <= started  # one writer: never two collections at once
     full_paths = {"/v2/plans", "/v2/os", "/v2/regions", "/v2/plans-metal"}
     assert sum(1 for r in fast_api.requests if r[1] in full_paths) == 4  # only the one full collection

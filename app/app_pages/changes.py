@@ -1,7 +1,7 @@
 """What changed at Vultr: the change feed (filter by entity, region and time) and the in-stock ratio per region."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -19,7 +19,7 @@ FEED_COLUMNS = {"changed_at": st.column_config.DatetimeColumn("changed at (UTC)"
 
 
 def day_start(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def feed(changes: pd.DataFrame) -> pd.DataFrame:

@@ -12,26 +12,26 @@ import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
 import requests
 
-from pipeline.warehouse import stock
-from pipeline.warehouse import store as warehouse
+from pipeline.collect.http import Call, HttpClient
+from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError, ConfigError, UnexpectedError, first_line
-from pipeline.collect.http import Call, HttpClient
 from pipeline.lock import collector_lock
 from pipeline.paths import catalog_path
-from pipeline.warehouse.publish import publish, remove_stale_temp_files
-from pipeline.warehouse.scrub import scrub_stored_secrets
-from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.sql import fetch_value
 from pipeline.state import read_state, update_state
 from pipeline.status import SnapshotStatus
+from pipeline.warehouse import stock
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.publish import publish, remove_stale_temp_files
+from pipeline.warehouse.scrub import scrub_stored_secrets
 from pipeline.warehouse.transform import ApplyResult, apply_snapshot
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def _record_outcome(data_dir: Path, result: CollectResult | None = None, error: 
     """The state file's view of the last run, for `status` (the catalog publishes failures only later).
     It only feeds `status`: failing to write it (a full disk) after the catalog was published is a
     warning, never the collection's error (nor a mask over the real one)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         if result is not None:
             update_state(data_dir, pid=os.getpid(), last_run_at=now, last_success_at=now,
@@ -131,7 +131,7 @@ def collect_into(con: duckdb.DuckDBPyConnection, settings: Settings, at: datetim
     """Collect and apply one snapshot on an open warehouse without publishing (demo and bench batch
     this, passing one `session` so connections are reused across snapshots)."""
     started = time.perf_counter()
-    started_at = at or datetime.now(timezone.utc)
+    started_at = at or datetime.now(UTC)
     if at is not None:
         check_forward(con, at)
     targets = stock_targets(con, settings.api_version) if kind == "stock" else None

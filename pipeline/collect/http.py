@@ -5,14 +5,16 @@ Sources know nothing of DuckDB; this module knows nothing of Vultr's endpoints.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -87,7 +89,7 @@ class PacedRetry(Retry):
 
     pacer: Pacer | None = None
 
-    def new(self, **kwargs: object) -> "PacedRetry":
+    def new(self, **kwargs: object) -> PacedRetry:
         retry = super().new(**kwargs)
         retry.pacer = self.pacer
         return retry
@@ -145,7 +147,7 @@ class HttpClient:
                                     "passed (VULTR_CATALOG_COLLECTION_DEADLINE)")
         self.pacer.wait()
         started = time.perf_counter()
-        requested_at = datetime.now(timezone.utc)
+        requested_at = datetime.now(UTC)
         own_deadline = time.monotonic() + self.settings.request_deadline_s
         deadline = min(own_deadline, self.collection_deadline)
         which = (f"{self.settings.request_deadline_s:g} s request deadline" if own_deadline <= self.collection_deadline
@@ -242,10 +244,8 @@ def _next_cursor(data: dict[str, Any]) -> str:
 def _describe_status(call: Call) -> str:
     text = call.body.decode("utf-8", "replace").strip().replace("\n", " ")
     if call.content_type.startswith("application/json"):
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             text = str(json.loads(call.body).get("error", text))
-        except (ValueError, AttributeError):
-            pass
     retried = " after retries" if call.status in RETRY_STATUSES else ""
     return f"HTTP {call.status}{retried}: {text[:200]}"
 

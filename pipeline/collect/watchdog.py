@@ -10,6 +10,7 @@ connections report their sockets to the watchdog of their thread).
 """
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import socket
@@ -38,7 +39,7 @@ class Watchdog:
         self._connections: list[HTTPConnection] = []
         self._lock = threading.Lock()
 
-    def __enter__(self) -> "Watchdog":
+    def __enter__(self) -> Watchdog:
         _current.watchdog = self
         _CLOCK.add(self)
         return self
@@ -111,10 +112,8 @@ def shut_down(sock: socket.socket | None) -> None:
     """Both directions: a read blocked on it returns now (close() alone would not wake it)."""
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
 
 
 def current() -> Watchdog | None:

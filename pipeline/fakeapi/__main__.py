@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Optional
 
 from .catalogs import CATALOG_NAMES, DEFAULT_CATALOG
 from .server import serve_forever
 from .timeline import Timeline
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m pipeline.fakeapi",
                                      description="Run the fake Vultr API in the foreground.")
     parser.add_argument("--host", default="127.0.0.1")

@@ -7,7 +7,6 @@ import io
 import json
 import threading
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import quote
 
 KINDS = ("500", "502", "503", "504", "429", "truncated", "html", "slow", "missing_key", "empty",
@@ -21,10 +20,10 @@ _REASONS = {
 }
 # What a CDN/proxy in front of an API serves when the origin is sick: 200, but HTML.
 _HTML = (
-    "<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>\n"
-    "<body><h1>Checking your browser before accessing api.vultr.com</h1>\n"
-    "<p>This process is automatic. Please allow up to 5 seconds.</p></body></html>\n"
-).encode("utf-8")
+    b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>\n"
+    b"<body><h1>Checking your browser before accessing api.vultr.com</h1>\n"
+    b"<p>This process is automatic. Please allow up to 5 seconds.</p></body></html>\n"
+)
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -34,7 +33,7 @@ class Fault:
     """A failure injected on one path: ``times=None`` forever, else the next N requests."""
 
     kind: str
-    times: Optional[int] = None
+    times: int | None = None
     delay_s: float = 5.0  # slow: before answering; trickle, trickle_headers: between bytes
     size_bytes: int = 64 << 20  # gzip_bomb: decompressed size; huge: body size
     target: str = ""  # redirect: the base URL the Location points at; reprice/unknown_plan/duplicate_ids: a plan id
@@ -53,7 +52,7 @@ class FaultTable:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
-        self._left: dict[str, Optional[int]] = {}
+        self._left: dict[str, int | None] = {}
 
     def set(self, path: str, fault: Fault) -> None:
         with self._lock:
@@ -65,7 +64,7 @@ class FaultTable:
             self._faults.clear()
             self._left.clear()
 
-    def take(self, path: str) -> Optional[Fault]:
+    def take(self, path: str) -> Fault | None:
         """The fault to apply to this request, consuming one of its ``times``."""
         with self._lock:
             key = path if path in self._faults else "*" if "*" in self._faults else None
@@ -94,7 +93,7 @@ class TrickleResponse(TrickleBody):
 HEADER_PADDING = 16 * 1024  # trickle_headers: an X-Padding header this long (under http.client's 64 KiB line cap)
 
 
-def render(fault: Fault, normal_body: bytes, headers: Optional[dict[str, str]] = None,
+def render(fault: Fault, normal_body: bytes, headers: dict[str, str] | None = None,
            path_with_query: str = "/") -> Response:
     """The response for a fault that replaces the normal one (not ``slow``); ``headers`` are the
     request's, lower-case."""

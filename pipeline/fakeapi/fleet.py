@@ -12,8 +12,8 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from .hashing import key64, mix64
 
@@ -103,7 +103,7 @@ class Fleet:
         return str(uuid.UUID(int=mix64(key64("instance", self._seed), number) << 64
                              | mix64(key64("instance2", self._seed), number), version=4))
 
-    def get(self, server_id: str) -> Optional[Server]:
+    def get(self, server_id: str) -> Server | None:
         with self._lock:
             return self._servers.get(server_id)
 
@@ -111,7 +111,7 @@ class Fleet:
         with self._lock:
             return self._servers.pop(server_id, None) is not None
 
-    def all(self, bare_metal: Optional[bool] = None) -> list[Server]:
+    def all(self, bare_metal: bool | None = None) -> list[Server]:
         with self._lock:
             servers = list(self._servers.values())
         return [s for s in servers if bare_metal is None or s.is_bare_metal == bare_metal]

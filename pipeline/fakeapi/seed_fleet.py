@@ -11,7 +11,6 @@ served catalog lists), marked as such here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from .catalogs import V1Catalog, V2Catalog, load_json
 from .fleet import Fleet, Item
@@ -52,7 +51,7 @@ def seed_v2(fleet: Fleet, catalog: V2Catalog, now: datetime, region_id: str = "e
                   is_bare_metal=True)
 
 
-def _sold_out_v2(catalog: V2Catalog, region_id: str) -> Optional[Item]:
+def _sold_out_v2(catalog: V2Catalog, region_id: str) -> Item | None:
     stock = catalog.in_stock.get(region_id, frozenset())
     return next((p for p in catalog.plans if region_id in p.get("locations", [])
                  and p["id"] not in stock), None)

@@ -6,18 +6,19 @@ import dataclasses
 import logging
 import sys
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from . import v1, v2
 from .catalogs import DEFAULT_CATALOG, V2Catalog, build_v1, build_v2
 from .faults import Fault, FaultTable, TrickleBody, TrickleResponse, render
 from .fleet import Fleet
-from .seed_fleet import seed_v1, seed_v2
 from .limits import SlidingWindow
+from .seed_fleet import seed_v1, seed_v2
 
 if TYPE_CHECKING:  # only for annotations: timeline imports catalogs, not the server
     from .timeline import Timeline
@@ -77,7 +78,7 @@ class FakeVultr:
         catalog: str = DEFAULT_CATALOG,
         api_key: Optional[str] = None,
         seed_fleet: bool = False,
-        v1_regions: Optional[tuple[str, ...]] = None,
+        v1_regions: tuple[str, ...] | None = None,
         unlimited: tuple[str, ...] = (),
         boot_reads: int = 1,
     ) -> None:
@@ -94,17 +95,17 @@ class FakeVultr:
         # servers live here, per API version; none unless seeded (the demo's fleet)
         self.fleets = {"v1": Fleet("v1", seed), "v2": Fleet("v2", seed)}
         if seed_fleet:
-            now = self.clock() if self.clock else datetime.now(timezone.utc)
+            now = self.clock() if self.clock else datetime.now(UTC)
             seed_v1(self.fleets["v1"], self._v1, now)
             seed_v2(self.fleets["v2"], self.v2_catalog(), now)
         self._faults = FaultTable()
         self._limits = {"v1": SlidingWindow(V1_LIMIT_PER_S), "v2": SlidingWindow(V2_LIMIT_PER_S)}
         self._stopping = threading.Event()
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeVultr":
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeVultr:
         """Serve on ``host:port`` (0 = a free port) from a daemon thread."""
         if self._server is not None:
             raise RuntimeError("FakeVultr is already started")
@@ -130,12 +131,12 @@ class FakeVultr:
             self._thread.join(timeout=5)
         self._server, self._thread = None, None
 
-    def __enter__(self) -> "FakeVultr":
+    def __enter__(self) -> FakeVultr:
         return self if self._server is not None else self.start()
 
     def __exit__(
-        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -174,7 +175,7 @@ class FakeVultr:
 
     # -- dispatch ----------------------------------------------------------------------
     def handle(
-        self, method: str, path_with_query: str, headers: Optional[dict[str, str]] = None,
+        self, method: str, path_with_query: str, headers: dict[str, str] | None = None,
         client: str = "in-process", body: bytes = b"",
     ) -> Response:
         """Answer one request exactly as over HTTP (latency, limits, faults included)."""
@@ -189,7 +190,7 @@ class FakeVultr:
         self.requests.record(RequestRecord(method.upper(), path, parts.query, response[0], headers))
         return response
 
-    def _admit(self, version: str, client: str) -> Optional[Response]:
+    def _admit(self, version: str, client: str) -> Response | None:
         """The rate-limit rejection, or None when the request may proceed."""
         if not self.rate_limit or version in self.unlimited or self._limits[version].allow(client):
             return None
@@ -219,7 +220,7 @@ class FakeVultr:
                                 self.fleets["v2"], body, self.boot_reads)
         return response if fault is None else render(fault, response[2], lower, path_with_query)
 
-    def v2_catalog(self, fake_now: Optional[str] = None) -> V2Catalog:
+    def v2_catalog(self, fake_now: str | None = None) -> V2Catalog:
         """The v2 catalog served now, or at ``fake_now`` (ISO-8601) with a timeline."""
         if self.timeline is None:
             return self._v2
@@ -228,9 +229,9 @@ class FakeVultr:
                 at = datetime.fromisoformat(fake_now.strip())
             except ValueError:
                 raise v2.ApiError(400, "Invalid X-Fake-Now timestamp.") from None
-            at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
         else:
-            at = self.clock() if self.clock else datetime.now(timezone.utc)
+            at = self.clock() if self.clock else datetime.now(UTC)
         return self.timeline.catalog_at(at)
 
 
@@ -313,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
 

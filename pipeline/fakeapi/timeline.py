@@ -29,7 +29,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 from typing import Any, Optional
@@ -134,12 +134,12 @@ class Timeline:
     def __init__(
         self,
         seed: int = 0,
-        start_at: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc),
-        regions: Optional[list[Item]] = None,
-        plans: Optional[list[Item]] = None,
+        start_at: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+        regions: list[Item] | None = None,
+        plans: list[Item] | None = None,
         scale: str = "default",
-        plans_metal: Optional[list[Item]] = None,
-        os: Optional[list[Item]] = None,
+        plans_metal: list[Item] | None = None,
+        os: list[Item] | None = None,
         horizon_days: int = 365,
         drift_at: Optional[datetime] = None,
         catalog: str = DEFAULT_CATALOG,
@@ -298,7 +298,7 @@ class Timeline:
         ``catalog_at(t0)`` plus these events gives ``catalog_at(t1)``.
         """
         h0, h1 = self.hour_of(t0), self.hour_of(t1)
-        events: list[tuple[int, str, Optional[str], Optional[str], dict[str, Any]]] = []
+        events: list[tuple[int, str, str | None, str | None, dict[str, Any]]] = []
         for rid, when in self.launch_h.items():
             if h0 < when <= h1:
                 events.append((when, "region_launched", rid, None, {}))

@@ -7,7 +7,6 @@ Status codes and error texts follow the v1 documentation: 400 bad path, 403 bad 
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 from . import v1_servers
 from .catalogs import V1Catalog, v1_rate_limit_body
@@ -45,7 +44,7 @@ _PLAN_LISTS = {"/v1/plans/list_vc2": {"SSD"}, "/v1/plans/list_vc2z": {"HIGHFREQU
                "/v1/plans/list_vdc2": {"DEDICATED"}}
 
 
-def text_error(status: int, message: Optional[str] = None) -> Response:
+def text_error(status: int, message: str | None = None) -> Response:
     body = (message if message is not None else MESSAGES.get(status, "Request failed."))
     return status, dict(_TEXT), body.encode("utf-8")
 
@@ -66,9 +65,9 @@ def route(
     query: dict[str, str],
     headers: dict[str, str],
     catalog: V1Catalog,
-    api_key: Optional[str],
-    fleet: Optional[Fleet] = None,
-    form: Optional[dict[str, str]] = None,
+    api_key: str | None,
+    fleet: Fleet | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
     """Answer one v1 request; ``headers`` have lower-case names, ``form`` is a POST's body."""
     if not is_known_path(path):
@@ -112,7 +111,7 @@ def _typed_plans(catalog: V1Catalog, plan_types: set[str]) -> Response:
     return 200, dict(_JSON), body.encode("utf-8")
 
 
-def _availability(catalog: V1Catalog, query: dict[str, str], types: Optional[set[str]]) -> Response:
+def _availability(catalog: V1Catalog, query: dict[str, str], types: set[str] | None) -> Response:
     dcid = query.get("DCID", "").strip()
     if dcid not in catalog.availability:
         return text_error(412, "Invalid DCID")

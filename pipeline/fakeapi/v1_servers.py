@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Optional
 
 from .catalogs import V1Catalog
 from .fleet import Fleet, Item, Server
 
 Response = tuple[int, dict[str, str], bytes]
-TextError = Callable[[int, Optional[str]], Response]
+TextError = Callable[[int, str | None], Response]
 
 PATHS = ("/v1/server/create", "/v1/server/list", "/v1/server/destroy")
 _METHODS = {"/v1/server/create": "POST", "/v1/server/list": "GET", "/v1/server/destroy": "POST"}
@@ -83,10 +83,10 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def pending_charges(server: Server, now: Optional[datetime] = None) -> str:
+def pending_charges(server: Server, now: datetime | None = None) -> str:
     """Hours used so far at the hourly rate (monthly / 672 h), capped at the monthly price."""
     monthly = Decimal(str(server.plan.get("price_per_month", "0")))
-    hours = max(0, int(((now or datetime.now(timezone.utc)) - server.created_at).total_seconds() // 3600))
+    hours = max(0, int(((now or datetime.now(UTC)) - server.created_at).total_seconds() // 3600))
     return _money(min(monthly, monthly / 672 * hours))
 
 
@@ -98,7 +98,7 @@ def render(server: Server) -> Item:
         "disk": f"Virtual {plan['disk']} GB", "main_ip": server.main_ip,
         "vcpu_count": str(plan["vcpu_count"]), "location": region["name"], "DCID": str(region["DCID"]),
         "default_password": server.default_password,
-        "date_created": server.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "date_created": server.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "pending_charges": pending_charges(server), "status": "active",
         "cost_per_month": str(plan["price_per_month"]), "current_bandwidth_gb": 0,
         "allowed_bandwidth_gb": str(plan.get("bandwidth_gb", "0")), "netmask_v4": "255.255.255.0",

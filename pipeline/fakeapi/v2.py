@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from . import v2_servers
 from .catalogs import Item, V2Catalog, dumps, is_of_type
@@ -44,7 +44,7 @@ class ApiError(Exception):
         self.status = status
 
 
-def error(status: int, message: str, extra: Optional[dict[str, str]] = None) -> Response:
+def error(status: int, message: str, extra: dict[str, str] | None = None) -> Response:
     """Vultr's JSON error shape: ``{"error": "...", "status": N}``."""
     headers = dict(_JSON, **(extra or {}))
     return status, headers, dumps({"error": message, "status": status})
@@ -60,8 +60,8 @@ def route(
     query: dict[str, str],
     headers: dict[str, str],
     catalog: Callable[[], V2Catalog],
-    api_key: Optional[str],
-    fleet: Optional[Fleet] = None,
+    api_key: str | None,
+    fleet: Fleet | None = None,
     body: bytes = b"",
     boot_reads: int = 1,
 ) -> Response:
@@ -86,14 +86,14 @@ def route(
         return error(exc.status, str(exc))
 
 
-def _check_token(headers: dict[str, str], api_key: Optional[str]) -> None:
+def _check_token(headers: dict[str, str], api_key: str | None) -> None:
     auth = headers.get("authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
     if not token or (api_key is not None and token != api_key):
         raise ApiError(401, "Invalid API token.")
 
 
-def _account(method: str, path: str, headers: dict[str, str], api_key: Optional[str]) -> Response:
+def _account(method: str, path: str, headers: dict[str, str], api_key: str | None) -> Response:
     _check_token(headers, api_key)
     if method not in ("GET", "HEAD"):
         raise ApiError(405, f"Method {method} not allowed.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timezone
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 from .catalogs import V2Catalog, dumps
 from .fleet import Fleet, Item, Server
@@ -130,7 +131,7 @@ def render(server: Server, with_password: bool = False, pending: bool = False) -
     common: Item = {
         "id": server.server_id, "os": server.os["name"], "main_ip": server.main_ip,
         "region": server.region["id"], "plan": plan["id"],
-        "date_created": server.created_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "date_created": server.created_at.astimezone(UTC).isoformat(timespec="seconds"),
         "status": "active", "netmask_v4": "255.255.254.0", "gateway_v4": "203.0.113.1",
         "v6_network": server.v6_network, "v6_main_ip": server.v6_main_ip, "v6_network_size": 64,
         "v6_networks": [{"network": server.v6_network, "main_ip": server.v6_main_ip, "network_size": 64}],
@@ -154,7 +155,7 @@ def render(server: Server, with_password: bool = False, pending: bool = False) -
     return common
 
 
-def find_os(catalog: V2Catalog, os_id: Optional[int] = None) -> Item:
+def find_os(catalog: V2Catalog, os_id: int | None = None) -> Item:
     """An OS item for seeds: ``os_id`` when listed, else the first non-Windows x64 Linux."""
     for item in catalog.os:
         if os_id is not None and item["id"] == os_id:

@@ -12,6 +12,11 @@ import them on first use.
 """
 # The submodules come first: importing pipeline.queries.catalog binds the *module* to the package
 # attribute `catalog`, which the core import below then rebinds to the catalog() context manager.
+from pipeline.config import default_data_dir
+from pipeline.durations import format_duration
+from pipeline.entities import ENTITY_NAMES, describe_change
+from pipeline.errors import CatalogError, DamagedFileError, first_line, looks_damaged
+from pipeline.paths import catalog_path
 from pipeline.queries.catalog import (
     STOCK_STATUSES,
     availability_matrix,
@@ -22,43 +27,38 @@ from pipeline.queries.catalog import (
     regions,
     snapshots,
 )
-from pipeline.queries.fleet import fleet_costs, fleet_totals, total_line as fleet_total_line
-from pipeline.queries.gpu import unjudged_gpu_plans, unjudged_note, unknown_gpu_plans
-from pipeline.queries.history import (change_count, changes, latest_price_change, price_history, stock_history,
-                                      stock_summary)
-from pipeline.queries.outlook import outlook_sentence, outlooks_at, readable_stock_outlook, stock_outlook
-from pipeline.queries.prices import plan_prices, schema_drift
-from pipeline.queries.shape import one_per_plan, one_per_plan_frame
-from pipeline.queries.sandbox_worker import prewarm as prewarm_console
 from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
     ANY_REGION,
     PlanFilter,
     Rows,
     catalog,
-    check_continent,
     catalog_version,
-    check_plan_type,
-    check_region,
     cheapest,
     cheapest_rows,
-    history_start,
-    plan_types,
+    check_continent,
+    check_plan_type,
+    check_region,
     damaged_catalog,
     frame,
+    history_start,
     is_demo,
     open_catalog,
+    plan_types,
     region_ids,
     rows,
     run_sql,
 )
+from pipeline.queries.fleet import fleet_costs, fleet_totals
+from pipeline.queries.fleet import total_line as fleet_total_line
+from pipeline.queries.gpu import unjudged_gpu_plans, unjudged_note, unknown_gpu_plans
+from pipeline.queries.history import change_count, changes, latest_price_change, price_history, stock_history, stock_summary
+from pipeline.queries.outlook import outlook_sentence, outlooks_at, readable_stock_outlook, stock_outlook
 from pipeline.queries.output import money_text
+from pipeline.queries.prices import plan_prices, schema_drift
+from pipeline.queries.sandbox_worker import prewarm as prewarm_console
+from pipeline.queries.shape import one_per_plan, one_per_plan_frame
 from pipeline.queries.staleness import DEFAULT_STALE_AFTER_S, Staleness, staleness
-from pipeline.config import default_data_dir
-from pipeline.durations import format_duration
-from pipeline.entities import ENTITY_NAMES, describe_change
-from pipeline.errors import CatalogError, DamagedFileError, first_line, looks_damaged
-from pipeline.paths import catalog_path
 from pipeline.state import read_state
 
 __all__ = ["ANY_REGION", "PlanFilter", "Rows", "check_continent", "catalog", "check_plan_type", "check_region",

@@ -5,7 +5,7 @@ and returns a DataFrame with exact Decimal money; values are bound, never format
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -57,7 +57,7 @@ def freshness(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> di
 
     row = frame(con, load_sql("queries/sql/freshness.sql")).iloc[0]
     last_ok_at = _timestamp(row["last_ok_at"])
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return {
         "last_ok_snapshot_id": None if pd.isna(row["last_ok_snapshot_id"]) else int(row["last_ok_snapshot_id"]),
         "last_ok_at": last_ok_at,

@@ -32,9 +32,8 @@ import duckdb
 
 from pipeline.errors import first_line, looks_damaged
 from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
+from pipeline.queries.sandbox import Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive, run_bounded
 from pipeline.queries.statement_check import ConsoleError, check_statement
-from pipeline.queries.sandbox import (Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive,
-                                     run_bounded)
 from pipeline.sql import quote_literal
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths never need them)

@@ -11,18 +11,26 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
-
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipeline.config import default_data_dir
-from pipeline.errors import (CatalogError, DamagedFileError, HistoryRangeError, NoCatalogError, UnknownChoiceError,
-                             UnknownRegionError, directory_in_the_way, first_line, looks_damaged)
+from pipeline.errors import (
+    CatalogError,
+    DamagedFileError,
+    HistoryRangeError,
+    NoCatalogError,
+    UnknownChoiceError,
+    UnknownRegionError,
+    directory_in_the_way,
+    first_line,
+    looks_damaged,
+)
 from pipeline.paths import catalog_path
 from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
 from pipeline.sql import create_model_table, define_rules, load_sql, optional_lines, quote_literal
@@ -213,7 +221,7 @@ def _has_offers_history(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _cheapest_params(f: PlanFilter) -> dict:
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
-    return {"ts": f.at or datetime.now(timezone.utc), "region_id": region_id, "continent": f.continent,
+    return {"ts": f.at or datetime.now(UTC), "region_id": region_id, "continent": f.continent,
             "plan_type": f.plan_type,
             "min_vcpu": f.min_vcpu, "min_ram_mb": f.min_ram_mb, "min_disk_gb": f.min_disk_gb,
             "max_monthly_cost_usd": f.max_monthly_cost_usd, "in_stock_only": f.in_stock_only,
@@ -267,7 +275,7 @@ def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def check_continent(con: duckdb.DuckDBPyConnection, continent: str, at: datetime | None = None) -> None:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     rows = con.execute("select distinct continent from regions_at(cast(? as timestamptz))"
                        " where continent is not null order by continent", [at]).fetchall()
     known = [r[0] for r in rows]
@@ -276,7 +284,7 @@ def check_continent(con: duckdb.DuckDBPyConnection, continent: str, at: datetime
 
 
 def region_ids(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     rows = con.execute("select region_id from regions_at(cast(? as timestamptz)) order by region_id", [at])
     return [r[0] for r in rows.fetchall()]
 
@@ -291,7 +299,7 @@ def check_region(con: duckdb.DuckDBPyConnection, region_id: str, at: datetime | 
 
 
 def plan_types(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> list[str]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     rows = con.execute("select distinct plan_type from plans_at(cast(? as timestamptz)) "
                        "where plan_type is not null order by plan_type", [at])
     return [r[0] for r in rows.fetchall()]
@@ -320,7 +328,7 @@ def check_history_covers(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
         raise NoCatalogError("the catalog has no successful snapshot yet: run `vultr-catalog collect` first")
     if at < start:
         raise HistoryRangeError(f"no history at {at:%Y-%m-%d %H:%M:%S}Z: the history starts at "
-                                f"{start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z; use --at from then on")
+                                f"{start.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z; use --at from then on")
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import json
 import logging
 import shutil
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -76,7 +76,7 @@ def export_catalog(out_dir: Path | str, fmt: str = "parquet", data_dir: Path | s
     with catalog(data_dir) as con:
         out.mkdir(parents=True, exist_ok=True)
         fresh = freshness(con)
-        summary = ExportSummary(out, fmt, datetime.now(timezone.utc), fresh["last_ok_snapshot_id"], fresh["is_demo"])
+        summary = ExportSummary(out, fmt, datetime.now(UTC), fresh["last_ok_snapshot_id"], fresh["is_demo"])
         for name, kind in public_relations(con):
             summary.tables.append(_export_one(con, out, name, kind, fmt))
     _write_manifest(summary)
@@ -141,7 +141,7 @@ def _copy_options(fmt: str) -> str:
 def _write_empty_partition(con: duckdb.DuckDBPyConnection, target: Path, ident: str, options: str, fmt: str) -> None:
     """An empty table still gets one zero-row file (in this month's partition), so readers see its
     schema: Spark cannot infer one from an empty directory and DuckDB finds no files to read."""
-    month_dir = target / f"{PARTITION_COLUMN}={datetime.now(timezone.utc):%Y-%m}"
+    month_dir = target / f"{PARTITION_COLUMN}={datetime.now(UTC):%Y-%m}"
     month_dir.mkdir()
     path = quote_literal(str(month_dir / f"data_0.{fmt}"))
     con.execute(f"copy (select * from {ident} limit 0) to {path} ({options})")

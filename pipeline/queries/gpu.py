@@ -1,7 +1,7 @@
 """GPU plans whose GPU facts are unknown: what a GPU filter cannot judge, named instead of dropped."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -12,7 +12,7 @@ from pipeline.sql import load_sql, optional_lines
 def unknown_gpu_plans(con: duckdb.DuckDBPyConnection, at: datetime | None = None,
                       plan_type: str | None = None) -> list[str]:
     """Ids of the GPU plans (as of `at`, default now) with no known GPU type or VRAM."""
-    params = {"ts": at or datetime.now(timezone.utc), "plan_type": plan_type}
+    params = {"ts": at or datetime.now(UTC), "plan_type": plan_type}
     rows = con.execute(*optional_lines(load_sql("queries/sql/unknown_gpu_plans.sql"), params)).fetchall()
     return [r[0] for r in rows]
 

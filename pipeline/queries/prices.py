@@ -6,7 +6,6 @@ exact Decimal money, bound values.
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import TYPE_CHECKING
 
 import duckdb

@@ -158,7 +158,7 @@ def _child(target: Callable[[Any], Any], request: Any, data_limit_bytes: int,
         message = ("value", target(request))
     except MemoryError:
         message = ("memory", None)
-    except Exception as exc:  # noqa: BLE001 - handed to the requester, which raises it
+    except Exception as exc:  # handed to the requester, which raises it
         message = ("raised", exc)
     try:
         send(message)
@@ -180,7 +180,7 @@ def _die_with_parent() -> None:
 def _limit_data(extra_bytes: int) -> None:
     """RLIMIT_DATA = the data segment now + extra_bytes."""
     limit = data_size() + extra_bytes
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))

@@ -4,7 +4,7 @@ Staleness follows the one rule in pipeline.queries.staleness, as the dashboard d
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def collector_status(data_dir: Path | str, now: datetime | None = None, check_fi
     if not Path(data_dir).is_dir():
         raise NoCatalogError(f"no data directory at {data_dir}: nothing has been collected there "
                              "(check --data-dir, or run `vultr-catalog collect` first)")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     state = read_state(data_dir)
     catalog = _catalog_facts(data_dir)
     success = catalog.pop("last_success")
@@ -135,7 +135,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     return value
 
 

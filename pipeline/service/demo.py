@@ -11,20 +11,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from pipeline.warehouse import store as warehouse
 from pipeline.collect.collector import collect_into
+from pipeline.collect.http import new_session
 from pipeline.config import Settings
 from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
-from pipeline.collect.http import new_session
-from pipeline.warehouse.publish import publish
 from pipeline.service.serve import start_app, supervised_app
 from pipeline.sql import fetch_value
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.publish import publish
 
 log = logging.getLogger(__name__)
 DEMO_DATA_DIR = Path("data") / "demo"
@@ -45,7 +45,7 @@ class DemoSummary:
 def demo_times(days: int, end_at: datetime | None = None, step_h: int = 1, hourly_h: int = 24) -> list[datetime]:
     """Instants ending at end_at (default: this hour): hourly over the last `hourly_h` hours, every
     `step_h` hours before that, back to `days` days ago (step_h=1: hourly throughout)."""
-    end = (end_at or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
+    end = (end_at or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     hours_back = [h for h in range(days * 24, -1, -1) if h <= hourly_h or h % max(step_h, 1) == 0]
     return [end - HOUR * h for h in hours_back]
 

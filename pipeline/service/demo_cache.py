@@ -20,8 +20,7 @@ from typing import Any
 import pipeline
 from pipeline.lock import collector_lock
 from pipeline.paths import catalog_path
-from pipeline.service.demo import (DemoSummary, _collect_timeline, build_demo_history, demo_times, drift_at,
-                                   refuse_real_data)
+from pipeline.service.demo import DemoSummary, _collect_timeline, build_demo_history, demo_times, drift_at, refuse_real_data
 from pipeline.warehouse import store as warehouse
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -50,13 +50,13 @@ class ScheduleSpec:
             return trigger
         if not self.every_s:
             raise ConfigError("give --every DURATION (e.g. 15m) or --cron EXPR")
-        return IntervalTrigger(seconds=self.every_s, jitter=jitter, timezone=timezone.utc)
+        return IntervalTrigger(seconds=self.every_s, jitter=jitter, timezone=UTC)
 
     def interval_s(self) -> float:
         """The nominal gap between runs (for a cron expression: between its next two fire times)."""
         if not self.cron:
             return float(self.every_s or 0)
-        trigger, now = _crontab(self.cron), datetime.now(timezone.utc)
+        trigger, now = _crontab(self.cron), datetime.now(UTC)
         first = trigger.get_next_fire_time(None, now)
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
         return (second - first).total_seconds()
@@ -64,7 +64,7 @@ class ScheduleSpec:
 
 def _crontab(expr: str) -> CronTrigger:
     try:
-        return CronTrigger.from_crontab(expr, timezone=timezone.utc)
+        return CronTrigger.from_crontab(expr, timezone=UTC)
     except ValueError as exc:
         raise ConfigError(f"not a crontab expression {expr!r} (minute hour day month weekday, UTC): {exc}") from None
 
@@ -106,7 +106,7 @@ class _Service:
             log.error("run=%d status=failed error=%s", self.runs, exc, exc_info=exc)
         except CatalogError as exc:  # foreseen (HTTP, bad bodies, the quality gate): one line says it all
             log.error("run=%d status=failed error=%s", self.runs, exc)
-        except Exception:  # noqa: BLE001 - a bug in one run must not stop the service
+        except Exception:  # a bug in one run must not stop the service
             log.exception("run=%d status=failed error=unexpected", self.runs)
 
     def _build_site(self) -> None:
@@ -136,7 +136,7 @@ class _Service:
         next_at = job.next_run_time if job else None
         update_state(self.settings.data_dir, next_run_at=next_at)
         if next_at:
-            log.debug("next_run_at=%s", next_at.astimezone(timezone.utc).isoformat(timespec="seconds"))
+            log.debug("next_run_at=%s", next_at.astimezone(UTC).isoformat(timespec="seconds"))
 
 
 def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool = False,
@@ -155,11 +155,11 @@ def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool 
         update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
                      interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s,
                      stock_interval_s=spec.stock_every_s, stopped_at=None)
-        scheduler = service.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        scheduler = service.scheduler = BackgroundScheduler(timezone=UTC)
         scheduler.add_job(service.tick, trigger, id=JOB_ID, name="collect", max_instances=1, coalesce=True,
-                          misfire_grace_time=max(int(interval_s), 1), next_run_time=datetime.now(timezone.utc))
+                          misfire_grace_time=max(int(interval_s), 1), next_run_time=datetime.now(UTC))
         if spec.stock_every_s:
-            scheduler.add_job(service.stock_tick, IntervalTrigger(seconds=spec.stock_every_s, timezone=timezone.utc),
+            scheduler.add_job(service.stock_tick, IntervalTrigger(seconds=spec.stock_every_s, timezone=UTC),
                               id=STOCK_JOB_ID, name="stock", max_instances=1, coalesce=True,
                               misfire_grace_time=max(int(spec.stock_every_s), 1))
         scheduler.add_listener(service.job_event,
@@ -176,7 +176,7 @@ def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool 
                     service.record_next_run()
             log.info("%s received: letting a running snapshot finish", signalled[0] if signalled else "stop")
             scheduler.shutdown(wait=True)
-        update_state(settings.data_dir, stopped_at=datetime.now(timezone.utc), next_run_at=None)
+        update_state(settings.data_dir, stopped_at=datetime.now(UTC), next_run_at=None)
     log.info("schedule stopped after %d runs", service.runs)
     return 0
 

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,10 +95,8 @@ def start_app(data_dir: Path | str | None, port: int, host: str = "127.0.0.1",
 
 def stop_app(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 10.0) -> int:
     """Send sig to the app's process group, wait, then SIGKILL the group if it is still there."""
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
     try:
         return process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:

@@ -10,13 +10,13 @@ from pathlib import Path
 import duckdb
 
 from pipeline.entities import ENTITIES
-from pipeline.warehouse import store as warehouse
 from pipeline.errors import CatalogError
 from pipeline.lock import collector_lock
-from pipeline.warehouse.publish import publish
 from pipeline.sql import fetch_value, load_sql
 from pipeline.status import SnapshotStatus
 from pipeline.warehouse import holds
+from pipeline.warehouse import store as warehouse
+from pipeline.warehouse.publish import publish
 from pipeline.warehouse.requestlog import snapshot_bodies
 from pipeline.warehouse.transform import apply_snapshot
 

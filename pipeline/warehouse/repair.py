@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -126,7 +126,7 @@ def _is_readable(data_dir: Path) -> bool:
 
 
 def _move_aside(path: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     os.replace(path, aside)
     wal = Path(f"{path}.wal")
@@ -172,7 +172,7 @@ def _drop_unreadable(con: duckdb.DuckDBPyConnection) -> int:
     for (body_id,) in con.execute("select body_id from raw_bodies order by body_id").fetchall():
         try:
             get_body(con, body_id)
-        except Exception:  # noqa: BLE001 - any decode failure means the body is lost
+        except Exception:  # any decode failure means the body is lost
             bad.append(body_id)
     if bad:
         con.execute("delete from raw_bodies where body_id in (select unnest(cast(? as integer[])))", [bad])

@@ -11,20 +11,32 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks_damaged
-from pipeline.secrets import scrub
 from pipeline.calls import Call
+from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks_damaged
 from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
 from pipeline.warehouse.requestlog import (LoggedCall, OpenRun, Previous, RequestKey, append_calls, extend_repeated,
                                            latest_bodies, open_runs, previous_snapshot, request_key)
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
 from pipeline.sql import columns_select, define_rules, load_sql, sql_files
 from pipeline.status import SnapshotStatus, history_stands
+from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
+from pipeline.warehouse.requestlog import (
+    LoggedCall,
+    OpenRun,
+    Previous,
+    RequestKey,
+    append_calls,
+    extend_repeated,
+    latest_bodies,
+    open_runs,
+    previous_snapshot,
+    request_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("begin")
         con.execute(path.read_text(encoding="utf-8"))
         con.execute("insert into _migrations values ($version, $applied_at)",
-                    {"version": path.stem, "applied_at": datetime.now(timezone.utc)})
+                    {"version": path.stem, "applied_at": datetime.now(UTC)})
         con.execute("commit")
         log.info("migration applied: %s", path.stem)
 
@@ -99,7 +111,7 @@ def finish_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, status: Sn
                     error: str | None = None, **fields: object) -> None:
     """Set the final status (ok, failed, rejected) and any extra columns of the snapshot row."""
     values = {"status": SnapshotStatus(status), "error": scrub(error) if error else error,
-              "finished_at": datetime.now(timezone.utc), **fields}
+              "finished_at": datetime.now(UTC), **fields}
     assignments = ", ".join(f"{name} = ${name}" for name in values)  # names come from code, never users
     con.execute(f"update snapshots set {assignments} where snapshot_id = $snapshot_id",
                 {**values, "snapshot_id": snapshot_id})
@@ -113,7 +125,7 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
     rows = con.execute(
         "update snapshots set status = $failed, error = $error, finished_at = $now"
         " where status = $running returning snapshot_id",
-        {"failed": SnapshotStatus.FAILED, "error": INTERRUPTED, "now": datetime.now(timezone.utc),
+        {"failed": SnapshotStatus.FAILED, "error": INTERRUPTED, "now": datetime.now(UTC),
          "running": SnapshotStatus.RUNNING}).fetchall()
     for (snapshot_id,) in rows:
         log.warning("snapshot=%d status=failed error=%s", snapshot_id, INTERRUPTED)

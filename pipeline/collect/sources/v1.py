@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import time
 
-from pipeline.errors import FetchError
 from pipeline.collect.http import Call, HttpClient, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
+from pipeline.errors import FetchError
 
 # The endpoints, declared once: (name, path, params); `name` is what each call is logged and stored under
 # (`_requests.endpoint`), the name the staging models read (tests/test_endpoints.py ties the two).

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pipeline.errors import FetchError
 from pipeline.collect.http import Call, HttpClient, fetch_pages, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
+from pipeline.errors import FetchError
 from pipeline.safe_text import quoted
 
 

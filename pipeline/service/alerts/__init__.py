@@ -6,5 +6,19 @@ from pipeline.service.alerts.match import build_payload, test_rules
 from pipeline.service.alerts.rules import ALERTS_ENV, AlertConfig, Delivery, Rule, load_rules
 from pipeline.service.alerts.sample import send_samples
 
-__all__ = ["ALERTS_ENV", "AlertConfig", "AlertPass", "Delivery", "Rule", "build_payload", "check_rules_against_catalog",
-           "load_rules", "prepare_alerts", "process_alerts", "send_samples", "test_rules", "AlertHook", "alert_hooks"]
+__all__ = [
+           "ALERTS_ENV",
+           "AlertConfig",
+           "AlertHook",
+           "AlertPass",
+           "Delivery",
+           "Rule",
+           "alert_hooks",
+           "build_payload",
+           "check_rules_against_catalog",
+           "load_rules",
+           "prepare_alerts",
+           "process_alerts",
+           "send_samples",
+           "test_rules",
+]

@@ -7,20 +7,20 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from pipeline.collect.watchdog import DeadlinePassed, Watchdog, WatchedAdapter
-from pipeline.warehouse import store as warehouse
+from pipeline.secrets import scrub
 from pipeline.service.alerts import outbox
 from pipeline.service.alerts.channels import no_answer, send_apprise
 from pipeline.service.alerts.match import read_outlooks
 from pipeline.service.alerts.rules import AlertConfig, Delivery
-from pipeline.secrets import scrub
 from pipeline.state import update_state
+from pipeline.warehouse import store as warehouse
 
 log = logging.getLogger(__name__)
 USER_AGENT = "vultr-catalog-alerts/1"
@@ -59,7 +59,7 @@ def prepare_alerts(data_dir: Path | str, config: AlertConfig | None) -> None:
     if config is None:
         return
     with warehouse.open_warehouse(Path(data_dir)) as con:
-        outbox.ensure_cursor(con, datetime.now(timezone.utc))
+        outbox.ensure_cursor(con, datetime.now(UTC))
 
 
 def process_alerts(data_dir: Path | str, config: AlertConfig, now: datetime | None = None) -> AlertPass:
@@ -67,7 +67,7 @@ def process_alerts(data_dir: Path | str, config: AlertConfig, now: datetime | No
     result = AlertPass()
     try:
         with warehouse.open_warehouse(Path(data_dir)) as con:
-            result.matched = outbox.enqueue(con, config, now or datetime.now(timezone.utc),
+            result.matched = outbox.enqueue(con, config, now or datetime.now(UTC),
                                             lambda matches: read_outlooks(data_dir, matches))
             _deliver_due(con, config, result)
             result.counts = outbox.counts(con)
@@ -85,7 +85,7 @@ def _deliver_due(con, config: AlertConfig, result: AlertPass) -> None:
     delivery, urls = config.delivery, config.targets()
     deadline = time.monotonic() + delivery.budget_s
     down: set[str] = set()
-    for row in outbox.due(con, datetime.now(timezone.utc)):
+    for row in outbox.due(con, datetime.now(UTC)):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             log.info("alerts: delivery budget of %.0fs used; the rest waits for the next pass", delivery.budget_s)
@@ -93,7 +93,7 @@ def _deliver_due(con, config: AlertConfig, result: AlertPass) -> None:
         if row.target in down:
             continue
         if row.target and row.target not in urls:  # the URL left the rules file: nowhere to send it
-            outbox.abandon(con, row, "its URL is no longer in the rules file", datetime.now(timezone.utc))
+            outbox.abandon(con, row, "its URL is no longer in the rules file", datetime.now(UTC))
             result.failed += 1
             continue
         error = send(row, delivery, min(delivery.timeout_s, remaining), urls.get(row.target or ""))
@@ -102,7 +102,7 @@ def _deliver_due(con, config: AlertConfig, result: AlertPass) -> None:
 
 def _record(con, row: outbox.OutboxRow, error: str | None, delivery: Delivery, result: AlertPass,
             down: set[str]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if error is None:
         outbox.mark_delivered(con, row, now)
         result.delivered += 1

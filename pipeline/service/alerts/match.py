@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +13,11 @@ import duckdb
 
 from pipeline import queries
 from pipeline.entities import change_verb
-from pipeline.service.alerts.rules import AlertConfig, Rule
 from pipeline.errors import first_line
 from pipeline.queries.formatting import money, money_text, ram_text, span_text, vcpu_text
 from pipeline.queries.formatting import price as price_text
 from pipeline.queries.outlook import outlook_sentence
+from pipeline.service.alerts.rules import AlertConfig, Rule
 from pipeline.sql import load_sql
 
 if TYPE_CHECKING:  # pandas loads when alerts are matched: a collection without alert rules never needs it
@@ -192,4 +192,4 @@ def _int(value: Any) -> int | None:
 
 def _iso(value: Any) -> str:
     moment = _py(value)
-    return moment.astimezone(timezone.utc).isoformat() if isinstance(moment, datetime) else str(moment)
+    return moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else str(moment)
