@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 DAYS ?= 30
 # The suite waits more than it computes (emulator faults, deadlines, subprocesses), so it runs on more
-# workers than cores; tests that share one expensive thing stay on one worker (xdist_group, README).
+# workers than cores; tests that share one expensive thing stay on one worker (xdist_group, docs/testing.md).
 WORKERS ?= 4
 
 .PHONY: demo test lint bench clean

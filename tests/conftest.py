@@ -1,7 +1,7 @@
 """Shared fixtures and helpers: the emulator on 127.0.0.1 (real loopback HTTP), its living timeline on a
 fast simulated clock, a fresh data directory, the CLI in-process, the scheduler as a real process.
 
-`make test` runs the suite on several pytest-xdist workers at once (README: Testing). New tests must:
+`make test` runs the suite on several pytest-xdist workers at once (docs/testing.md). New tests must:
 - bind port 0 or take `free_port()`, never a fixed port;
 - write only under tmp_path / tmp_path_factory (`demo_dir` is shared by every worker: read-only);
 - put tests that share one expensive per-run thing (Spark's JVM, the dashboard + chromium) in one

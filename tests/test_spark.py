@@ -1,4 +1,4 @@
-"""Apache Spark (local mode) reads `vultr-catalog export` as it is: the README's Spark snippet, run as
+"""Apache Spark (local mode) reads `vultr-catalog export` as it is: the Spark snippet of docs/export.md, run as
 is, answers three questions exactly as DuckDB does on the same files (exact decimals included).
 
 One SparkSession per test run (session-scoped fixture); it needs a Java runtime (`.ci/run` installs
@@ -25,7 +25,7 @@ SNIPPET = re.compile(r"<!-- spark-snippet[^>]*-->\s*```python\n(.*?)```", re.S)
 
 @pytest.fixture(scope="session")
 def spark_home(tmp_path_factory) -> Path:
-    """The Spark driver's working directory: the README's relative `export` path resolves here."""
+    """The Spark driver's working directory: the snippet's relative `export` path resolves here."""
     return tmp_path_factory.mktemp("spark")
 
 
@@ -55,16 +55,16 @@ def export_dir(demo_dir, spark_home) -> Path:
 
 
 def readme_snippet() -> str:
-    found = SNIPPET.search((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert found, "README.md lost its spark-snippet block"
+    found = SNIPPET.search((ROOT / "docs" / "export.md").read_text(encoding="utf-8"))
+    assert found, "docs/export.md lost its spark-snippet block"
     return found.group(1)
 
 
 @pytest.fixture(scope="session")
 def answers(spark, export_dir) -> dict:
-    """Run the README's block as is (the driver runs in the directory that holds `export/`)."""
+    """Run the page's block as is (the driver runs in the directory that holds `export/`)."""
     namespace: dict = {}
-    exec(compile(readme_snippet(), "README.md:spark-snippet", "exec"), namespace)
+    exec(compile(readme_snippet(), "docs/export.md:spark-snippet", "exec"), namespace)
     assert namespace["spark"] is spark  # getOrCreate() found the running session
     return namespace
 
