@@ -34,8 +34,10 @@ demo: $(RUNTIME)
 test: lint
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadgroup
 
-lint: $(STAMP)  # style and the package boundaries (import-linter contracts in pyproject.toml)
+lint: $(STAMP)  # style, types, dead code and the package boundaries (settings in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/vulture
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -116,7 +116,7 @@ def place_labels(points: pd.DataFrame) -> pd.DataFrame:
     return points.assign(label_longitude=[p[0] for p in placed], label_latitude=[p[1] for p in placed])
 
 
-def region_map(points: pd.DataFrame) -> alt.LayerChart:
+def region_map(points: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """Regions on land outlines (Natural Earth 1:110m, shipped in app/maps: no network), sized by plans
     in stock, labels placed so that none overlaps another label or a dot; a thin line joins a label
     moved away from its dot."""

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd

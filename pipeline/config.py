@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import secrets
@@ -60,9 +60,6 @@ class Settings:
             raise ConfigError(f"VULTR_API_KEY is {len(self.api_key)} characters long: a Vultr API key has 36, and "
                               f"one shorter than {MIN_KEY_LENGTH} is refused as implausible; check how it is set")
         secrets.register(self.api_key)  # scrubbed from anything stored, logged or printed from now on
-
-    def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)
 
 
 def settings_from_env(**overrides: object) -> Settings:

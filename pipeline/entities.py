@@ -55,7 +55,7 @@ def change_verb(entity_name: str, change_type: str, field_name: Any = None, old_
     `plan changed: monthly_cost_usd 6.00 -> 7.00`."""
     known = _BY_NAME.get(entity_name)
     if known is not None and change_type in ("added", "removed") and getattr(known, change_type) != change_type:
-        return getattr(known, change_type)
+        return str(getattr(known, change_type))
     verb = f"{entity_name.replace('_', ' ')} {change_type}"
     if change_type == "changed" and _present(field_name):
         verb += f": {field_name} {old_value} -> {new_value}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -18,7 +19,7 @@ def load_sql(relative_path: str) -> str:
 OPTIONAL_LINE = re.compile(r"--\s*if\s+(\w+)\s*$")
 
 
-def optional_lines(sql: str, params: dict) -> tuple[str, dict]:
+def optional_lines(sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """A model whose lines marked `-- if <name>` apply only with that parameter: the lines of a parameter
     that is None or False are left out, and so is every parameter the rest no longer names. A filter
     that does not apply is then not planned at all (`cast($x as t) is null or ...` is, on every call).
@@ -62,14 +63,15 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> tuple | None:
+def fetch_one(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
     """The first row of a query, with the result drained: DuckDB 2 refuses new work on a connection
     whose result was left open by fetchone() ("connection has an unfinished result")."""
     rows = con.execute(query, params or []).fetchall()
     return rows[0] if rows else None
 
 
-def fetch_value(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> object:
+def fetch_value(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> Any:
+    """The first column of the first row (None without a row): any DuckDB value, typed by the caller."""
     row = fetch_one(con, query, params)
     return row[0] if row else None
 

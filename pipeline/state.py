@@ -59,12 +59,14 @@ def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 time (naive = UTC); None when missing or malformed."""
     if not value:
         return None
-    if not isinstance(value, datetime):
+    if isinstance(value, datetime):
+        parsed = value
+    else:
         try:
-            value = datetime.fromisoformat(str(value))
+            parsed = datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _well_typed(key: str, value: Any) -> bool:

@@ -1,5 +1,5 @@
 """A snapshot's status, named once (a leaf). The warehouse's CHECK constraint (schema migration
-003_snapshot_status.sql) allows exactly these values."""
+007_snapshot_status_check.sql) allows exactly these values."""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -10,9 +10,6 @@ class SnapshotStatus(StrEnum):
     OK = "ok"              # collected, applied to history, published
     FAILED = "failed"      # an endpoint failed, the bodies could not be normalized, or publishing failed
     REJECTED = "rejected"  # stored raw but not applied: the quality gate found it implausible
-
-
-FAILURES = (SnapshotStatus.FAILED, SnapshotStatus.REJECTED)
 
 
 def history_stands(status: str | None, content_hash: str | None) -> bool:

@@ -325,7 +325,7 @@ class SmtpReceiver:
         receiver = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's naming
+            async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's naming
                 receiver.messages.append(email.message_from_bytes(envelope.content))
                 return "250 OK"
 

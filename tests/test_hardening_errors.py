@@ -5,6 +5,7 @@ long for a scheduler, `plans: null`, a directory where a file belongs, every dam
 answering 400/413 like Vultr's front end, never a dropped connection."""
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 
@@ -49,7 +50,7 @@ def test_a_huge_plan_id_is_quoted_cut_with_its_size(api, data_dir, cli):
     assert cli(*collect_args(api.base_url, data_dir)).returncode == 0
     huge = "vc2-" + "x" * 100_000
     proxy = RewritingProxy(api.base_url, "/v2/regions/fra/availability",
-                           ('{"available_plans": ["vc2-1c-1gb", "%s"]}' % huge).encode())
+                           json.dumps({"available_plans": ["vc2-1c-1gb", huge]}).encode())
     try:
         run = cli(*collect_args(proxy.base_url, data_dir, "--stock"))
     finally:

@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -215,7 +215,7 @@ def test_sql_migration_scrubs_bearer_tokens_without_knowing_the_key(tmp_path):
 class TrickleHook(BaseHTTPRequestHandler):
     """A webhook that answers one header byte at a time, each gap under the read timeout."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         self.rfile.read(int(self.headers["Content-Length"]))
         try:
             for byte in b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 10_000:
@@ -234,7 +234,7 @@ class HugeHook(BaseHTTPRequestHandler):
 
     sent = 0
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(200)
         self.send_header("Content-Length", str(3 << 30))

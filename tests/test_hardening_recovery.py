@@ -198,9 +198,9 @@ def clear_streamlit_caches():
     st.cache_resource.clear()
 
 
+@pytest.mark.usefixtures("clear_streamlit_caches")
 @pytest.mark.parametrize("damage", [truncate_half, zero], ids=["half-truncated", "zeroed"])
-def test_dashboard_names_a_damaged_catalog_and_the_command(demo_dir, tmp_path, monkeypatch, clear_streamlit_caches,
-                                                           damage):
+def test_dashboard_names_a_damaged_catalog_and_the_command(demo_dir, tmp_path, monkeypatch, damage):
     broken = tmp_path / "data"
     broken.mkdir()
     (broken / "catalog.duckdb").write_bytes(catalog_path(demo_dir).read_bytes())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
@@ -22,7 +22,7 @@ from pipeline.service.alerts import alert_hooks, load_rules
 from pipeline.warehouse.rebuild import rebuild
 from tests.conftest import fast_settings, stock_rule, write_rules
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 FRA = "/v2/regions/fra/availability"
 
@@ -123,7 +123,7 @@ class RewritingProxy:
 
     def __init__(self, upstream: str, path: str, body: bytes) -> None:
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:  # http.server's naming
                 if self.path.split("?")[0] == path:
                     status, data = 200, body
                 else:

@@ -7,7 +7,7 @@ import io
 import itertools
 import json
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,8 +79,8 @@ def test_outlook_sentence_reads_like_the_issue():
            "p90_sell_out_s": 32400}
     assert outlook_sentence(row) == "Over 30 days: 12 sell-outs, back within 2 h 05 min (median), 9 h (p90)."
     short = {**row, "sell_out_count": 2, "has_enough_sell_outs": False,
-             "window_start_at": datetime(2026, 12, 5, tzinfo=timezone.utc),
-             "as_of_at": datetime(2026, 12, 7, tzinfo=timezone.utc)}
+             "window_start_at": datetime(2026, 12, 5, tzinfo=UTC),
+             "as_of_at": datetime(2026, 12, 7, tzinfo=UTC)}
     assert outlook_sentence(short) == "Since 2026-12-05 00:00 UTC: 2 sell-outs, too few to say how long one lasts."
 
 

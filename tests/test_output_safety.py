@@ -6,7 +6,7 @@ characters is refused as implausible instead of masking ordinary words."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -37,7 +37,7 @@ def fleet(fleet_api, data_dir, monkeypatch):
     region = next(r for r in catalog.regions if r["id"] == "ewr")
     plan = next(p for p in catalog.plans if p["id"] == "vc2-1c-2gb")
     for label in LABELS:
-        fleet_api.fleets["v2"].add(label, region, plan, catalog.os[-1], datetime.now(timezone.utc) - timedelta(days=1))
+        fleet_api.fleets["v2"].add(label, region, plan, catalog.os[-1], datetime.now(UTC) - timedelta(days=1))
     return fleet_api
 
 
@@ -46,7 +46,7 @@ def run_fleet(cli, api, data_dir, fmt):
 
 
 def no_controls(text: str) -> bool:
-    return not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in text)
+    return not any((ord(c) < 32 and c != "\n") or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in text)
 
 
 def test_fleet_table_shows_control_characters_escaped(fleet, data_dir, cli):
@@ -67,7 +67,7 @@ def test_fleet_csv_neutralizes_formulas_and_escapes_controls(fleet, data_dir, cl
     labels = {row["label"] for row in csv.DictReader(io.StringIO(run.stdout))}
     assert labels == {"\\x1b]0;pwned\\x07web", "db\\x1b[2J\\x1b[H", "'" + FORMULA, "'+1", "'-2", "'@SUM(A1)",
                       "ok\\u202etxt.exe", "plain"}
-    numbers = list(csv.DictReader(io.StringIO(run.stdout)))[0]["monthly_cost_usd"]
+    numbers = next(csv.DictReader(io.StringIO(run.stdout)))["monthly_cost_usd"]
     assert not numbers.startswith("'")  # numbers are never touched, negative savings included
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -19,7 +19,7 @@ from pipeline.fakeapi import FakeVultr, Timeline
 from pipeline.paths import catalog_path, warehouse_path
 from tests.conftest import fast_settings, file_digest
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TABLES = ("catalog_changes", *HISTORY_TABLES)
 NEXT_AT = T0 + timedelta(days=40)
 

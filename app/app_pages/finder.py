@@ -52,7 +52,7 @@ def seed_region(region_ids: list[str]) -> None:
     if "finder.region" in st.session_state:
         return
     wanted = (st.query_params.get("region") or "").strip().lower()
-    fallback = DEFAULT_REGION if DEFAULT_REGION in region_ids else (region_ids or [None])[0]
+    fallback = DEFAULT_REGION if DEFAULT_REGION in region_ids else (region_ids[0] if region_ids else None)
     if wanted and wanted not in region_ids and wanted != ANY_REGION:
         st.session_state["finder.unknown_region"] = wanted
         st.session_state["finder.region"] = None
@@ -135,7 +135,7 @@ def filters(region_ids: list[str], names: dict[str, str], choices: dict[str, lis
                  label_visibility="collapsed")
     row[1].text_input("Plan search", key="finder.q", placeholder="search plan, type, CPU vendor, GPU (e.g. amd, gpu)",
                       label_visibility="collapsed")
-    row[2].segmented_control("Prices per", list(PER_OPTIONS), key="finder.per", format_func=PER_OPTIONS.get,
+    row[2].segmented_control("Prices per", list(PER_OPTIONS), key="finder.per", format_func=PER_OPTIONS.__getitem__,
                              label_visibility="collapsed")
 
 

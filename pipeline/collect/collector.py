@@ -19,7 +19,8 @@ from typing import Protocol
 import duckdb
 import requests
 
-from pipeline.collect.http import Call, HttpClient
+from pipeline.calls import Call
+from pipeline.collect.http import HttpClient
 from pipeline.collect.sources import fetch_catalog, fetch_stock
 from pipeline.config import Settings
 from pipeline.errors import AnomalyError, CatalogError, ConfigError, UnexpectedError, first_line
@@ -92,7 +93,7 @@ def _collect_and_publish(settings: Settings, at: datetime | None, accept_anomali
     return result
 
 
-def publish_or_fail(con: duckdb.DuckDBPyConnection, data_dir, snapshot_id: int) -> None:
+def publish_or_fail(con: duckdb.DuckDBPyConnection, data_dir: Path, snapshot_id: int) -> None:
     """Publish; if that fails, the snapshot is recorded failed (readers never saw it), and the
     error says so."""
     try:
@@ -238,8 +239,7 @@ def check_forward(con: duckdb.DuckDBPyConnection, at: datetime) -> None:
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, client: HttpClient, snapshot_id: int,
-                    status: SnapshotStatus, exc: Exception, stored: bool = False) -> None:
-    if not stored:
-        warehouse.store_calls(con, snapshot_id, client.calls)
+                    status: SnapshotStatus, exc: Exception) -> None:
+    warehouse.store_calls(con, snapshot_id, client.calls)
     warehouse.finish_snapshot(con, snapshot_id, status, str(_as_catalog_error(exc)), request_count=len(client.calls))
     log.info("snapshot=%d status=%s error=%s", snapshot_id, status, exc)  # the caller reports it

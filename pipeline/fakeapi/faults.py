@@ -104,17 +104,16 @@ def render(fault: Fault, normal_body: bytes, headers: dict[str, str] | None = No
         headers = {"Content-Type": _JSON}
         if kind == "429":
             headers["Retry-After"] = "1"
-        body = json.dumps({"error": _REASONS[kind], "status": int(kind)}, separators=(",", ":"))
-        return int(kind), headers, body.encode()
+        reason = json.dumps({"error": _REASONS[kind], "status": int(kind)}, separators=(",", ":")).encode()
+        return int(kind), headers, reason
     if kind == "truncated":
-        body = normal_body[: max(1, len(normal_body) // 2)]
-        return 200, {"Content-Type": _JSON}, body
+        return 200, {"Content-Type": _JSON}, normal_body[: max(1, len(normal_body) // 2)]
     if kind == "html":
         return 200, {"Content-Type": "text/html; charset=UTF-8"}, _HTML
     if kind == "missing_key":
         meta = {"total": 0, "links": {"next": "", "prev": ""}}
-        body = json.dumps({"meta": meta}, separators=(",", ":")).encode()  # envelope, no items
-        return 200, {"Content-Type": _JSON}, body
+        envelope = json.dumps({"meta": meta}, separators=(",", ":")).encode()  # no items
+        return 200, {"Content-Type": _JSON}, envelope
     if kind == "empty":
         return 200, {"Content-Type": _JSON}, _emptied(normal_body)
     raise ValueError(f"fault {kind!r} does not replace the response")

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -44,7 +43,7 @@ class RequestRecord(NamedTuple):
     headers: dict[str, str]
 
 
-class RequestLog(list):  # type: ignore[type-arg]
+class RequestLog(list[RequestRecord]):
     """A list of RequestRecord that handler threads append to under a lock."""
 
     def __init__(self) -> None:
@@ -134,10 +133,7 @@ class FakeVultr:
     def __enter__(self) -> FakeVultr:
         return self if self._server is not None else self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     @property
@@ -161,9 +157,10 @@ class FakeVultr:
     def launch_regions(self, count: int) -> None:
         """Add ``count`` new regions (``x001`` ...) to the static v2 catalog, with nothing in stock."""
         start = len(self._v2.regions)
-        new = tuple({"id": f"x{start + i:03d}", "city": f"City {start + i}", "country": "XX",
-                     "continent": "Nowhere", "options": []} for i in range(count))
-        stock = {**self._v2.in_stock, **{r["id"]: frozenset() for r in new}}
+        ids = [f"x{start + i:03d}" for i in range(count)]
+        new = tuple({"id": region_id, "city": f"City {start + i}", "country": "XX", "continent": "Nowhere", "options": []}
+                    for i, region_id in enumerate(ids))
+        stock = {**self._v2.in_stock, **{region_id: frozenset[str]() for region_id in ids}}
         self._v2 = dataclasses.replace(self._v2, regions=self._v2.regions + new, in_stock=stock)
 
     def clear_faults(self) -> None:
@@ -271,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (timeout on a slow fault)
 
-    def _refusal(self) -> Optional[Response]:
+    def _refusal(self) -> Response | None:
         """What a front end answers before the API sees the request: 400 for a Content-Length that is
         no length, 413 past the body cap (the body is not read: the connection closes after)."""
         text = self.headers.get("Content-Length") or "0"

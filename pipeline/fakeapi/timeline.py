@@ -29,10 +29,10 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
-from typing import Any, Optional
+from typing import Any
 
 from .catalogs import DEFAULT_CATALOG, Item, V2Catalog, build_v2
 from .hashing import key64, mix64, unit

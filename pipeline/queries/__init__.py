@@ -27,7 +27,7 @@ from pipeline.queries.catalog import (
     regions,
     snapshots,
 )
-from pipeline.queries.console import ConsoleError, ConsoleResult, open_console, public_columns, run_console
+from pipeline.queries.console import ConsoleResult, open_console, public_columns, run_console
 from pipeline.queries.core import (
     ANY_REGION,
     PlanFilter,
@@ -51,14 +51,15 @@ from pipeline.queries.core import (
 )
 from pipeline.queries.fleet import fleet_costs, fleet_totals
 from pipeline.queries.fleet import total_line as fleet_total_line
+from pipeline.queries.formatting import money_text
 from pipeline.queries.gpu import unjudged_gpu_plans, unjudged_note, unknown_gpu_plans
 from pipeline.queries.history import change_count, changes, latest_price_change, price_history, stock_history, stock_summary
 from pipeline.queries.outlook import outlook_sentence, outlooks_at, readable_stock_outlook, stock_outlook
-from pipeline.queries.output import money_text
 from pipeline.queries.prices import plan_prices, schema_drift
 from pipeline.queries.sandbox_worker import prewarm as prewarm_console
 from pipeline.queries.shape import one_per_plan, one_per_plan_frame
 from pipeline.queries.staleness import DEFAULT_STALE_AFTER_S, Staleness, staleness
+from pipeline.queries.statement_check import ConsoleError
 from pipeline.state import read_state
 
 __all__ = ["ANY_REGION", "PlanFilter", "Rows", "check_continent", "catalog", "check_plan_type", "check_region",

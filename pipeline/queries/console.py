@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -34,7 +34,7 @@ from pipeline.errors import first_line, looks_damaged
 from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
 from pipeline.queries.sandbox import Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive, run_bounded
 from pipeline.queries.statement_check import ConsoleError, check_statement
-from pipeline.sql import quote_literal
+from pipeline.sql import fetch_value, quote_literal
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths never need them)
     import pandas as pd
@@ -192,7 +192,7 @@ def _mb(size_mb: int) -> str:
     return f"{size_mb / 1024:g} GB" if size_mb >= 1024 else f"{size_mb} MB"
 
 
-def _run_in_child(request: dict) -> tuple[object, bool]:
+def _run_in_child(request: dict[str, Any]) -> tuple[object, bool]:
     """In the bounded child: connect, check, fetch; the rows as an Arrow IPC stream. Every failure is
     a ConsoleError (or the damaged-catalog error) for the requester to raise."""
     path = Path(request["catalog"])
@@ -237,7 +237,7 @@ def without_paths(message: str, catalog: Path, spill: Path) -> str:
 def close_console(con: duckdb.DuckDBPyConnection) -> None:
     """Close, and make sure the spill directory is gone (DuckDB removes what it created, normally)."""
     try:
-        spill = str(con.execute("select current_setting('temp_directory')").fetchone()[0])
+        spill = str(fetch_value(con, "select current_setting('temp_directory')"))
     except duckdb.Error:
         spill = ""
     con.close()

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -50,7 +50,7 @@ class Rows:
 
 
 @cache
-def nullable_ints() -> dict:
+def nullable_ints() -> dict[str, Any]:
     """Arrow integer types -> pandas nullable integer dtypes (NULL stays NULL, not a float NaN)."""
     import pandas as pd
     import pyarrow as pa
@@ -71,13 +71,13 @@ warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", cat
 THREADED_FRAME_ROWS = 10_000
 
 
-def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
     """Run a query into a DataFrame, keeping DECIMAL as exact Decimal (`.df()` would give floats)
     and integers as nullable integers. The result is fully drained (DuckDB 2 insists)."""
     return to_frame(arrow_table(con, query, params))
 
 
-def arrow_table(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pa.Table:
+def arrow_table(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
     return con.execute(query, params or []).to_arrow_table()
 
 
@@ -86,7 +86,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=nullable_ints().get, use_threads=table.num_rows >= THREADED_FRAME_ROWS)
 
 
-def rows(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> Rows:
+def rows(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | dict[str, Any] | None = None) -> Rows:
     """Run a query into plain rows (no pandas): what the CLI prints."""
     result = con.execute(query, params or [])
     return Rows([d[0] for d in result.description], result.fetchall())
@@ -219,7 +219,7 @@ def _has_offers_history(con: duckdb.DuckDBPyConnection) -> bool:
                             " and schema_name = 'main' and table_name = '_offers_history'").fetchall()[0][0])
 
 
-def _cheapest_params(f: PlanFilter) -> dict:
+def _cheapest_params(f: PlanFilter) -> dict[str, Any]:
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
     return {"ts": f.at or datetime.now(UTC), "region_id": region_id, "continent": f.continent,
             "plan_type": f.plan_type,
@@ -229,7 +229,7 @@ def _cheapest_params(f: PlanFilter) -> dict:
             "cpu_allocation": f.cpu_allocation}
 
 
-def _check_filter(con: duckdb.DuckDBPyConnection, f: PlanFilter, params: dict) -> None:
+def _check_filter(con: duckdb.DuckDBPyConnection, f: PlanFilter, params: dict[str, Any]) -> None:
     """Name what is unknown in a filter that found nothing. Checked only then: a row found has a region,
     continent and plan type of that moment, at a moment the history covers, so no check could fail."""
     at, region_id = params["ts"], params["region_id"]
@@ -317,7 +317,7 @@ def check_plan_type(con: duckdb.DuckDBPyConnection, plan_type: str | None, at: d
 
 def history_start(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the first successful snapshot was taken (None without one)."""
-    value = con.execute("select min(started_at) from snapshots where status = 'ok'").fetchall()[0][0]
+    value: datetime | None = con.execute("select min(started_at) from snapshots where status = 'ok'").fetchall()[0][0]
     return value
 
 

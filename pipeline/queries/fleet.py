@@ -1,6 +1,6 @@
 """What your fleet costs: live servers (plain data, fetched elsewhere) priced against the published catalog.
 
-The read side never fetches: `pipeline.collect.account.fetch_servers()` reads the account live and
+The read side never fetches: `pipeline.account.fetch_servers()` reads the account live and
 hands its plain dicts here. Nothing is written anywhere; the servers exist only in this connection's
 memory for the duration of one query.
 """

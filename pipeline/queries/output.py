@@ -29,7 +29,8 @@ def _cell(value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in _MISSING:
         return None
     if isinstance(value, Decimal):
-        return str(int(value)) if value.as_tuple().exponent >= 0 else money_text(value)
+        exponent = value.as_tuple().exponent  # 'n', 'N' or 'F' for NaN and infinity
+        return str(int(value)) if isinstance(exponent, int) and exponent >= 0 else money_text(value)
     if isinstance(value, (datetime, date)):  # pandas Timestamps are datetimes
         return value.isoformat()
     if hasattr(value, "tolist"):  # numpy arrays (DuckDB lists) and numpy scalars

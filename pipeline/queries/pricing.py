@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.queries.formatting import is_missing
 
@@ -37,7 +37,7 @@ def with_hourly_estimate_table(table: pa.Table) -> pa.Table:
                             pa.array(values, type=pa.decimal128(18, 4)))  # 4 places, as ESTIMATE_PLACES
 
 
-def with_hourly_estimate_rows(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+def with_hourly_estimate_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
     """`with_hourly_estimate_table` for plain rows (no pyarrow): the same column at the same place."""
     rows = _preemptible_where_deployable_rows(columns, rows)
     if "hourly_cost_usd" not in columns or "estimated_hourly_cost_usd" in columns:

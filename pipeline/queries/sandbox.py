@@ -59,7 +59,7 @@ class Bounds:
 
 
 def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds,
-                meanwhile: Callable[[], None] = lambda: None) -> Any:
+                meanwhile: Callable[[], object] = lambda: None) -> Any:
     """target(request) in a bounded child; its return value (picklable), or the exception it raised
     re-raised here. SandboxTimeout at the deadline, SandboxMemoryError or SandboxDied otherwise.
     `meanwhile()` runs here while the child works (imports the answer needs, off the critical path)."""
@@ -83,7 +83,7 @@ def _is_single_threaded() -> bool:
 
 
 def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
-                meanwhile: Callable[[], None]) -> Any:
+                meanwhile: Callable[[], object]) -> Any:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(target, request, data_limit_bytes, sender.send),
@@ -108,7 +108,7 @@ def _run_forked(target: Callable[[Any], Any], request: Any, data_limit_bytes: in
 
 
 def _run_spawned(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
-                 meanwhile: Callable[[], None]) -> Any:
+                 meanwhile: Callable[[], object]) -> Any:
     """A fresh interpreter (child_main) reads (target, request, limit) on stdin and writes its message on
     stdout; stderr is logged. It imports the same pipeline package as this process."""
     package_root = str(Path(__file__).resolve().parents[2])
@@ -137,7 +137,11 @@ def child_main() -> None:
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     target, request, data_limit_bytes = pickle.load(sys.stdin.buffer)
-    _child(target, request, data_limit_bytes, lambda message: answer.write(pickle.dumps(message)))
+
+    def send(message: tuple[str, Any]) -> None:
+        answer.write(pickle.dumps(message))
+
+    _child(target, request, data_limit_bytes, send)
     answer.close()
 
 

@@ -74,7 +74,7 @@ def check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
     if not statements:
         raise ConsoleError("nothing to run: type a SELECT statement")
     if len(statements) > 1:
-        raise ConsoleError("one statement at a time, please (found %d)" % len(statements))
+        raise ConsoleError(f"one statement at a time, please (found {len(statements)})")
     kind = statements[0].type
     if kind == duckdb.StatementType.EXPLAIN:
         _check_explained(con, statements[0].query)

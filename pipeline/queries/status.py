@@ -36,12 +36,12 @@ def collector_status(data_dir: Path | str, now: datetime | None = None, check_fi
     rule = staleness(data_dir, success["observed_at"] if success else None, now)
     next_run = parse_time(state.get("next_run_at"))
     running = is_locked(data_dir)
-    return _jsonable({
+    report: dict[str, Any] = _jsonable({
         "data_dir": str(data_dir), "checked_at": now,
         "collector": _collector(data_dir, running, state),
         "schedule": {"interval_s": interval_s, "cron": state.get("cron"),
                      "next_run_at": next_run if running else None},
-        "last_success": success and {**success, "age_s": round(rule.age_s, 1)},
+        "last_success": {**success, "age_s": round(rule.age_s, 1)} if success and rule.age_s is not None else None,
         "last_failure": _last_failure(state, catalog.pop("last_failure")),
         "consecutive_failures": state.get("consecutive_failures", 0),
         "is_stale": rule.is_stale, "stale_after_s": rule.stale_after_s,
@@ -51,6 +51,7 @@ def collector_status(data_dir: Path | str, now: datetime | None = None, check_fi
         "unknown_gpu_plans": catalog["unknown_gpu_plans"],
         "damaged_files": [WAREHOUSE_FILE] if check_files and not running and warehouse_is_damaged(data_dir) else [],
     })
+    return report
 
 
 def warehouse_is_damaged(data_dir: Path | str) -> bool:
@@ -86,7 +87,7 @@ def _collector(data_dir: Path | str, running: bool, state: dict[str, Any]) -> di
 
 
 def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> dict[str, Any] | None:
-    recorded = None
+    recorded: dict[str, Any] | None = None
     if state.get("last_failure_at"):
         recorded = {"snapshot_id": state.get("last_failure_snapshot_id"),
                     "at": parse_time(state["last_failure_at"]), "error": state.get("last_error")}
@@ -96,7 +97,8 @@ def _last_failure(state: dict[str, Any], published: dict[str, Any] | None) -> di
 
 def _catalog_facts(data_dir: Path | str) -> dict[str, Any]:
     path = catalog_path(Path(data_dir))
-    empty = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": [], "unknown_gpu_plans": []}
+    empty: dict[str, Any] = {"last_success": None, "last_failure": None, "counts": None, "schema_drift": [],
+                             "unknown_gpu_plans": []}
     if not path.exists():
         return empty
     with catalog(data_dir) as con:

@@ -13,7 +13,7 @@ DEFAULT_REGION = "ewr"
 
 
 def default_region(region_ids: list[str]) -> str | None:
-    return DEFAULT_REGION if DEFAULT_REGION in region_ids else (region_ids or [None])[0]
+    return DEFAULT_REGION if DEFAULT_REGION in region_ids else (region_ids[0] if region_ids else None)
 
 
 def ranked_in(offers: list[dict[str, Any]], region_id: str, in_stock_only: bool = True) -> list[dict[str, Any]]:

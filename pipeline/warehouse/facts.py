@@ -33,6 +33,6 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
     _temp_table(con, "_gpu_vram_per_gpu", _SEGMENT_TYPES, facts["vram_per_gpu"])
 
 
-def _temp_table(con: duckdb.DuckDBPyConnection, name: str, types: dict[str, str], items: list[dict]) -> None:
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, types: dict[str, str], items: list[dict[str, Any]]) -> None:
     con.execute(f"create or replace temp table {name} as {columns_select(types)}",
                 {column: [item[column] for item in items] for column in types})

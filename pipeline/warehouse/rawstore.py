@@ -18,9 +18,11 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
+from pipeline.errors import CatalogError
 from pipeline.sql import columns_select, fetch_one, fetch_value
 
 MAX_CHAIN = 48
@@ -107,7 +109,7 @@ def _read_stored(con: duckdb.DuckDBPyConnection, count: int, next_id: int) -> _S
                    count, next_id)
 
 
-def _note_stored(store: str, columns: dict[str, list]) -> None:
+def _note_stored(store: str, columns: dict[str, list[Any]]) -> None:
     """Add bodies this connection just inserted (ids from next_id up) to the index it looked up."""
     stored = _stored.get(store)
     if stored is None or not columns["body_id"] or columns["body_id"][0] != stored.next_id:
@@ -126,7 +128,7 @@ def clear_cache() -> None:
     _scanned.clear()
 
 
-_stores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_stores: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, str] = weakref.WeakKeyDictionary()
 
 
 def store_key(con: duckdb.DuckDBPyConnection) -> str:
@@ -157,7 +159,7 @@ def put_bodies(con: duckdb.DuckDBPyConnection, bodies: list[NewBody], known: Loo
     if known is None or not known.bases.issuperset(base_ids):  # no index read for this: a scan, unless there is one
         known = lookup(con, [], base_ids) if store in _stored else _scan(con, [], base_ids)
     next_id, depths = known.next_id, known.depths
-    columns: dict[str, list] = {name: [] for name in _RAW_COLUMNS}
+    columns: dict[str, list[Any]] = {name: [] for name in _RAW_COLUMNS}
     ids = {}
     for offset, new in enumerate(bodies):
         base, depth = _usable_base(con, store, new.base_id, depths)
@@ -196,7 +198,10 @@ def get_body(con: duckdb.DuckDBPyConnection, body_id: int, store: str | None = N
     chain: list[tuple[int, bytes]] = []
     current: int | None = body_id
     while current is not None and (store, current) not in _cache:
-        data, base = fetch_one(con, "select body_zlib, base_id from raw_bodies where body_id = ?", [current])
+        row = fetch_one(con, "select body_zlib, base_id from raw_bodies where body_id = ?", [current])
+        if row is None:  # a delta chain pointing at a row that is gone: the warehouse is damaged
+            raise CatalogError(f"raw body {current} is missing from the warehouse")
+        data, base = row
         chain.append((current, data))
         current = base
     body = _cache[(store, current)] if current is not None else None

@@ -23,11 +23,11 @@ from pipeline.lock import collector_lock
 from pipeline.paths import catalog_path, warehouse_path
 from pipeline.sql import fetch_value, quote_literal
 from pipeline.warehouse import store as warehouse
-from pipeline.warehouse.store import answers_hash
 from pipeline.warehouse.publish import PUBLISHED_TABLES, publish
 from pipeline.warehouse.rawstore import clear_cache, get_body
-from pipeline.warehouse.requestlog import RequestKey
 from pipeline.warehouse.rebuild import apply_replayed, replay
+from pipeline.warehouse.requestlog import RequestKey
+from pipeline.warehouse.store import answers_hash
 
 log = logging.getLogger(__name__)
 SALVAGED = ("snapshots", "raw_bodies", "_request_runs", "alert_cursor", "alert_outbox")

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -78,7 +79,12 @@ class Current:
     regions: dict[str, str | None]        # current region ids -> their v1 DCID
 
 
-def answered_pairs(rows: dict[str, list], api_version: str) -> list[Pair]:
+def _change(change_type: str, key: str) -> tuple[str, str, str]:
+    region_id, plan_id = key.split(SEPARATOR, 1)
+    return change_type, region_id, plan_id
+
+
+def answered_pairs(rows: dict[str, list[Any]], api_version: str) -> list[Pair]:
     """(region key, plan id) of every availability answer in `rows` (store.snapshot_body_rows): v2's
     `{"available_plans": [...]}` by region id, v1's bare list by DCID."""
     pairs = []
@@ -88,7 +94,7 @@ def answered_pairs(rows: dict[str, list], api_version: str) -> list[Pair]:
     return pairs
 
 
-def check_answers(rows: dict[str, list], api_version: str) -> None:
+def check_answers(rows: dict[str, list[Any]], api_version: str) -> None:
     """Every availability answer in `rows` is a list of plan ids, or AnomalyError names the first that
     is not (a full snapshot checks before its SQL staging, which would read one as no plan in stock)."""
     for endpoint, region_key, body in zip(rows["endpoint"], rows["region_key"], rows["body"]):
@@ -156,8 +162,7 @@ def read_poll(con: duckdb.DuckDBPyConnection, answered: list[Pair], regions: lis
     for warning in warnings:
         log.warning("staging: %s", warning)
     added, removed = sorted(kept - current.in_stock.keys()), sorted(current.in_stock.keys() - kept)
-    changes = [("added", *key.split(SEPARATOR, 1)) for key in added] + [
-        ("removed", *key.split(SEPARATOR, 1)) for key in removed]
+    changes = [_change("added", key) for key in added] + [_change("removed", key) for key in removed]
     return StockPoll(changes, warnings, anomalies, [current.in_stock[key] for key in removed], outcome)
 
 

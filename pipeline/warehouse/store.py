@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -211,7 +212,7 @@ SNAPSHOT_BODY_TYPES = {"endpoint": "varchar", "region_key": "varchar", "page": "
 
 
 def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int,
-                         answers: list[Answer] | None = None) -> dict[str, list]:
+                         answers: list[Answer] | None = None) -> dict[str, list[Any]]:
     """Fill the temp table `_snapshot_bodies` (the input of every staging model) with `snapshot_body_rows`;
     returns those rows."""
     columns = snapshot_body_rows(con, snapshot_id, answers=answers)
@@ -220,7 +221,7 @@ def load_snapshot_bodies(con: duckdb.DuckDBPyConnection, snapshot_id: int,
 
 
 def snapshot_body_rows(con: duckdb.DuckDBPyConnection, snapshot_id: int, only: set[RequestKey] | None = None,
-                       answers: list[Answer] | None = None) -> dict[str, list]:
+                       answers: list[Answer] | None = None) -> dict[str, list[Any]]:
     """The rows of `_snapshot_bodies` as bound columns (SNAPSHOT_BODY_TYPES), pages of one list in the
     order the API chained them; `only` these requests if given. From `answers` (the snapshot's 200
     answers in request order, as `store_calls` returns them) when the caller has them, else from raw."""

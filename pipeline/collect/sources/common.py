@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.collect.http import Call, HttpClient
+from pipeline.calls import Call
+from pipeline.collect.http import HttpClient
 
 log = logging.getLogger(__name__)
 

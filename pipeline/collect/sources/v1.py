@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import time
+from functools import partial
+from typing import Any
 
-from pipeline.collect.http import Call, HttpClient, parse_json
+from pipeline.calls import Call
+from pipeline.collect.http import HttpClient, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
 from pipeline.errors import FetchError
 
@@ -21,14 +24,14 @@ ENDPOINTS = (*LISTS, AVAILABILITY)
 def fetch_all(client: HttpClient) -> list[Call]:
     regions = fetch_list(client, *LISTS[0])
     dcids = list(_keyed_items(regions[0]))
-    jobs = [lambda e=e: fetch_list(client, *e) for e in LISTS[1:]]
-    jobs += [lambda d=d: fetch_availability(client, d) for d in dcids]
+    jobs = [partial(fetch_list, client, *e) for e in LISTS[1:]]
+    jobs += [partial(fetch_availability, client, d) for d in dcids]
     return regions + fan_out(client, jobs)
 
 
 def fetch_stock(client: HttpClient, dcids: list[str]) -> list[Call]:
     """A stock poll: regions/availability for each DCID of the current catalog, nothing else."""
-    return fan_out(client, [lambda d=d: fetch_availability(client, d) for d in dcids])
+    return fan_out(client, [partial(fetch_availability, client, d) for d in dcids])
 
 
 def fetch_list(client: HttpClient, name: str, path: str, params: dict[str, str]) -> list[Call]:
@@ -49,7 +52,7 @@ def fetch_availability(client: HttpClient, dcid: str) -> list[Call]:
     return [call]
 
 
-def _keyed_items(call: Call) -> dict:
+def _keyed_items(call: Call) -> dict[str, Any]:
     """v1 lists are objects keyed by id; an empty list may come back as [] instead of {}."""
     data = parse_json(call, None)
     if data == []:

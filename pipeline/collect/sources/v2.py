@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
-from pipeline.collect.http import Call, HttpClient, fetch_pages, parse_json
+from pipeline.calls import Call
+from pipeline.collect.http import HttpClient, fetch_pages, parse_json
 from pipeline.collect.sources.common import fan_out, log_endpoint
 from pipeline.errors import FetchError
 from pipeline.safe_text import quoted
@@ -45,14 +47,14 @@ def fetch_all(client: HttpClient) -> list[Call]:
     hostile = [r for r in region_ids if not REGION_ID.fullmatch(r)]
     if hostile:
         raise FetchError("GET /regions", f"a region id that is not a plain identifier: {quoted(hostile[0], 40)}")
-    jobs = [lambda e=e: fetch_list(client, e) for e in LISTS[1:]]
-    jobs += [lambda r=r: fetch_availability(client, r) for r in region_ids]
+    jobs = [partial(fetch_list, client, e) for e in LISTS[1:]]
+    jobs += [partial(fetch_availability, client, r) for r in region_ids]
     return regions + fan_out(client, jobs)
 
 
 def fetch_stock(client: HttpClient, region_ids: list[str]) -> list[Call]:
     """A stock poll: /regions/{id}/availability for each region of the current catalog, nothing else."""
-    return fan_out(client, [lambda r=r: fetch_availability(client, r) for r in region_ids])
+    return fan_out(client, [partial(fetch_availability, client, r) for r in region_ids])
 
 
 def fetch_list(client: HttpClient, endpoint: ListEndpoint) -> list[Call]:

@@ -1,4 +1,4 @@
--- grain: one row per server of the account (fetched live by pipeline.collect.account, registered
+-- grain: one row per server of the account (fetched live by pipeline.account, registered
 -- as fleet_servers, never stored), priced against the published catalog now. No parameters.
 with servers as (
     select * from fleet_servers

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def process_alerts(data_dir: Path | str, config: AlertConfig, now: datetime | No
             _deliver_due(con, config, result)
             result.counts = outbox.counts(con)
         update_state(data_dir, alerts=result.counts)
-    except Exception as exc:  # noqa: BLE001 - alerts must never fail the collector
+    except Exception as exc:  # alerts must never fail the collector
         result.error = f"{type(exc).__name__}: {exc}"
         log.error("alerts: pass failed: %s", result.error)
     if result.matched or result.delivered or result.failed:
@@ -171,7 +171,7 @@ def _post(url: str, payload: dict[str, Any], delivery: Delivery, budget_s: float
                 _drain(response, deadline)
     except DeadlinePassed:
         outcome.setdefault("error", no_answer(budget_s))
-    except Exception as exc:  # noqa: BLE001 - any failure is a failed delivery, retried later
+    except Exception as exc:  # any failure is a failed delivery, retried later
         outcome.setdefault("error", type(exc).__name__)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,7 +99,7 @@ def read_outlooks(data_dir: Path | str | None, matches: list[dict[str, Any]]) ->
         with queries.catalog(data_dir) as con:
             return {(*pair, moment): row for moment in moments
                     for pair, row in queries.outlooks_at(con, _py(moment)).items()}
-    except Exception as exc:  # noqa: BLE001 - an outlook is a courtesy; the alert itself must go out
+    except Exception as exc:  # an outlook is a courtesy; the alert itself must go out
         log.warning("alerts: no stock outlook for the messages (%s)", first_line(exc))
         return {}
 
@@ -112,7 +112,7 @@ def build_payload(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> d
                 "ram_mb": _int(m["ram_mb"]), "monthly_cost_usd": _money(m["monthly_cost_usd"])}
     change = {k: m.get(k) for k in ("snapshot_id", "entity", "entity_id", "region_id", "change_type",
                                     "field", "old_value", "new_value")}
-    change["snapshot_id"] = int(change["snapshot_id"])
+    change["snapshot_id"] = int(m["snapshot_id"])
     change["changed_at"] = _iso(m["changed_at"])
     return {"version": PAYLOAD_VERSION, "source": "vultr-catalog",
             "alert_id": alert_id(m["rule_name"], m["change_key"]), "rule": m["rule_name"],

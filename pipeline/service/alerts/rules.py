@@ -206,5 +206,5 @@ def _delivery(raw: Any, path: Path) -> Delivery:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_DELIVERY_VALUE:
             raise ConfigError(f"{path}: [delivery] {key} must be a positive number up to {MAX_DELIVERY_VALUE:g}"
                               " (not nan or inf)")
-    values = {k: (int(v) if k == "max_attempts" else float(v)) for k, v in numbers.items()}
+    values: dict[str, Any] = {k: (int(v) if k == "max_attempts" else float(v)) for k, v in numbers.items()}
     return Delivery(**values, notify=notify)
