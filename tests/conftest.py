@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,12 @@ def api(request):
         yield emulator
 
 
+@pytest.fixture
+def api() -> Iterator[FakeVultr]:
+    """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE)."""
+    yield from serve_emulator(unlimited=("v2",))
+
+
 V1_REGIONS = ("1", "7", "9")  # EWR, AMS, FRA
 
 
@@ -68,8 +75,7 @@ V1_REGIONS = ("1", "7", "9")  # EWR, AMS, FRA
 def v1_api():
     """The emulator with a 3-region v1 world (v1 keeps its 2 requests/s limit, so a full v1 collection,
     one availability request per region, takes 10 s; this one 3 s). For tests not about v1's size."""
-    with FakeVultr(v1_regions=V1_REGIONS, unlimited=("v2",)).start() as emulator:
-        yield emulator
+    yield from serve_emulator(v1_regions=V1_REGIONS, unlimited=("v2",))
 
 
 @pytest.fixture
@@ -198,21 +204,21 @@ def fast_clock(hours_per_s: float = SIM_HOURS_PER_S) -> Callable[[], datetime]:
     return lambda: SIM_START + timedelta(hours=(time.monotonic() - origin) * hours_per_s)
 
 
-def _living_emulator() -> Iterator[FakeVultr]:
-    with FakeVultr(timeline=Timeline(seed=3, start_at=SIM_START), clock=fast_clock(), rate_limit=False).start() as api:
-        yield api
-
-
 @pytest.fixture
 def living_api() -> Iterator[FakeVultr]:
     """The emulator's living timeline on a fast simulated clock (the catalog moves while a test waits)."""
-    yield from _living_emulator()
+    yield from serve_emulator(timeline=Timeline(seed=3, start_at=SIM_START), clock=fast_clock(), rate_limit=False)
+
+
+TIMELINE_START = datetime(2026, 1, 1, tzinfo=UTC)
+TIMELINE = Timeline(seed=7, start_at=TIMELINE_START)  # what test_history and test_stock walk through
+TIMELINE_EVENTS = TIMELINE.events_between(TIMELINE_START, TIMELINE_START + timedelta(days=200))
 
 
 @pytest.fixture
-def fast_api() -> Iterator[FakeVultr]:
-    """The same, for modules whose own `living_api` runs on a clock they set (test_stock)."""
-    yield from _living_emulator()
+def timeline_api() -> Iterator[FakeVultr]:
+    """The living timeline (TIMELINE) with no clock of its own: each collection names its moment (`at`)."""
+    yield from serve_emulator(timeline=TIMELINE, rate_limit=False)
 
 
 def wait_for(condition: Callable[[], object], timeout_s: float = 120, what: str = "condition") -> object:
@@ -411,16 +417,15 @@ def free_port() -> int:
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def serving() -> bool:
         assert process.poll() is None, "vultr-catalog serve exited early"
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
+                return response.status == 200
         except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"no dashboard at {url} after {timeout_s}s")
+            return False
+
+    wait_for(serving, timeout_s, what=f"the dashboard at {url}")
 
 
 def render_page(page, server: str, path: str) -> None:

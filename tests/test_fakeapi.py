@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ import requests
 
 from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.fakeapi.timeline import DRIFT_FIELD
+from tests.conftest import wait_for
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
@@ -30,16 +31,6 @@ def api() -> Iterator[FakeVultr]:
 def limited() -> Iterator[FakeVultr]:
     with FakeVultr(rate_limit=True).start() as emulator:
         yield emulator
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    """Poll ``condition`` until true or the deadline passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def fetch_all(session: requests.Session, url: str, key: str, per_page: int) -> list[dict]:
@@ -153,7 +144,7 @@ def test_v2_rate_limit_429_with_retry_after(limited: FakeVultr) -> None:
         rejected = statuses[codes.index(429)]
         assert rejected.headers["Retry-After"] == "1"
         assert rejected.json() == {"error": "Rate limit exceeded.", "status": 429}
-        assert wait_until(lambda: s.get(limited.base_url + "/v2/regions", timeout=5).ok, 3.0)
+        wait_for(lambda: s.get(limited.base_url + "/v2/regions", timeout=5).ok, 3.0, what="the rate limit window to pass")
 
 
 # -- v1 -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """History over the emulator's living timeline: versions, intervals, change events, as-of answers, rebuild."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -10,16 +10,15 @@ import pytest
 from pipeline import queries
 from pipeline.collect.collector import collect
 from pipeline.errors import AnomalyError, CatalogError, ConfigError
-from pipeline.fakeapi import FakeVultr, Fault, Timeline
+from pipeline.fakeapi import Fault
 from pipeline.paths import catalog_path, warehouse_path
 from pipeline.warehouse import rawstore
 from pipeline.warehouse.rebuild import rebuild
-from tests.conftest import fast_settings
+from tests.conftest import TIMELINE_EVENTS, TIMELINE_START, fast_settings
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T0 = TIMELINE_START
 HOUR = timedelta(hours=1)
-TIMELINE = Timeline(seed=7, start_at=T0)
-EVENTS = TIMELINE.events_between(T0, T0 + timedelta(days=200))
+EVENTS = TIMELINE_EVENTS
 
 
 def first_event(kind: str) -> dict:
@@ -27,14 +26,8 @@ def first_event(kind: str) -> dict:
 
 
 @pytest.fixture
-def living_api():
-    with FakeVultr(timeline=TIMELINE, rate_limit=False).start() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def collect_at(living_api, data_dir):
-    settings = fast_settings(living_api, data_dir, requests_per_second=500)
+def collect_at(timeline_api, data_dir):
+    settings = fast_settings(timeline_api, data_dir, requests_per_second=500)
 
     def run(at: datetime, **kwargs):
         return collect(settings, at=at, **kwargs)
@@ -130,12 +123,12 @@ def test_simulated_time_cannot_go_backwards(collect_at, data_dir):
     assert catalog_path(data_dir).read_bytes() == before
 
 
-def test_anomalous_snapshot_is_rejected_then_accepted(collect_at, living_api, data_dir):
+def test_anomalous_snapshot_is_rejected_then_accepted(collect_at, timeline_api, data_dir):
     at = T0 + timedelta(days=1)
     collect_at(at)
     before = catalog_path(data_dir).read_bytes()
     counts = history_counts(data_dir)
-    living_api.set_fault("*", Fault("empty"))
+    timeline_api.set_fault("*", Fault("empty"))
     with pytest.raises(AnomalyError, match="availability is empty in every region"):
         collect_at(at + HOUR)
     assert catalog_path(data_dir).read_bytes() == before
@@ -176,14 +169,14 @@ def table_rows(data_dir, table):
         return sorted(map(repr, con.execute(f"select * from {table}").fetchall()))
 
 
-def test_rebuild_equals_incremental(collect_at, living_api, data_dir):
+def test_rebuild_equals_incremental(collect_at, timeline_api, data_dir):
     times = [T0 + timedelta(hours=6 * n) for n in range(12)] + [T0 + timedelta(days=40), T0 + timedelta(days=120)]
     for at in times:
         collect_at(at)
-    living_api.set_fault("/v2/plans", Fault("500"))
+    timeline_api.set_fault("/v2/plans", Fault("500"))
     with pytest.raises(CatalogError, match="HTTP 500"):
         collect_at(T0 + timedelta(days=121))
-    living_api.clear_faults()
+    timeline_api.clear_faults()
     incremental = {t: table_rows(data_dir, t) for t in TABLES}
     assert incremental["catalog_changes"], "the timeline should have produced changes"
     rawstore.clear_cache()  # decode every body from storage (zlib delta chains), not from memory

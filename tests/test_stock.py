@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -13,30 +13,33 @@ import pytest
 from pipeline import cli
 from pipeline.collect.collector import collect
 from pipeline.errors import AnomalyError, CatalogError, ConfigError
-from pipeline.fakeapi import FakeVultr, Fault, Timeline
+from pipeline.fakeapi import Fault
 from pipeline.paths import catalog_path, warehouse_path
 from pipeline.service.alerts import load_rules
 from pipeline.service.alerts import test_rules as match_history
 from pipeline.sql import sql_files
 from pipeline.warehouse import store
 from pipeline.warehouse.rebuild import rebuild
-from tests.conftest import fast_settings, published_snapshots, start_schedule, stock_rule, stop, wait_for, write_rules
+from tests.conftest import (
+    TIMELINE_EVENTS,
+    TIMELINE_START,
+    fast_settings,
+    published_snapshots,
+    start_schedule,
+    stock_rule,
+    stop,
+    wait_for,
+    write_rules,
+)
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T0 = TIMELINE_START
 HOUR = timedelta(hours=1)
-TIMELINE = Timeline(seed=7, start_at=T0)
-EVENTS = TIMELINE.events_between(T0, T0 + timedelta(days=200))
+EVENTS = TIMELINE_EVENTS
 
 
 @pytest.fixture
-def living_api():
-    with FakeVultr(timeline=TIMELINE, rate_limit=False).start() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def run(living_api, data_dir):
-    settings = fast_settings(living_api, data_dir, requests_per_second=500)
+def run(timeline_api, data_dir):
+    settings = fast_settings(timeline_api, data_dir, requests_per_second=500)
     return lambda at, kind="full", **kw: collect(settings, at=at, kind=kind, **kw)
 
 
@@ -55,14 +58,14 @@ def restock_event() -> tuple[dict, dict]:
     return sold, back
 
 
-def test_stock_poll_asks_only_for_availability_and_records_a_restock(run, living_api, data_dir):
+def test_stock_poll_asks_only_for_availability_and_records_a_restock(run, timeline_api, data_dir):
     sold, back = restock_event()
     run(sold["at"] - HOUR)
-    living_api.requests.clear()
+    timeline_api.requests.clear()
     for at in (sold["at"] + timedelta(minutes=1), back["at"] + timedelta(minutes=1)):
         result = run(at, kind="stock")
         assert result.status == "ok"
-    paths = {r[1] for r in living_api.requests}
+    paths = {r[1] for r in timeline_api.requests}
     assert paths and all(p.startswith("/v2/regions/") and p.endswith("/availability") for p in paths)
     pair = [sold["region_id"], sold["plan_id"]]
     intervals = warehouse_rows(data_dir, "select valid_from, valid_to from availability_history"
@@ -88,11 +91,11 @@ def test_unchanged_stock_poll_adds_no_row_but_its_snapshot(run, data_dir):
     assert seen == [(result.request_count, "stock")]
 
 
-def test_region_launched_between_full_collections_waits_for_the_next_one(run, living_api, data_dir):
+def test_region_launched_between_full_collections_waits_for_the_next_one(run, timeline_api, data_dir):
     launch = next(e for e in EVENTS if e["kind"] == "region_launched")
     run(launch["at"] - HOUR)
     run(launch["at"] + timedelta(minutes=1), kind="stock")
-    asked = {r[1] for r in living_api.requests}
+    asked = {r[1] for r in timeline_api.requests}
     assert f"/v2/regions/{launch['region_id']}/availability" not in asked
     new_region = "select count(*) from availability_history where region_id = ?"
     assert warehouse_rows(data_dir, new_region, [launch["region_id"]]) == [(0,)]
@@ -100,22 +103,22 @@ def test_region_launched_between_full_collections_waits_for_the_next_one(run, li
     assert warehouse_rows(data_dir, new_region, [launch["region_id"]])[0][0] > 0
 
 
-def test_stock_poll_obeys_the_quality_gate_and_publishes_nothing(run, living_api, data_dir):
+def test_stock_poll_obeys_the_quality_gate_and_publishes_nothing(run, timeline_api, data_dir):
     run(T0)
     before = catalog_path(data_dir).read_bytes()
-    living_api.set_fault("*", Fault("empty"))
+    timeline_api.set_fault("*", Fault("empty"))
     with pytest.raises(AnomalyError, match="availability is empty in every region"):
         run(T0 + timedelta(minutes=1), kind="stock")
-    living_api.clear_faults()
+    timeline_api.clear_faults()
     assert catalog_path(data_dir).read_bytes() == before
     assert warehouse_rows(data_dir, "select kind, status from snapshots order by snapshot_id") == [
         ("full", "ok"), ("stock", "rejected")]
 
 
-def test_stock_poll_fails_whole_when_one_region_fails(run, living_api, data_dir):
+def test_stock_poll_fails_whole_when_one_region_fails(run, timeline_api, data_dir):
     run(T0)
     before = catalog_path(data_dir).read_bytes()
-    living_api.set_fault("/v2/regions/fra/availability", Fault("500"))
+    timeline_api.set_fault("/v2/regions/fra/availability", Fault("500"))
     with pytest.raises(Exception, match="HTTP 500"):
         run(T0 + timedelta(minutes=1), kind="stock")
     assert catalog_path(data_dir).read_bytes() == before
@@ -126,14 +129,14 @@ def test_stock_poll_needs_a_catalog(run):
         run(T0, kind="stock")
 
 
-def test_v1_stock_poll_asks_availability_per_dcid(living_api, data_dir, capsys):
-    base = ["--data-dir", str(data_dir), "--api-version", "v1", "--base-url", f"{living_api.base_url}/v1",
+def test_v1_stock_poll_asks_availability_per_dcid(timeline_api, data_dir, capsys):
+    base = ["--data-dir", str(data_dir), "--api-version", "v1", "--base-url", f"{timeline_api.base_url}/v1",
             "--rate-limit", "500"]
     assert cli.main(["collect", *base]) == 0
-    living_api.requests.clear()
+    timeline_api.requests.clear()
     assert cli.main(["collect", "--stock", *base]) == 0
     assert " stock ok:" in capsys.readouterr().out
-    asked = [(r[1], r[2]) for r in living_api.requests]
+    asked = [(r[1], r[2]) for r in timeline_api.requests]
     assert asked and all(path == "/v1/regions/availability" and query.startswith("DCID=") for path, query in asked)
     dcids = warehouse_rows(data_dir, "select count(*) from regions_history where valid_to is null")[0][0]
     assert len(asked) == dcids
@@ -172,7 +175,7 @@ def test_rebuild_replays_a_poll_that_failed_only_at_publishing(run, data_dir):
     assert {t: warehouse_rows(data_dir, f"select * from {t} order by all") for t in tables} == before
 
 
-def test_a_poll_after_one_that_failed_only_at_publishing_records_the_restock(run, living_api, data_dir):
+def test_a_poll_after_one_that_failed_only_at_publishing_records_the_restock(run, timeline_api, data_dir):
     """Over loopback: a poll sees fra sold out (its answer emptied; held as suspect by the first poll, the
     sell-out confirmed by the second), is applied, then fails at publishing;
     the next poll gets fra's answer as the last ok snapshot had it. That is a restock against the history
@@ -180,7 +183,7 @@ def test_a_poll_after_one_that_failed_only_at_publishing_records_the_restock(run
     run(T0)
     in_fra = "select count(*) from availability_history where region_id = 'fra' and valid_to is null"
     before = warehouse_rows(data_dir, in_fra)[0][0]
-    living_api.set_fault("/v2/regions/fra/availability", Fault("empty"))
+    timeline_api.set_fault("/v2/regions/fra/availability", Fault("empty"))
     run(T0 + timedelta(minutes=1), kind="stock")  # fra goes empty: held as suspect, nothing applied
     assert warehouse_rows(data_dir, in_fra)[0][0] == before
     blocker = data_dir / f".catalog.duckdb.{os.getpid()}.tmp"
@@ -188,7 +191,7 @@ def test_a_poll_after_one_that_failed_only_at_publishing_records_the_restock(run
     with pytest.raises(CatalogError, match="publishing the catalog failed"):
         run(T0 + timedelta(minutes=2), kind="stock")  # still empty: the sell-out is confirmed and applied
     blocker.rmdir()
-    living_api.clear_faults()
+    timeline_api.clear_faults()
     sold_out = warehouse_rows(data_dir, in_fra)[0][0]
     result = run(T0 + timedelta(minutes=3), kind="stock")
     assert (before > 0, sold_out) == (True, 0)
@@ -225,9 +228,9 @@ def test_migration_turns_the_per_call_log_into_runs(tmp_path):
     assert kinds == [("full",)]
 
 
-def test_schedule_stock_cadence_between_full_collections(fast_api, data_dir, receiver, tmp_path):
+def test_schedule_stock_cadence_between_full_collections(living_api, data_dir, receiver, tmp_path):
     rules = write_rules(tmp_path / "rules.toml", stock_rule(receiver.url))
-    process = start_schedule(fast_api, data_dir, "--stock-every", "1s", "--alerts", str(rules), every="1h")
+    process = start_schedule(living_api, data_dir, "--stock-every", "1s", "--alerts", str(rules), every="1h")
     try:
         wait_for(lambda: stock_snapshots(data_dir) >= 3 and receiver.bodies,
                  what="three stock polls and an alert")
@@ -240,7 +243,7 @@ def test_schedule_stock_cadence_between_full_collections(fast_api, data_dir, rec
     for (_, _, _, finished), (_, _, started, _) in itertools.pairwise(rows):
         assert finished <= started  # one writer: never two collections at once
     full_paths = {"/v2/plans", "/v2/os", "/v2/regions", "/v2/plans-metal"}
-    assert sum(1 for r in fast_api.requests if r[1] in full_paths) == 4  # only the one full collection
+    assert sum(1 for r in living_api.requests if r[1] in full_paths) == 4  # only the one full collection
     expected = match_history(load_rules(rules), data_dir)
     assert Counter(receiver.ids()).most_common(1)[0][1] == 1      # alerts from stock polls: once each
     assert set(receiver.ids()) <= set(expected["alert_id"]) and receiver.ids()
