@@ -228,7 +228,7 @@ def test_the_hourly_estimate_is_the_same_in_the_frame_and_the_cli_rows(history):
     """Where the API gives no hourly price (v1; here made so on every other row), the estimate is
     monthly / 672 to 4 places, right after hourly_cost_usd, in both the DataFrame and the CLI's rows."""
     with queries.catalog(history) as con:
-        params = _cheapest_params(queries.PlanFilter("any", in_stock_only=False))
+        params = cheapest_params(queries.PlanFilter("any", in_stock_only=False))
         table = arrow_table(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
     hourly = table.column_names.index("hourly_cost_usd")
     values = [None if i % 2 else v for i, v in enumerate(table["hourly_cost_usd"].to_pylist())]

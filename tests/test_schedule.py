@@ -153,11 +153,11 @@ class BreakWarehouse:
 
 def test_an_unexpected_error_in_a_run_is_logged_with_its_traceback(api, data_dir, caplog):
     from pipeline.collect.collector import collect
-    from pipeline.service.schedule import _Service
+    from pipeline.service.schedule import Service
 
     settings = fast_settings(api, data_dir)
     collect(settings)  # a working warehouse first
-    service = _Service(settings, accept_anomalies=False, hooks=(BreakWarehouse(),))
+    service = Service(settings, accept_anomalies=False, hooks=(BreakWarehouse(),))
     with caplog.at_level(logging.ERROR, logger="pipeline.service.schedule"):
         service.tick()  # never raises: one bad run must not stop the service
     record = next(r for r in caplog.records if "status=failed" in r.getMessage())

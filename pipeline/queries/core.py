@@ -181,7 +181,7 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
     """(plan, region) rows in stock by default, deployable on demand, at the region's effective price
     (its override, else the base price), cheapest monthly first; ties: more vCPUs, more RAM, plan_id,
     region_id. Raises UnknownRegionError naming the regions (or continents) that exist."""
-    params = _cheapest_params(f)
+    params = cheapest_params(f)
     result = _run_cheapest(arrow_table, con, params)
     if not result.num_rows:
         _check_filter(con, f, params)
@@ -190,7 +190,7 @@ def cheapest(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> pd.DataFrame:
 
 def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:
     """`cheapest` as plain rows, without pandas (the CLI)."""
-    params = _cheapest_params(f)
+    params = cheapest_params(f)
     result = _run_cheapest(rows, con, params)
     if not result.rows:
         _check_filter(con, f, params)
@@ -219,7 +219,7 @@ def _has_offers_history(con: duckdb.DuckDBPyConnection) -> bool:
                             " and schema_name = 'main' and table_name = '_offers_history'").fetchall()[0][0])
 
 
-def _cheapest_params(f: PlanFilter) -> dict[str, Any]:
+def cheapest_params(f: PlanFilter) -> dict[str, Any]:
     region_id = None if f.region_id in (ANY_REGION, None) else f.region_id
     return {"ts": f.at or datetime.now(UTC), "region_id": region_id, "continent": f.continent,
             "plan_type": f.plan_type,

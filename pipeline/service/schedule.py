@@ -69,7 +69,7 @@ def _crontab(expr: str) -> CronTrigger:
         raise ConfigError(f"not a crontab expression {expr!r} (minute hour day month weekday, UTC): {exc}") from None
 
 
-class _Service:
+class Service:
     """The job APScheduler runs, with a run counter for the log and the state file's next_run_at."""
 
     def __init__(self, settings: Settings, accept_anomalies: bool, hooks: Sequence[CollectHook] = (),
@@ -151,7 +151,7 @@ def run_schedule(settings: Settings, spec: ScheduleSpec, accept_anomalies: bool 
         check_target(site_dir)  # a --site that can never be written fails now, not every run
     trigger, interval_s = spec.trigger(), spec.interval_s()
     with collector_lock(settings.data_dir, "schedule", nestable=True) as holder:
-        service = _Service(settings, accept_anomalies, alert_hooks(alerts), site_dir)
+        service = Service(settings, accept_anomalies, alert_hooks(alerts), site_dir)
         update_state(settings.data_dir, pid=holder.pid, command="schedule", started_at=holder.started_at,
                      interval_s=interval_s, cron=spec.cron, jitter_s=spec.jitter_s,
                      stock_interval_s=spec.stock_every_s, stopped_at=None)
