@@ -3,8 +3,8 @@ after `vultr-catalog demo` (what `make demo` builds), and print what their `# =>
 
 In a ```sh block, a `vultr-catalog ... --data-dir data/demo` line may be followed by `# => ` lines: each is
 an excerpt of one line of the command's output, its words in order (`...` stands for anything between).
-The demo's timeline starts at the first simulated snapshot, so on a fresh demo history these excerpts
-come out the same whenever the test runs."""
+Excerpts quote what does not depend on the hour the demo is built at (prices, counts, the shape of an
+answer), so they come out the same whenever the test runs."""
 from __future__ import annotations
 
 import os
