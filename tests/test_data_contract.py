@@ -88,6 +88,9 @@ def test_example_query_runs(con, index: int):
     query = code_blocks("sql")[index]
     result = queries.run_sql(con, query)
     assert len(result.columns) >= 1, query
+    # change events and windows ending now may be none on the suite's 2-day demo history; the rest answer
+    if "now()" not in query and "catalog_changes" not in query:
+        assert len(result) >= 1, query
 
 
 def test_python_example_runs(demo_dir: Path, monkeypatch):
