@@ -46,6 +46,16 @@ FAST_V2_RATE = 1000
 FAST_V2 = ("--rate-limit", str(FAST_V2_RATE))  # for `collect` on the command line, against `api`
 
 
+# --- the emulator fixture family: every fixture that serves the emulator starts it through serve_emulator,
+# so an option the emulator gains (a catalog to serve, an API key) is added in one place: give the fixture
+# that needs it the keyword, and serve_emulator hands it to FakeVultr. ---
+
+def serve_emulator(**options: Any) -> Iterator[FakeVultr]:
+    """The emulator on a free loopback port for the length of a fixture; options go to FakeVultr."""
+    with FakeVultr(**options).start() as emulator:
+        yield emulator
+
+
 # The emulator's two 2026 catalogs: the mid-2026 shape (the default) and the January 2026 recording's
 # (separate -sc1 plans, no location_cost). A test whose answer depends on the shape runs on both:
 # `@each_catalog` on a test taking `api`, or `params=CATALOGS` on a module fixture of its own.
@@ -54,18 +64,11 @@ each_catalog = pytest.mark.parametrize("api", CATALOGS, indirect=True)
 
 
 @pytest.fixture
-def api(request):
+def api(request: pytest.FixtureRequest) -> Iterator[FakeVultr]:
     """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE); its catalog is the default
     or the one a test parametrizes (`each_catalog`)."""
     catalog = getattr(request, "param", CATALOGS[0])
-    with FakeVultr(catalog=catalog, unlimited=("v2",)).start() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def api() -> Iterator[FakeVultr]:
-    """The emulator as the real API, but v2 unlimited (see FAST_V2_RATE)."""
-    yield from serve_emulator(unlimited=("v2",))
+    yield from serve_emulator(catalog=catalog, unlimited=("v2",))
 
 
 V1_REGIONS = ("1", "7", "9")  # EWR, AMS, FRA

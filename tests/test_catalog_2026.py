@@ -14,7 +14,8 @@ from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
 from pipeline.fakeapi.timeline import DRIFT_FIELD
 from pipeline.queries.status import collector_status, render_status
-from pipeline.service.alerts import load_rules, test_rules as match_rules
+from pipeline.service.alerts import load_rules
+from pipeline.service.alerts import test_rules as match_rules
 from tests.conftest import CATALOGS, fast_settings
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

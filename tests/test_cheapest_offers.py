@@ -15,7 +15,7 @@ import pytest
 from pipeline import queries
 from pipeline.collect.collector import collect
 from pipeline.fakeapi import FakeVultr, Timeline
-from pipeline.queries.core import OFFERS_HISTORY, _cheapest_params, arrow_table, frame, to_frame
+from pipeline.queries.core import OFFERS_HISTORY, arrow_table, cheapest_params, frame, to_frame
 from pipeline.queries.export import public_relations
 from pipeline.queries.pricing import with_hourly_estimate_rows, with_hourly_estimate_table
 from pipeline.sql import create_model_table, load_sql, optional_lines
@@ -114,7 +114,7 @@ def moments(con) -> list[datetime]:
 
 
 def both(con, f: queries.PlanFilter) -> tuple:
-    params = _cheapest_params(f)
+    params = cheapest_params(f)
     new = frame(con, *optional_lines(load_sql("queries/sql/cheapest.sql"), params))
     return new, frame(con, REFERENCE, params)[list(new.columns)]
 

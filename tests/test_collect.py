@@ -9,8 +9,7 @@ import pytest
 from pipeline.collect.collector import collect
 from pipeline.errors import CatalogError
 from pipeline.fakeapi import FakeVultr, Fault
-from pipeline.paths import catalog_path
-from pipeline.paths import warehouse_path
+from pipeline.paths import catalog_path, warehouse_path
 from tests.conftest import V1_REGIONS, each_catalog, fast_settings, file_digest
 
 PUBLIC_COLUMNS = {

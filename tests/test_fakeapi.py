@@ -16,7 +16,6 @@ from pipeline.fakeapi import FakeVultr, Fault, Timeline
 from pipeline.fakeapi.timeline import DRIFT_FIELD
 from tests.conftest import wait_for
 
-
 SAMPLE = Path(__file__).resolve().parents[1] / "pipeline" / "fakeapi" / "recordings"
 UTC = UTC
 
@@ -107,7 +106,7 @@ def test_numbers_keep_their_recorded_text(api: FakeVultr) -> None:
 def test_catalog_selection() -> None:
     sizes = {}
     for name in ("2026-07", "2026-01", "2022", "2021"):
-        status, _, body = FakeVultr(catalog=name, rate_limit=False).handle("GET", "/v2/plans", {})
+        _status, _, body = FakeVultr(catalog=name, rate_limit=False).handle("GET", "/v2/plans", {})
         sizes[name] = json.loads(body)["meta"]["total"]
     assert sizes == {"2026-07": 63, "2026-01": 80, "2022": 38, "2021": 21}
     with pytest.raises(ValueError, match="unknown catalog '2026'"):

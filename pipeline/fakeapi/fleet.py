@@ -82,7 +82,7 @@ class Fleet:
 
     def add(
         self, label: str, region: Item, plan: Item, os_item: Item,
-        created_at: Optional[datetime] = None, tags: tuple[str, ...] = (), is_bare_metal: bool = False,
+        created_at: datetime | None = None, tags: tuple[str, ...] = (), is_bare_metal: bool = False,
         pending_reads: int = 0,
     ) -> Server:
         """Create a server without any stock check (create endpoints check first; seeds don't)."""
@@ -91,7 +91,7 @@ class Fleet:
             number = self._count
             server = Server(
                 api=self.api, server_id=self._new_id(number), label=label, region=region, plan=plan,
-                os=os_item, created_at=created_at or datetime.now(timezone.utc), number=number,
+                os=os_item, created_at=created_at or datetime.now(UTC), number=number,
                 tags=tuple(tags), is_bare_metal=is_bare_metal, pending_reads=pending_reads,
             )
             self._servers[server.server_id] = server

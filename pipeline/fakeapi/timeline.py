@@ -141,7 +141,7 @@ class Timeline:
         plans_metal: list[Item] | None = None,
         os: list[Item] | None = None,
         horizon_days: int = 365,
-        drift_at: Optional[datetime] = None,
+        drift_at: datetime | None = None,
         catalog: str = DEFAULT_CATALOG,
     ) -> None:
         if scale not in ("default", "large"):

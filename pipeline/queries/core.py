@@ -200,7 +200,7 @@ def cheapest_rows(con: duckdb.DuckDBPyConnection, f: PlanFilter) -> Rows:
 OFFERS_HISTORY = "warehouse/sql/derived/_offers_history.sql"
 
 
-def _run_cheapest(run: Callable[..., Any], con: duckdb.DuckDBPyConnection, params: dict) -> Any:
+def _run_cheapest(run: Callable[..., Any], con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Any:
     """cheapest.sql, which reads the catalog's _offers_history; a catalog published before that table
     existed (until the next publish) gets it built on this connection, as a temporary table, from the
     history it holds (as the publish would have built it)."""

@@ -13,9 +13,8 @@ import duckdb
 
 from pipeline.entities import HISTORY_TABLES
 from pipeline.errors import directory_in_the_way
-from pipeline.sql import ROOT, create_model_table, define_rules, quote_literal, sql_files
 from pipeline.paths import CATALOG_FILE, catalog_path
-from pipeline.sql import quote_literal, sql_files
+from pipeline.sql import ROOT, create_model_table, define_rules, quote_literal, sql_files
 
 log = logging.getLogger(__name__)
 PUBLISHED_TABLES = ("snapshots", *HISTORY_TABLES, "catalog_changes", "api_fields")

@@ -19,10 +19,9 @@ import duckdb
 
 from pipeline.calls import Call
 from pipeline.errors import DamagedFileError, WriterBusyError, first_line, looks_damaged
-from pipeline.paths import WAREHOUSE_FILE, warehouse_path  # noqa: F401 - re-exported for callers
-from pipeline.warehouse.requestlog import (LoggedCall, OpenRun, Previous, RequestKey, append_calls, extend_repeated,
-                                           latest_bodies, open_runs, previous_snapshot, request_key)
-from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key
+from pipeline.paths import WAREHOUSE_FILE as WAREHOUSE_FILE  # re-exported for callers
+from pipeline.paths import warehouse_path as warehouse_path
+from pipeline.secrets import scrub
 from pipeline.sql import columns_select, define_rules, load_sql, sql_files
 from pipeline.status import SnapshotStatus, history_stands
 from pipeline.warehouse.rawstore import NewBody, body_hash, get_body, lookup, put_bodies, store_key

@@ -9,11 +9,9 @@ from datetime import datetime
 import duckdb
 
 from pipeline.entities import ENTITIES, Entity
-from pipeline.warehouse import facts, feeds, history, holds, stock
-from pipeline.warehouse.holds import HoldOutcome
 from pipeline.errors import AnomalyError, CatalogError, first_line
 from pipeline.sql import columns_select, load_sql
-from pipeline.warehouse import facts, history, holds, stock
+from pipeline.warehouse import facts, feeds, history, holds, stock
 from pipeline.warehouse.holds import HoldOutcome
 from pipeline.warehouse.requestlog import AVAILABILITY, RequestKey, latest_applied_bodies, snapshot_bodies
 from pipeline.warehouse.store import Answer, load_snapshot_bodies, path_region, snapshot_body_rows

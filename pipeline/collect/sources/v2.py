@@ -40,9 +40,10 @@ REGION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 def fetch_all(client: HttpClient) -> list[Call]:
     """Regions first (their ids drive the availability fan-out), then everything else concurrently."""
     regions = fetch_list(client, LISTS[0])
-    region_ids = [item.get("id") if isinstance(item, dict) else None
-                  for call in regions for item in parse_json(call, LISTS[0].items_key)[LISTS[0].items_key]]
-    if not all(isinstance(r, str) and r for r in region_ids):
+    ids = [item.get("id") if isinstance(item, dict) else None
+           for call in regions for item in parse_json(call, LISTS[0].items_key)[LISTS[0].items_key]]
+    region_ids = [r for r in ids if isinstance(r, str) and r]
+    if len(region_ids) != len(ids):
         raise FetchError("GET /regions", "a region without a string id")
     hostile = [r for r in region_ids if not REGION_ID.fullmatch(r)]
     if hostile:
