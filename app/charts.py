@@ -5,6 +5,7 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -64,7 +65,7 @@ def availability_chart(matrix: pd.DataFrame) -> alt.Chart:
     frame = matrix.assign(state=matrix["status"].map(STATUS_LABELS))
     plan_order = (matrix.assign(cost=_as_float(matrix["monthly_cost_usd"]))
                   .sort_values(["cost", "plan_id"])["plan_id"].drop_duplicates().tolist())
-    every_label = {"labelOverlap": False, "labelLimit": 0}
+    every_label: dict[str, Any] = {"labelOverlap": False, "labelLimit": 0}
     return alt.Chart(frame).mark_rect(stroke="white").encode(
         y=alt.Y("plan_id:N", title="plan", sort=plan_order, axis=alt.Axis(**every_label)),
         x=alt.X("region_id:N", title="region", axis=alt.Axis(orient="top", labelAngle=-90, **every_label)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -51,7 +51,7 @@ def empty_state() -> None:
 
 
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None, parquet: bool = False,
-          height: int | str = "auto", shown: pd.DataFrame | None = None, shown_grid: pd.DataFrame | None = None,
+          height: int | Literal["auto"] = "auto", shown: pd.DataFrame | None = None, shown_grid: pd.DataFrame | None = None,
           friendly: bool = True) -> None:
     """A sortable table plus a CSV download of its rows (and Parquet when asked). `shown_grid` is drawn
     in place of the frame (display columns, e.g. floats formatted by column_config), the download

@@ -27,7 +27,7 @@ def defaults(plan_ids: list[str]) -> tuple[str | None, str]:
     changed = data.latest_price_change()
     if changed and changed[0] in plan_ids:
         return changed[0], changed[1] or BASE
-    return (FALLBACK_PLAN if FALLBACK_PLAN in plan_ids else (plan_ids or [None])[0]), BASE
+    return (FALLBACK_PLAN if FALLBACK_PLAN in plan_ids else (plan_ids[0] if plan_ids else None)), BASE
 
 
 def price_sentence(plan_id: str, where: str, prices) -> str:
@@ -44,7 +44,7 @@ plans = data.plans()
 plan_ids = plans["plan_id"].tolist()
 default_plan, default_region = defaults(plan_ids)
 wanted = st.query_params.get("plan")
-ui.seed_choice("history.plan", "plan", default_plan, plan_ids, label="plan")
+ui.seed_choice("history.plan", "plan", default_plan or "", plan_ids, label="plan")
 if "history.region" not in st.session_state and not st.query_params.get("plan"):
     st.session_state["history.region"] = default_region  # the latest change's region goes with its plan
 row = st.columns([3, 3])

@@ -7,16 +7,23 @@ import argparse
 import logging
 import math
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.cli.args import collect_settings, collect_settings_dir
 from pipeline.safe_text import terminal_text
+
+if TYPE_CHECKING:  # the handlers import the library lazily, to keep the CLI's start fast
+    import duckdb
+
+    from pipeline.service.alerts import AlertConfig
 
 log = logging.getLogger(__name__)
 SQL_ROW_LIMIT = 100_000  # the dashboard console keeps 1,000 by default; a terminal can page more
 SQL_TIME_LIMIT_S = 60.0
 
 
-def load_rules_or_disable(path: str | None, data_dir: object):
+def load_rules_or_disable(path: str | None, data_dir: Path | str | None) -> tuple[AlertConfig | None, bool]:
     """A bad rules file disables alerts with one error line; it never stops a collection."""
     from pipeline.errors import CatalogError
 
@@ -46,7 +53,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return 1 if rules_failed else 0  # collected and published, but the rules need fixing
 
 
-def checked_rules(path: str | None, data_dir: object):
+def checked_rules(path: str | None, data_dir: Path | str | None) -> AlertConfig | None:
     """The alert rules file (flag or $VULTR_CATALOG_ALERTS), checked against the published catalog."""
     from pipeline.service.alerts import check_rules_against_catalog, load_rules
 
@@ -70,7 +77,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def note_demo_data(con: object) -> None:
+def note_demo_data(con: duckdb.DuckDBPyConnection) -> None:
     """Label demo data wherever it is shown (on stderr, so piped csv/json stays clean)."""
     from pipeline import queries
 
@@ -215,21 +222,32 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     from pipeline.queries.output import render
-    from pipeline.service.alerts import send_samples, test_rules
+    from pipeline.service.alerts import check_rules_against_catalog, send_samples, test_rules
     from pipeline.service.alerts.match import readable_values
 
     if args.send:  # the rules file alone: no catalog needed to check the channels
-        from pipeline.service.alerts import load_rules
-
-        results = send_samples(load_rules(args.rules))
+        results = send_samples(_rules_file(args.rules))
         for label, error in results:
             print(f"sent    {label}" if error is None else f"FAILED  {label}: {error}")
         if not results:
             print(f"note: {args.rules} has no webhook or notify URL: nothing to send", file=sys.stderr)
         return 1 if any(error for _, error in results) else 0
-    frame = test_rules(checked_rules(args.rules, args.data_dir), args.data_dir)
+    config = _rules_file(args.rules)
+    check_rules_against_catalog(config, args.data_dir)
+    frame = test_rules(config, args.data_dir)
     print(render(readable_values(frame) if args.format == "table" else frame, args.format))
     return 0
+
+
+def _rules_file(path: str) -> AlertConfig:
+    """The rules file `alerts test RULES` names (a required argument: load_rules always has one to read)."""
+    from pipeline.errors import ConfigError
+    from pipeline.service.alerts import load_rules
+
+    config = load_rules(path)
+    if config is None:
+        raise ConfigError(f"no alert rules in {path}")
+    return config
 
 
 def cmd_stock(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from urllib3 import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from pipeline.calls import Call
@@ -67,7 +68,9 @@ class KeySafeSession(requests.Session):
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         super().rebuild_auth(prepared_request, response)
-        if "API-Key" in prepared_request.headers and self.should_strip_auth(response.request.url, prepared_request.url):
+        old_url, new_url = response.request.url, prepared_request.url
+        if "API-Key" in prepared_request.headers and (
+                old_url is None or new_url is None or self.should_strip_auth(old_url, new_url)):
             del prepared_request.headers["API-Key"]
 
 
@@ -94,7 +97,7 @@ class PacedRetry(Retry):
         retry.pacer = self.pacer
         return retry
 
-    def sleep(self, response: object = None) -> None:
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         super().sleep(response)
         if self.pacer is not None:
             self.pacer.wait()
@@ -111,7 +114,7 @@ def build_retry(settings: Settings) -> Retry:
         backoff_factor=settings.backoff_factor_s,
         backoff_jitter=settings.backoff_factor_s / 2,
         respect_retry_after_header=True,
-        retry_after_max=settings.retry_after_max_s,
+        retry_after_max=settings.retry_after_max_s,  # type: ignore[arg-type]  # annotated int, used as a number
         raise_on_status=False,
     )
 
@@ -125,17 +128,17 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.settings.requests_per_second)
-        if self.session is None:
-            self.session = new_session(self.settings)
-        for adapter in self.session.adapters.values():  # retries wait for this client's pacer too
-            if isinstance(getattr(adapter, "max_retries", None), PacedRetry):
-                adapter.max_retries.pacer = self.pacer
+        self.http = self.session if self.session is not None else new_session(self.settings)
+        for adapter in self.http.adapters.values():  # retries wait for this client's pacer too
+            retry = getattr(adapter, "max_retries", None)
+            if isinstance(retry, PacedRetry):
+                retry.pacer = self.pacer
         self._calls_lock = threading.Lock()
         self.collection_deadline = time.monotonic() + self.settings.collection_deadline_s
         start_clock()
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
     def get(self, endpoint: str, path: str, params: dict[str, str] | None = None) -> Call:
         """GET base_url + path once (urllib3 retries inside); raise FetchError unless 200. Bounded:
@@ -171,7 +174,7 @@ class HttpClient:
                which: str) -> tuple[requests.Response, bytes]:
         keyed = bool(self.settings.api_key)
         try:
-            response = self.session.get(
+            response = self.http.get(
                 self.settings.base_url + path, params=params, headers=self._auth_headers(),
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
                 stream=True, allow_redirects=not keyed,  # a key is never sent to where a redirect points
@@ -296,7 +299,7 @@ _IN_WORDS = ((requests.exceptions.ChunkedEncodingError, "the answer broke off be
 _CONNECTION_REPR = re.compile(r"<?\b[\w.]*Connection\w*(\([^)]*\))?( object)?( at 0x[0-9a-f]+)?>?(: |, )")
 
 
-def _describe_exception(exc: requests.RequestException) -> str:
+def _describe_exception(exc: requests.RequestException | ValueError) -> str:
     text = _one_line(str(exc))
     if "Read timed out" in text or "ReadTimeoutError" in text:
         return "read timed out (after retries)"
@@ -311,8 +314,8 @@ def _root_cause(exc: BaseException) -> str:
     `Max retries exceeded ... (Caused by NewConnectionError(...))` is a nest of reprs, and its
     messages start with the connection object (no class name reaches the user)."""
     reason: object = exc.args[0] if exc.args else exc
-    while getattr(reason, "reason", None) is not None:  # MaxRetryError -> NewConnectionError
-        reason = reason.reason
+    while (inner := getattr(reason, "reason", None)) is not None:  # MaxRetryError -> NewConnectionError
+        reason = inner
     said = [arg for arg in getattr(reason, "args", ()) if isinstance(arg, str)]
     text = _one_line(said[-1] if said else str(reason))
     text = _CONNECTION_REPR.sub("", text).strip()

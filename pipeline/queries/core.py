@@ -252,7 +252,7 @@ def known_values(con: duckdb.DuckDBPyConnection, column: str, at: datetime | Non
     """The distinct values of a plan attribute (gpu_type, cpu_vendor) in the catalog of that moment."""
     if column not in _PLAN_VALUE_COLUMNS:
         raise ValueError(column)
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     rows = con.execute(f"select distinct {column} from plans_at(cast(? as timestamptz)) "
                        f"where {column} is not null order by 1", [at])
     return [r[0] for r in rows.fetchall()]

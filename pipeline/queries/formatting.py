@@ -61,10 +61,15 @@ def price(value: Any, per: str = "month", estimate: bool = False) -> str:
     return text if text == MISSING else f"{text}/{PER_UNITS.get(per, per)}"
 
 
+def _exponent(value: Any) -> int:
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0  # 'n', 'N', 'F': NaN and infinity have no places
+
+
 def money_places(values: Any) -> int:
     """How many decimals a column of prices needs to show each at its own precision (at least 2):
     the dashboard grid formats a whole column with one printf pattern."""
-    places = [max(2, -Decimal(str(v)).normalize().as_tuple().exponent) for v in values if not is_missing(v)]
+    places = [max(2, -_exponent(v)) for v in values if not is_missing(v)]
     return max(places, default=2)
 
 
@@ -147,7 +152,7 @@ def utc_text(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     try:
         if not isinstance(value, datetime):  # a plain date
             return f"{value:%Y-%m-%d}"

@@ -51,7 +51,7 @@ def with_hourly_estimate_rows(columns: list[str], rows: list[tuple[Any, ...]]) -
 PREEMPTIBLE_PRICES = ("monthly_cost_preemptible_usd", "hourly_cost_preemptible_usd")
 
 
-def _preemptible_where_deployable_rows(columns: list[str], rows: list[tuple]) -> list[tuple]:
+def _preemptible_where_deployable_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """A preemptible price only where the plan can run preemptible (is_deployable_preemptible false: none;
     NULL, an older API: unknown, kept). The CLI, the dashboard and their downloads show no price that does
     not apply (issue 23: 42 plans showed one)."""

@@ -64,7 +64,7 @@ class WarmWorker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start the worker now (if none runs), so it is warm when the first query comes."""
@@ -77,7 +77,7 @@ class WarmWorker:
                 env={**os.environ, "PYTHONPATH": path})
 
     def run(self, target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
-            meanwhile: Callable[[], None]) -> Any:
+            meanwhile: Callable[[], object]) -> Any:
         """target(request) in the worker, as sandbox.run_bounded; BUSY when it serves another query."""
         if not self._lock.acquire(blocking=False):
             return BUSY
@@ -122,6 +122,6 @@ def prewarm() -> None:
 
 
 def run_warm(target: Callable[[Any], Any], request: Any, data_limit_bytes: int, deadline: float,
-             meanwhile: Callable[[], None]) -> Any:
+             meanwhile: Callable[[], object]) -> Any:
     """target(request) in the shared warm worker; BUSY when it is serving another query."""
     return _WORKER.run(target, request, data_limit_bytes, deadline, meanwhile)

@@ -10,6 +10,7 @@ picks others and `--wide` shows them all. json and csv always keep every column.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pipeline.errors import UnknownChoiceError
@@ -65,7 +66,7 @@ def select_columns(result: Rows, columns: list[str]) -> Rows:
     return Rows(list(columns), [tuple(row[i] for i in index) for row in result.rows])
 
 
-def fit_width(result: Rows, render_table, width: int = TERMINAL_WIDTH) -> str:
+def fit_width(result: Rows, render_table: Callable[[Rows], str], width: int = TERMINAL_WIDTH) -> str:
     """The table, dropping the last columns until it fits in `width` characters (plan and price stay)."""
     shown = result
     text = render_table(shown)
