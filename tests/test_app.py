@@ -3,6 +3,7 @@ filters that change the answer, URL parameters honoured both ways, bad links exp
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import shutil
 import threading
@@ -86,13 +87,41 @@ def expected_answer(demo_dir: Path, region: str, plan_type: str | None, **filter
     return answer_sentence(ranked, city, plan_type, plan_filter.in_stock_only)
 
 
+def catalog_count(demo_dir: Path, sql: str) -> int:
+    with queries.catalog(demo_dir) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def page_facts(demo_dir: Path, page: str) -> list[str]:
+    """What each page must state about the demo catalog, counted here by SQL, independently of the page."""
+    count = functools.partial(catalog_count, demo_dir)
+    in_stock, offered = count("select count(*) from availability"), count("select count(*) from plan_locations")
+    regions, systems = count("select count(*) from regions"), count("select count(*) from operating_systems")
+    return {
+        "app_pages/availability.py": [f"**{in_stock:,}** region x plan pairs in stock",
+                                      f"**{offered - in_stock:,}** offered but sold out"],
+        "app_pages/changes.py": [f"**{count('select count(*) from catalog_changes'):,} changes**"],
+        "app_pages/regions.py": [f"**{regions}** of {regions} regions."],
+        "app_pages/operating_systems.py": [f"**{systems}** of {systems} operating systems "
+                                           f"({count('select count(*) from operating_systems where is_windows')} Windows)."],
+        "app_pages/data_health.py": [f"Snapshots published {count('select count(*) from snapshots')}"],
+    }.get(page, [])
+
+
 @pytest.mark.parametrize("page, title", PAGES.items())
 def test_every_page_renders_on_the_demo_history(demo_env, page, title):
+    """Each page shows the demo catalog's own figures (or, for the grids, rows of it), not just a title."""
     at = run_app(page)
     assert at.title[0].value == title
     assert any("demo data" in w.value for w in at.sidebar.warning)
     assert any("Last successful snapshot" in c.value for c in at.sidebar.caption)
     assert not at.error
+    shown = [*texts(at), *(f"{m.label} {m.value}" for m in at.metric)]
+    for fact in page_facts(demo_env, page):
+        assert any(fact in text for text in shown), (fact, shown[:5])
+    tables = [len(frame.value) for frame in at.dataframe] + [len(table.value) for table in at.table]
+    charts = len(at.get("vega_lite_chart"))  # st.altair_chart
+    assert any(tables) or charts, f"{page} shows no rows and no chart"
 
 
 @pytest.mark.parametrize("page", PAGES)
