@@ -2,14 +2,12 @@
 (pipeline.queries.formatting: money, ratios, RAM in GB, bandwidth in TB, — for missing, plurals)."""
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from pipeline import queries
 from pipeline.queries.formatting import (
     MISSING,
     bandwidth_text,
+    change_text,
     disk_text,
     duration_text,
     headline,
@@ -23,7 +21,7 @@ from pipeline.queries.formatting import (
     vcpu_text,
 )
 
-__all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "describe_change", "disk_text",
+__all__ = ["MISSING", "age_text", "answer_sentence", "bandwidth_text", "change_text", "disk_text",
            "duration_text", "money", "per_unit", "plural", "ram_text", "ratio_text", "utc_text", "vcpu_text"]
 
 
@@ -58,23 +56,3 @@ def age_text(age_s: float | None) -> str:
     if hours < 48:
         return f"{plural(hours, 'hour')} {plural(minutes % 60, 'minute')} ago"
     return f"{plural(hours // 24, 'day')} ago"
-
-
-def value_text(field: Any, value: Any) -> str:
-    """A changed field's value: money as money ($5.50), the rest as stored, — when missing."""
-    if is_missing(value):
-        return MISSING
-    if isinstance(field, str) and field.endswith("_usd"):
-        try:
-            return money(value)
-        except ArithmeticError:
-            return str(value)
-    return str(value)
-
-
-def describe_change(entity: str, entity_id: str, region_id: Any, change_type: str, field: Any,
-                    old_value: Any, new_value: Any) -> str:
-    """One readable line per catalog_changes row ('vhf-1c-1gb sold out in fra'): the registry's wording
-    (pipeline.entities, the same as the alerts'), money values as money."""
-    return queries.describe_change(entity, entity_id, region_id, change_type, field, value_text(field, old_value),
-                                   value_text(field, new_value))

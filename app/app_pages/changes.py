@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app import data, ui
-from app.formatting import describe_change, plural
+from app.formatting import change_text, plural
 from pipeline import queries
 
 ANY = "any"
@@ -23,7 +23,7 @@ def day_start(day: date | None) -> datetime | None:
 
 
 def feed(changes: pd.DataFrame) -> pd.DataFrame:
-    described = [describe_change(*row) for row in changes[
+    described = [change_text(*row) for row in changes[
         ["entity", "entity_id", "region_id", "change_type", "field", "old_value", "new_value"]].itertuples(index=False)]
     return changes.assign(change=described)[["changed_at", "change", *changes.columns.drop("changed_at")]]
 

@@ -19,6 +19,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from pipeline.durations import format_duration
+from pipeline.entities import describe_change
 
 MISSING = "—"
 ESTIMATE = "≈"
@@ -236,3 +237,25 @@ def span_text(seconds: Any) -> str:
     if hours:
         return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
     return f"{minutes} min"
+
+
+def change_value_text(field: Any, value: Any) -> str:
+    """A changed field's old or new value: money as money ($5.50, not 5.500000), the rest as stored, — when
+    missing."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(field, str) and field.endswith("_usd"):
+        try:
+            return money(value)
+        except ArithmeticError:
+            return str(value)
+    return str(value)
+
+
+def change_text(entity: str, entity_id: str, region_id: Any, change_type: str, field: Any = None,
+                old_value: Any = None, new_value: Any = None) -> str:
+    """One readable line per catalog_changes row (`vhf-1c-1gb sold out in fra`): the registry's wording
+    (pipeline.entities, the alerts' too), its values as change_value_text writes them. The dashboard's
+    feed and the static site's pages and Atom feeds use it."""
+    return describe_change(entity, entity_id, region_id, change_type, field,
+                           change_value_text(field, old_value), change_value_text(field, new_value))

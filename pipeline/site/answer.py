@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.queries.formatting import disk_text, money, ram_text, vcpu_text
+from pipeline.queries.formatting import headline as plan_headline
 
 # The finder's region when a link names none: the dashboard's (app/app_pages/finder.py DEFAULT_REGION),
 # so a link without `region` opens the same answer in both (tests/test_site.py holds them equal).
@@ -38,7 +38,6 @@ def answer_sentence(ranked: list[dict[str, Any]], place: str, plan_type: str | N
 
 
 def headline(plan: dict[str, Any]) -> str:
-    """What a plan is, each figure named, as the formatter's headline: `1 vCPU · 1 GB RAM · 25 GB disk · $5.00/month`."""
-    disk = disk_text(plan["disk_gb"], plan["disk_count"])
-    return " · ".join([vcpu_text(int(plan["vcpu_count"])), f"{ram_text(plan['ram_mb'])} RAM",
-                       disk if disk == "no disk" else f"{disk} disk", f"{money(plan['monthly_cost_usd'])}/month"])
+    """What a plan is, each figure named, by the formatter: `1 vCPU · 1 GB RAM · 25 GB disk · $5.00/month`."""
+    return plan_headline(plan["vcpu_count"], plan["ram_mb"], plan["disk_gb"], plan["disk_count"],
+                         plan["monthly_cost_usd"])

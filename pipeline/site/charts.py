@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from pipeline.queries.formatting import money
-from pipeline.site.text import utc as utc_text
+from pipeline.queries.formatting import money, utc_text
 
 WIDTH, LEFT, RIGHT = 720, 64, 12
 PRICE_HEIGHT, ROW_HEIGHT, TOP, AXIS = 170, 16, 10, 22

@@ -14,12 +14,12 @@ from typing import Any
 
 import jinja2
 
-from pipeline.queries.formatting import MISSING, bandwidth_text, disk_text, money, ram_text
+from pipeline.queries.formatting import MISSING, bandwidth_text, disk_text, money, ram_text, utc_text
 from pipeline.site import charts
 from pipeline.site.answer import answer_sentence, default_region, headline, ranked_in
 from pipeline.site.finder import choices, embedded_json, finder_payload
 from pipeline.site.read import EVENTS_PER_PLAN, SiteData
-from pipeline.site.text import change_line, segment, utc
+from pipeline.site.text import change_line, segment
 
 # The column picker: the dashboard grid's optional columns (keys and labels as app/grid.py), then two more.
 FINDER_COLUMNS = [("region_count", "regions"), ("plan_type", "type"), ("disk_count", "disks"),
@@ -45,7 +45,7 @@ def _hourly(row: dict[str, Any]) -> str:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline.site", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(money=money, ram=ram_text, bandwidth=bandwidth_text, disk=disk_text, utc=utc, segment=segment,
+    env.filters.update(money=money, ram=ram_text, bandwidth=bandwidth_text, disk=disk_text, utc=utc_text, segment=segment,
                        hourly=_hourly)
     env.globals.update(css=asset("site.css"), sort_js=asset("sort.js"))
     return env
@@ -54,8 +54,8 @@ def environment() -> jinja2.Environment:
 def _common(data: SiteData, root: str, title: str, description: str) -> dict[str, Any]:
     fresh = data.fresh
     return {"root": root, "title": title, "description": description, "is_demo": data.is_demo,
-            "collected": utc(fresh["last_ok_at"]), "snapshot": fresh["last_ok_snapshot_id"] or MISSING,
-            "built": utc(data.generated_at), "history_start": utc(fresh["first_at"])}
+            "collected": utc_text(fresh["last_ok_at"]), "snapshot": fresh["last_ok_snapshot_id"] or MISSING,
+            "built": utc_text(data.generated_at), "history_start": utc_text(fresh["first_at"])}
 
 
 def render(template: str, data: SiteData, root: str, title: str, description: str, **values: Any) -> str:

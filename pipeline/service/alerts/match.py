@@ -14,7 +14,15 @@ import duckdb
 from pipeline import queries
 from pipeline.entities import change_verb
 from pipeline.errors import first_line
-from pipeline.queries.formatting import money, money_text, ram_text, span_text, vcpu_text
+from pipeline.queries.formatting import (
+    change_value_text,
+    is_missing,
+    money,
+    money_text,
+    ram_text,
+    span_text,
+    vcpu_text,
+)
 from pipeline.queries.formatting import price as price_text
 from pipeline.queries.outlook import outlook_sentence
 from pipeline.service.alerts.rules import AlertConfig, Rule
@@ -66,7 +74,7 @@ def alert_text(m: dict[str, Any], outlook: dict[str, Any] | None = None) -> str:
     where = f" in {m['region_id']}" if m.get("region_id") and m["entity"] != "region" else ""
     old, new = (None, None)
     if m["change_type"] == "changed" and m.get("field"):
-        old, new = (_value_text(m["field"], m.get(k)) for k in ("old_value", "new_value"))
+        old, new = (change_value_text(m["field"], m.get(k)) for k in ("old_value", "new_value"))
     verb = change_verb(m["entity"], m["change_type"], m.get("field"), old, new)
     demo = " [demo data]" if m.get("is_simulated") else ""
     return f"{subject} {verb}{where}{demo}"
@@ -145,31 +153,12 @@ def test_rules(config: AlertConfig, data_dir: Path | str | None = None) -> pd.Da
 
 def clean_row(row: dict[str, Any]) -> dict[str, Any]:
     """pandas NA/NaT -> None, so text and payload code sees plain values."""
-    return {k: (None if _is_missing(v) else v) for k, v in row.items()}
-
-
-def _is_missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return {k: (None if is_missing(v) else v) for k, v in row.items()}
 
 
 def _money(value: Any) -> str | None:
     """At least two decimals, no trailing zeros beyond: 5.00, 2.50, 0.003."""
     return None if value is None else money_text(Decimal(value))
-
-
-def _value_text(field: str, value: Any) -> str:
-    """A money field's old/new value as money ($5.00, not 5.000000); anything else as stored."""
-    if value is None or not field.endswith("_usd"):
-        return str(value)
-    try:
-        return money(Decimal(str(value)))
-    except ArithmeticError:
-        return str(value)
 
 
 def _py(value: Any) -> Any:
@@ -180,7 +169,7 @@ def _py(value: Any) -> Any:
 def readable_values(frame: pd.DataFrame) -> pd.DataFrame:
     """`alerts test`'s table: old/new money values as its text quotes them ($22.50, not 22.500000)."""
     def text(field: Any, value: Any) -> Any:
-        return value if _is_missing(value) or not isinstance(field, str) else _value_text(field, value)
+        return value if is_missing(value) or not isinstance(field, str) else change_value_text(field, value)
 
     return frame.assign(**{column: [text(f, v) for f, v in zip(frame["field"], frame[column])]
                            for column in ("old_value", "new_value")})
