@@ -27,7 +27,6 @@ query at most 0.3 s. Prints medians; asserts nothing.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
@@ -36,7 +35,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -48,9 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.formatting import answer_sentence  # noqa: E402
+from benchmarks.common import demo_parser, on_demo_history  # noqa: E402
 from pipeline import queries  # noqa: E402
 from pipeline.paths import catalog_path  # noqa: E402
-from pipeline.service.demo import build_demo_history  # noqa: E402
 from pipeline.service.serve import SERVER_OPTIONS  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -274,21 +272,10 @@ def measure(data_dir: Path, runs: int, baseline: Path | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run with defaults when called without argv (as `make bench` does); the script passes its own."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=7, help="demo history length to build (default 7)")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--data-dir", type=Path, help="reuse an existing data dir (its catalog mtime is bumped)")
+    parser = demo_parser(__doc__, "reuse an existing data dir (its catalog mtime is bumped)")
     parser.add_argument("--baseline", type=Path, help="also serve the dashboard from this checkout, same run")
     args = parser.parse_args(argv if argv is not None else [])
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
-          f"on {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = args.data_dir or Path(tmp) / "data"
-        if not args.data_dir:
-            summary = build_demo_history(data_dir, days=args.days)
-            print(f"demo history: {summary.snapshots} snapshots, {summary.changes} changes ({summary.seconds:.0f}s)")
-        measure(data_dir, args.runs, args.baseline)
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} at the end")
+    on_demo_history(args, lambda data_dir, _: measure(data_dir, args.runs, args.baseline))
 
 
 if __name__ == "__main__":

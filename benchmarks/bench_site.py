@@ -18,14 +18,12 @@ Prints medians; asserts nothing.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import os
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_dashboard import CHROMIUM_ARGS, expected, free_port, start_dashboard  # noqa: E402
-from pipeline.service.demo import build_demo_history  # noqa: E402
+from benchmarks.common import demo_parser, on_demo_history  # noqa: E402
 from pipeline.site import build_site  # noqa: E402
 
 DEADLINE_MS = 30_000
@@ -162,20 +160,9 @@ def measure(data_dir: Path, runs: int, workdir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run with defaults when called without argv (as `make bench` does); the script passes its own."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=7, help="demo history length to build (default 7)")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--data-dir", type=Path, help="reuse an existing data dir")
+    parser = demo_parser(__doc__, "reuse an existing data dir")
     args = parser.parse_args(argv if argv is not None else [])
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
-          f"on {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = args.data_dir or Path(tmp) / "data"
-        if not args.data_dir:
-            summary = build_demo_history(data_dir, days=args.days)
-            print(f"demo history: {summary.snapshots} snapshots, {summary.changes} changes ({summary.seconds:.0f}s)")
-        measure(data_dir, args.runs, Path(tmp))
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} at the end")
+    on_demo_history(args, lambda data_dir, tmp: measure(data_dir, args.runs, tmp))
 
 
 if __name__ == "__main__":
