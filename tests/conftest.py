@@ -10,6 +10,7 @@ fast simulated clock, a fresh data directory, the CLI in-process, the scheduler 
 """
 from __future__ import annotations
 
+import contextlib
 import email
 import email.message
 import fcntl
@@ -429,6 +430,23 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float = 6
             return False
 
     wait_for(serving, timeout_s, what=f"the dashboard at {url}")
+
+
+@contextlib.contextmanager
+def serving_dashboard(data_dir: Path) -> Iterator[str]:
+    """`vultr-catalog serve` on data_dir at a free port: its URL (no trailing slash) once it answers; on exit
+    serve and the Streamlit process it started are stopped."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--data-dir",
+                                str(data_dir)], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, process)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # serve and the streamlit process group it started
+        process.wait(timeout=20)
 
 
 def render_page(page, server: str, path: str) -> None:

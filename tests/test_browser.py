@@ -4,9 +4,6 @@ saves a screenshot of every page to docs/screenshots/ (shown in the README)."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +16,8 @@ from tests.conftest import (
     PAGES,
     RENDERED_JS,
     ROOT,
-    free_port,
     render_page,
-    wait_until_serving,
+    serving_dashboard,
 )
 
 # The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 make test), so an
@@ -37,17 +33,8 @@ pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.
 
 @pytest.fixture(scope="module")
 def server(demo_dir):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port),
-                                "--data-dir", str(demo_dir)], cwd=ROOT, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with serving_dashboard(demo_dir) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # serve and the streamlit process it started
-        process.wait(timeout=20)
 
 
 def expected(demo_dir: Path, region: str, plan_type: str, **filters) -> str:

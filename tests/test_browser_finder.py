@@ -5,9 +5,6 @@ history opens on a price that changed. The dashboard serves a 20-day daily histo
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ import pytest
 from app import grid
 from app.formatting import answer_sentence
 from pipeline import queries
-from tests.conftest import CHROMIUM, DEADLINE_MS, RENDERED_JS, ROOT, free_port, wait_until_serving
+from tests.conftest import CHROMIUM, DEADLINE_MS, RENDERED_JS, serving_dashboard
 
 pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                                  reason="needs Debian's chromium: apt-get install chromium"),
@@ -45,17 +42,8 @@ def history(priced_history) -> Path:
 
 @pytest.fixture(scope="module")
 def server(history):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--data-dir",
-                                str(history)], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with serving_dashboard(history) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 def settled(page) -> None:

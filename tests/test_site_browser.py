@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from app.formatting import answer_sentence
 from pipeline import queries
 from pipeline.queries.formatting import money
 from pipeline.site.serve import site_server
-from tests.conftest import CHROMIUM, DEADLINE_MS, ROOT, free_port, wait_until_serving
+from tests.conftest import CHROMIUM, DEADLINE_MS, ROOT, serving_dashboard
 
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else None
 pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
@@ -111,17 +110,8 @@ def test_the_answer_names_what_the_dashboard_names(page, site_url, demo_dir):
 
 @pytest.fixture(scope="module")
 def dashboard(demo_dir):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--data-dir",
-                                str(demo_dir)], cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_serving(url.rstrip("/"), process)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+    with serving_dashboard(demo_dir) as url:
+        yield f"{url}/"
 
 
 def test_a_dashboard_link_opens_the_same_answer_here(page, site_url, dashboard):
