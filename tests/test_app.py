@@ -312,6 +312,15 @@ def test_data_health_lists_snapshots(demo_env):
     assert len(at.dataframe[0].value) == 5
 
 
+def test_data_health_names_the_demo_emulator_not_its_throwaway_url(demo_env):
+    """The demo's emulator listened on a port that is gone: the table says what it was (issue 23, 11)."""
+    with queries.catalog(demo_env) as con:
+        stored = {url for (url,) in con.execute("select distinct base_url from snapshots").fetchall()}
+    assert all(url.startswith("http://127.0.0.1:") for url in stored)  # what the page must not show
+    shown = run_app("app_pages/data_health.py").dataframe[0].value["base_url"]
+    assert set(shown) == {"bundled emulator (demo)"}
+
+
 def test_data_health_names_schema_drift(demo_env):
     """The demo's API starts sending a field the model does not know half-way: named, not fatal."""
     at = run_app("app_pages/data_health.py")
