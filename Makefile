@@ -15,17 +15,24 @@ WORKERS ?= 4
 # Two stamps: `make demo` installs only what running needs (RUNTIME); test, lint and bench add the dev
 # extra (STAMP: pytest, playwright, jupyter, pyspark: most of the download and the time).
 RUNTIME := $(VENV)/.runtime
+# uv, a pip-compatible installer, installs the stack in seconds where pip takes about 35 s even from its
+# cache (docs/benchmarks.md: bench_first_run); it comes from PyPI into the venv itself (about 8 s), and
+# pip does the install wherever uv cannot be had.
+UV := $(BIN)/uv
+INSTALL = if test -x $(UV); then $(UV) pip install --quiet --python $(BIN)/python $(1); \
+	else $(BIN)/python -m pip install --quiet $(1); fi
 
-$(RUNTIME): pyproject.toml  # the venv's own pip (3.11's) installs editable from pyproject: no upgrade step
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	test -x $(UV) || $(BIN)/python -m pip install --quiet 'uv>=0.9,<1' || echo "uv unavailable: installing with pip"
+	$(call INSTALL,-e .)
 	touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(call INSTALL,-e '.[dev]')
 	# Vultr's OpenAPI client (tests only) pins typing_extensions~=4.3 and urllib3~=1.26, which the rest of
 	# the stack outgrew; it runs on the newer ones, so it goes in without its pins (its frozendict: [dev])
-	$(BIN)/python -m pip install --quiet --no-deps 'vultr-python-client==1.0.2'
+	$(call INSTALL,--no-deps 'vultr-python-client==1.0.2')
 	touch $(STAMP)
 
 demo: $(RUNTIME)
