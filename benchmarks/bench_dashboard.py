@@ -179,10 +179,18 @@ def _link_then_change(browser, target: Target, uncached: bool, settle: bool) -> 
 
 
 CONSOLE_QUERY = "select plan_type, count(*) as plans from plans where vcpu_count >= {n} group by all"
+# In the page: when the Run click happened and when the answer's "N rows in" line first showed (the
+# user's wait; Playwright's click adds its own checks before it, so its figure is printed beside).
+WATCH_RUN_JS = """() => { window.__run = {};
+    document.addEventListener('click', () => { window.__run.clicked ??= performance.now(); }, true);
+    new MutationObserver(() => { if (window.__run.clicked && !window.__run.shown
+        && /\\d+ rows? in /.test(document.body.innerText)) window.__run.shown = performance.now(); })
+      .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
 
 
-def console_run(browser, url: str, n: int) -> float:
-    """Seconds from clicking Run on a settled SQL console page to its "N rows in" line."""
+def console_run(browser, url: str, n: int) -> tuple[float, float]:
+    """Seconds from clicking Run on a settled SQL console page to its "N rows in" line: (in the page, from
+    the click event; as Playwright sees it, from its click call)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
@@ -194,10 +202,14 @@ def console_run(browser, url: str, n: int) -> float:
         area.fill(CONSOLE_QUERY.format(n=n))
         area.press("Control+Enter")  # commit the text (no run yet: Run does that)
         page.wait_for_function(SETTLED_JS, timeout=DEADLINE_MS)
+        page.evaluate(WATCH_RUN_JS)
         started = time.perf_counter()
         page.get_by_role("button", name="Run").click()
         page.get_by_text(re.compile(r"^\d+ rows? in ")).wait_for(timeout=DEADLINE_MS)
-        return time.perf_counter() - started
+        seen_s = time.perf_counter() - started
+        page.wait_for_function("() => window.__run.shown", timeout=DEADLINE_MS)
+        in_page_ms = page.evaluate("() => window.__run.shown - window.__run.clicked")
+        return in_page_ms / 1000, seen_s
     finally:
         context.close()
 
@@ -211,7 +223,8 @@ def targets_line(warm: dict[str, list[Run]], console_s: list[float]) -> str:
     link, change = median(ours, "link_s") - median(floor, "link_s"), median(ours, "settled_s") - median(floor, "settled_s")
     return (f"targets: link -> answer floor {median(floor, 'link_s'):.3f}s + {link:.3f}s (<= +0.3 s); "
             f"filter change floor {median(floor, 'settled_s'):.3f}s + {change:.3f}s (<= +0.1 s); "
-            f"SQL console small query median {statistics.median(console_s):.3f}s (<= 0.3 s, warm worker)")
+            f"SQL console small query, click -> rows in the page, median {statistics.median(console_s):.3f}s "
+            "(<= 0.3 s, warm worker)")
 
 
 def report(label: str, results: list[Run]) -> None:
@@ -259,9 +272,11 @@ def measure(data_dir: Path, runs: int, baseline: Path | None = None) -> None:
                 for label, rows in results.items():
                     report(f"{label} {mode}", rows)
                 warm = warm or results
-            console_s = [console_run(browser, targets[0].url, n) for n in range(runs)]
-            print(f"SQL console: small query, Run -> rows median {statistics.median(console_s):.3f}s "
-                  f"(max {max(console_s):.3f}s, {runs} runs)")
+            console = [console_run(browser, targets[0].url, n) for n in range(runs)]
+            console_s = [in_page for in_page, _ in console]
+            print(f"SQL console: small query, Run clicked -> rows shown, in the page median "
+                  f"{statistics.median(console_s):.3f}s (max {max(console_s):.3f}s, {runs} runs); as Playwright "
+                  f"sees it (its click's own checks included) {statistics.median(s for _, s in console):.3f}s")
             print(targets_line(warm, console_s))
             browser.close()
     finally:

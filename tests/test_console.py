@@ -1,6 +1,8 @@
 """The SQL console's sandbox: it reaches the published catalog and nothing else, with row and time limits."""
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -138,3 +140,36 @@ def test_public_columns_lists_the_views(demo_dir):
 def test_no_catalog_says_what_to_run(tmp_path):
     with pytest.raises(NoCatalogError, match="vultr-catalog collect"):
         run_console("select 1", tmp_path)
+
+
+@pytest.fixture
+def threaded():
+    """A second thread in this process while the test runs: run_console then uses the dashboard's path,
+    the warm worker (a one-thread process forks a child per query instead)."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+def test_the_warm_worker_answers_from_the_catalog_published_last(demo_dir, tmp_path, threaded):
+    """The worker keeps its connection between queries, but a publish (a new file swapped in) is read by
+    the next query; a refusal in between changes nothing."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    catalog = data_dir / "catalog.duckdb"
+    shutil.copyfile(demo_dir / "catalog.duckdb", catalog)
+    count = "select count(*) as n from regions"
+    before = int(run_console(count, data_dir).frame["n"].iloc[0])
+    assert int(run_console(count, data_dir).frame["n"].iloc[0]) == before  # the kept connection
+    refused("drop view regions", data_dir)
+    fewer = tmp_path / "next.duckdb"
+    shutil.copyfile(catalog, fewer)
+    with duckdb.connect(str(fewer)) as con:
+        con.execute("create or replace view regions as select * from regions_history where false")
+    os.replace(fewer, catalog)  # as publish swaps a catalog in
+    assert int(run_console(count, data_dir).frame["n"].iloc[0]) == 0 != before

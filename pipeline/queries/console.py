@@ -31,9 +31,17 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from pipeline.errors import first_line, looks_damaged
+from pipeline.queries import console_kept
 from pipeline.queries.core import damaged_catalog, nullable_ints, published_catalog
-from pipeline.queries.sandbox import Bounds, SandboxDied, SandboxMemoryError, SandboxTimeout, pid_is_alive, run_bounded
-from pipeline.queries.statement_check import ConsoleError, check_statement
+from pipeline.queries.sandbox import (
+    Bounds,
+    SandboxDied,
+    SandboxMemoryError,
+    SandboxTimeout,
+    pid_is_alive,
+    run_bounded,
+)
+from pipeline.queries.statement_check import ConsoleError, check_statement, refuse_early
 from pipeline.sql import fetch_value, quote_literal
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use (the CLI's quick paths never need them)
@@ -121,8 +129,7 @@ def run_console(query: str, data_dir: Path | str | None = None, row_limit: int =
     started = time.perf_counter()
     limits = _limits()
     request = {"query": query, "catalog": str(published_catalog(data_dir)), "row_limit": row_limit, **limits}
-    with duckdb.connect(":memory:") as checker:  # a refusal needs no child (the child checks again)
-        check_statement(checker, query)
+    refuse_early(query)
     sweep_spill_dirs()
     spill = new_spill_dir()
     try:
@@ -194,12 +201,36 @@ def _mb(size_mb: int) -> str:
 
 def _run_in_child(request: dict[str, Any]) -> tuple[object, bool]:
     """In the bounded child: connect, check, fetch; the rows as an Arrow IPC stream. Every failure is
-    a ConsoleError (or the damaged-catalog error) for the requester to raise."""
+    a ConsoleError (or the damaged-catalog error) for the requester to raise. The warm worker keeps its
+    connection for the next query (console_kept); a one-query child closes it before serializing."""
     path = Path(request["catalog"])
-    con = _connect(path, Path(request["spill"]), request["memory_mb"], request["spill_mb"])
+    memory_mb, spill_mb = request["memory_mb"], request["spill_mb"]
+    if console_kept.is_enabled():
+        con, spill = console_kept.kept_connection(path, memory_mb, spill_mb, _connect, new_spill_dir)
+    else:
+        spill = Path(request["spill"])
+        con = _connect(path, spill, memory_mb, spill_mb)
+    try:
+        table, is_truncated = _checked_fetch(con, request, path, spill)
+    except BaseException:
+        console_kept.drop()
+        raise
+    finally:
+        if not console_kept.is_enabled():
+            con.close()  # DuckDB's memory goes before the rows are serialized
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue(), is_truncated
+
+
+def _checked_fetch(con: duckdb.DuckDBPyConnection, request: dict[str, Any], path: Path,
+                   spill: Path) -> tuple[pa.Table, bool]:
     try:
         check_statement(con, request["query"])
-        table, is_truncated = _fetch_limited(con, request["query"], request["row_limit"], request["result_mb"])
+        return _fetch_limited(con, request["query"], request["row_limit"], request["result_mb"])
     except duckdb.OutOfMemoryException:
         raise ConsoleError(memory_message(request)) from None
     except duckdb.PermissionException:
@@ -208,15 +239,7 @@ def _run_in_child(request: dict[str, Any]) -> tuple[object, bool]:
     except duckdb.Error as exc:
         if looks_damaged(exc):
             raise damaged_catalog(path) from None
-        raise ConsoleError(without_paths(first_line(exc), path, Path(request["spill"]))) from None
-    finally:
-        con.close()  # DuckDB's memory goes before the rows are serialized
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue(), is_truncated
+        raise ConsoleError(without_paths(first_line(exc), path, spill)) from None
 
 
 _QUOTED_PATH = re.compile(r"([\"'])(?:/|~/)[^\"']*\1")

@@ -64,7 +64,7 @@ def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds,
     re-raised here. SandboxTimeout at the deadline, SandboxMemoryError or SandboxDied otherwise.
     `meanwhile()` runs here while the child works (imports the answer needs, off the critical path)."""
     deadline = time.monotonic() + bounds.time_limit_s
-    if _is_single_threaded():
+    if is_single_threaded():
         return _run_forked(target, request, bounds.data_limit_bytes, deadline, meanwhile)
     from pipeline.queries.sandbox_worker import BUSY, run_warm  # the warm worker (its own module)
 
@@ -74,7 +74,7 @@ def run_bounded(target: Callable[[Any], Any], request: Any, bounds: Bounds,
     return answer
 
 
-def _is_single_threaded() -> bool:
+def is_single_threaded() -> bool:
     """One thread in this process, native ones included (not Linux: assume not)."""
     try:
         return len(os.listdir("/proc/self/task")) == 1

@@ -54,6 +54,9 @@ def worker_main() -> None:
     import pyarrow  # noqa: F401
 
     import pipeline.queries.console  # noqa: F401 - the console's target, unpickled with each request
+    from pipeline.queries import console_kept
+
+    console_kept.keep_between_queries()  # one query at a time here: its connection serves the next one
     while (item := _read(sys.stdin.buffer)) is not None:
         target, request, data_limit_bytes = item
         _child(target, request, data_limit_bytes, lambda message: _write(answers, message))
