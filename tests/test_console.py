@@ -156,7 +156,8 @@ def threaded():
     thread.join()
 
 
-def test_the_warm_worker_answers_from_the_catalog_published_last(demo_dir, tmp_path, threaded):
+@pytest.mark.usefixtures("threaded")
+def test_the_warm_worker_answers_from_the_catalog_published_last(demo_dir, tmp_path):
     """The worker keeps its connection between queries, but a publish (a new file swapped in) is read by
     the next query; a refusal in between changes nothing."""
     data_dir = tmp_path / "data"
