@@ -42,3 +42,16 @@ create or replace macro is_for_sale(monthly_cost_usd) as
 create or replace macro regional_cost(region_cost, base_cost, region_monthly_cost_usd) as
     case when region_cost is not null then region_cost
          when region_monthly_cost_usd is null then base_cost end;
+
+-- The four prices of a (plan, region) at once, each by regional_cost: called with the region's override
+-- row (of plan_prices_history; NULL where the region has none) and the plan's row (of plans_history),
+-- whole; unnest() spreads the answer into monthly_cost_usd, hourly_cost_usd, monthly_cost_preemptible_usd
+-- and hourly_cost_preemptible_usd.
+create or replace macro regional_prices(override, base) as {
+    'monthly_cost_usd': regional_cost(override.monthly_cost_usd, base.monthly_cost_usd, override.monthly_cost_usd),
+    'hourly_cost_usd': regional_cost(override.hourly_cost_usd, base.hourly_cost_usd, override.monthly_cost_usd),
+    'monthly_cost_preemptible_usd': regional_cost(override.monthly_cost_preemptible_usd,
+                                                  base.monthly_cost_preemptible_usd, override.monthly_cost_usd),
+    'hourly_cost_preemptible_usd': regional_cost(override.hourly_cost_preemptible_usd,
+                                                 base.hourly_cost_preemptible_usd, override.monthly_cost_usd)
+};

@@ -39,12 +39,7 @@ priced as (
         i.plan_id, i.region_id, i.valid_from, i.valid_to,
         p.* exclude (plan_id, monthly_cost_usd, hourly_cost_usd, monthly_cost_preemptible_usd,
                      hourly_cost_preemptible_usd, valid_from, valid_to),
-        regional_cost(o.monthly_cost_usd, p.monthly_cost_usd, o.monthly_cost_usd) as monthly_cost_usd,
-        regional_cost(o.hourly_cost_usd, p.hourly_cost_usd, o.monthly_cost_usd) as hourly_cost_usd,
-        regional_cost(o.monthly_cost_preemptible_usd, p.monthly_cost_preemptible_usd, o.monthly_cost_usd)
-            as monthly_cost_preemptible_usd,
-        regional_cost(o.hourly_cost_preemptible_usd, p.hourly_cost_preemptible_usd, o.monthly_cost_usd)
-            as hourly_cost_preemptible_usd,
+        unnest(regional_prices(o, p)),
         p.monthly_cost_usd as base_monthly_cost_usd,
         o.plan_id is not null as is_regional_price,
         l.plan_id is not null as is_offered,

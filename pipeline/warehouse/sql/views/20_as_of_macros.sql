@@ -40,12 +40,7 @@ create or replace macro plan_prices_at(ts) as table
         select
             o.plan_id,
             o.region_id,
-            regional_cost(r.monthly_cost_usd, b.monthly_cost_usd, r.monthly_cost_usd) as monthly_cost_usd,
-            regional_cost(r.hourly_cost_usd, b.hourly_cost_usd, r.monthly_cost_usd) as hourly_cost_usd,
-            regional_cost(r.monthly_cost_preemptible_usd, b.monthly_cost_preemptible_usd, r.monthly_cost_usd)
-                as monthly_cost_preemptible_usd,
-            regional_cost(r.hourly_cost_preemptible_usd, b.hourly_cost_preemptible_usd, r.monthly_cost_usd)
-                as hourly_cost_preemptible_usd,
+            unnest(regional_prices(r, b)),
             r.plan_id is not null as is_regional_price
         from offered o
         join base b using (plan_id)
