@@ -71,6 +71,16 @@ def test_every_public_relation_is_documented_and_vice_versa(con):
         assert documented[name][1] == columns, name
 
 
+def test_plans_name_hardware_threads_once(con):
+    """Issue 23: `plans` had both cpu_threads and cpu_thread_count; the contract's name is the one left, in
+    the view, its history and the as-of macro alike."""
+    for relation in ("plans", "plans_history", "plans_at(now())"):
+        columns = [row[0] for row in con.execute(f"select * from {relation} limit 0").description]
+        assert columns.count("cpu_thread_count") == 1 and "cpu_threads" not in columns, relation
+    metal = con.execute("select count(*) from plans where is_bare_metal and cpu_thread_count = vcpu_count").fetchone()
+    assert metal[0] > 0  # bare metal's vCPUs are its threads
+
+
 def test_documented_macros_exist(con):
     macros = set(re.findall(r"^\| `(\w+)\(ts(?:, \w+)*\)` \|", doc_text(), flags=re.M))
     actual = {r[0] for r in con.execute(

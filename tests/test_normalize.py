@@ -104,7 +104,7 @@ def expected_v2_plan(item: dict, metal: bool) -> dict:
         "monthly_cost_usd": monthly, "hourly_cost_usd": money(item.get("hourly_cost")),
         "is_bare_metal": metal, "disk_type": item["type"] if metal else item.get("disk_type"),
         "cpu_vendor": item.get("cpu_vendor", item.get("cpu_manufacturer")), "cpu_model": item.get("cpu_model"),
-        "cpu_threads": item.get("cpu_threads"), "plan_name": item.get("name"),
+        "cpu_thread_count": item.get("cpu_threads"), "plan_name": item.get("name"),
         "monthly_cost_preemptible_usd": money(item.get("monthly_cost_preemptible")),
         "hourly_cost_preemptible_usd": money(item.get("hourly_cost_preemptible")),
         "is_deployable_ondemand": item.get("deploy_ondemand"),

@@ -2,9 +2,7 @@
 -- plans_history (a new one with it, no list kept here), valid_from as updated_at
 create or replace view plans as
 with final as (
-    select
-        * exclude (valid_to) rename (valid_from as updated_at),
-        cpu_threads as cpu_thread_count  -- the contract's name; cpu_threads kept for older readers
+    select * exclude (valid_to) rename (valid_from as updated_at)
     from plans_history
     where valid_to is null
 )

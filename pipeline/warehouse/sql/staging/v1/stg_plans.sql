@@ -26,7 +26,7 @@ typed as (
         cast(null as varchar) as disk_type,
         cast(null as varchar) as cpu_vendor,
         cast(null as varchar) as cpu_model,
-        cast(null as integer) as cpu_threads,
+        cast(null as integer) as cpu_thread_count,
         nullif(item ->> 'name', '') as plan_name,
         cast(item ->> 'windows' as boolean) as is_windows_capable,
         -- v1 knows none of the 2026 fields (those it implies are set in final)

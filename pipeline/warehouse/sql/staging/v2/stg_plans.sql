@@ -106,7 +106,7 @@ final as (
         case when is_bare_metal then api_type else disk_type_text end as disk_type,
         cpu_vendor,
         cpu_model,
-        try_cast(cpu_threads_text as integer) as cpu_threads,
+        try_cast(cpu_threads_text as integer) as cpu_thread_count,
         plan_name,
         try_cast(monthly_preemptible_text as decimal(18, 6)) as monthly_cost_preemptible_usd,
         try_cast(hourly_preemptible_text as decimal(18, 6)) as hourly_cost_preemptible_usd,
