@@ -87,3 +87,19 @@ def test_stopping_demo_while_it_builds_stops_the_dashboard(tmp_path):
         assert not (data_dir / "demo-build.json").exists(), "the build is still running"
         signal_stops_both(parent, app, port, signal.SIGTERM)
         assert not (data_dir / "demo-build.json").exists()
+
+
+def test_serve_prints_its_link_and_none_of_streamlits_info_lines(demo_dir, tmp_path):
+    port, output = free_port(), tmp_path / "serve.out"
+    with output.open("wb") as sink:
+        parent = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), "--data-dir",
+                                   str(demo_dir)], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: serving(port), START_TIMEOUT_S, "the dashboard to answer")
+            signal_stops_both(parent, [], port, signal.SIGINT)
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+    printed = output.read_text(encoding="utf-8")
+    assert f"http://127.0.0.1:{port}" in printed
+    assert "Uvicorn" not in printed and " INFO " not in printed, printed

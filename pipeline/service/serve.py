@@ -39,9 +39,11 @@ WARM_START = ("import duckdb, numpy, pandas, pyarrow, pipeline.queries; from str
 # Streamlit drops its compiled scripts whenever no session is connected, so a visitor who arrives
 # alone (the usual case for a shared link) paid for magic's rewrite of the page scripts again (~14 ms
 # CPU, several times that on a busy host); no page relies on it (tests/test_app.py checks).
+# Its log says warnings and errors only: `serve` and `demo` print the link themselves, and Streamlit's
+# info lines ("Uvicorn server started on ...") would stand beside it.
 SERVER_OPTIONS = (
     "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    "--client.toolbarMode", "minimal", "--runner.magicEnabled", "false",
+    "--client.toolbarMode", "minimal", "--runner.magicEnabled", "false", "--logger.level", "warning",
 )
 
 
