@@ -249,6 +249,19 @@ def start_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+@contextlib.contextmanager
+def running_schedule(api: FakeVultr, data_dir: Path, *extra: str, every: str = "1s",
+                     options: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
+    """start_schedule's process for the block; killed at its end if the block did not stop it (a failed
+    assertion, a timeout), so no test leaves a scheduler running."""
+    process = start_schedule(api, data_dir, *extra, every=every, options=options)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 60) -> int:
     process.send_signal(sig)
     return process.wait(timeout=timeout_s)

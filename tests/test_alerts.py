@@ -18,7 +18,7 @@ from tests.conftest import (
     free_port,
     log_text,
     ok_count,
-    start_schedule,
+    running_schedule,
     status_json,
     stock_rule,
     stop,
@@ -122,20 +122,15 @@ def test_payload_shape_keeps_money_exact(demo_dir, tmp_path):
 
 def test_alerts_delivered_exactly_once_across_a_restart(living_api, data_dir, receiver, tmp_path):
     rules = write_rules(tmp_path / "rules.toml", stock_rule(receiver.url))
-    first = start_schedule(living_api, data_dir, "--alerts", str(rules))
-    try:
+    with running_schedule(living_api, data_dir, "--alerts", str(rules)) as first:
         wait_for(lambda: len(receiver.bodies) >= 3 and ok_count(data_dir) >= 3, what="alerts from a first run")
         assert stop(first) == 0
-        before = ok_count(data_dir)
-        second = start_schedule(living_api, data_dir, "--alerts", str(rules))
+    before = ok_count(data_dir)
+    with running_schedule(living_api, data_dir, "--alerts", str(rules)) as second:
         # and the backlog delivered: a pass stops at its budget, and the comparison below wants them all
         wait_for(lambda: ok_count(data_dir) >= before + 3 and status_json(data_dir)["alerts"]["pending"] == 0,
                  what="three more snapshots after the restart, their alerts delivered")
         assert stop(second) == 0
-    finally:
-        for process in (first, locals().get("second")):
-            if process is not None and process.poll() is None:
-                process.kill()
     expected = match_history(load_rules(rules), data_dir)
     assert len(expected) >= 3
     assert Counter(receiver.ids()).most_common(1)[0][1] == 1  # nothing repeated

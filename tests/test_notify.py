@@ -26,7 +26,7 @@ from tests.conftest import (
     log_text,
     ok_count,
     run_cli,
-    start_schedule,
+    running_schedule,
     status_json,
     stop,
     wait_for,
@@ -162,14 +162,10 @@ def test_restock_email_end_to_end_through_schedule_and_no_secret_anywhere(living
     port = receiver.server.server_address[1]
     rules = write_rules(tmp_path / "rules.toml",
                         restock_rule(mailto(smtp), json_url(port), extra=f'webhook = "{receiver.url}"'))
-    process = start_schedule(living_api, data_dir, "--alerts", str(rules), options=("--debug",))
-    try:
+    with running_schedule(living_api, data_dir, "--alerts", str(rules), options=("--debug",)) as process:
         wait_for(lambda: smtp.messages and ok_count(data_dir) >= 3 and status_json(data_dir)["alerts"]["pending"] == 0,
                  what="an alert email")
         assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     expected = match_history(load_rules(rules), data_dir)
     assert len(smtp.messages) == len(expected) >= 1  # once each
     text = smtp.texts()[0]
@@ -244,16 +240,12 @@ def test_a_trickling_receiver_is_cut_at_the_budget(living_api, data_dir, tmp_pat
     trickler = Trickler()
     delivery = "[delivery]\nbudget_s = 2\ntimeout_s = 2\nretry_base_s = 0.5\nretry_max_s = 1\n"
     rules = write_rules(tmp_path / "rules.toml", restock_rule(json_url(trickler.server_address[1]), extra=delivery))
-    process = start_schedule(living_api, data_dir, "--alerts", str(rules))
-    try:
+    with running_schedule(living_api, data_dir, "--alerts", str(rules)) as process:
         wait_for(lambda: "failed (attempt 1): no answer within" in log_text(data_dir),
                  what="a delivery cut at the budget")
         cut = ok_count(data_dir)
         wait_for(lambda: ok_count(data_dir) >= cut + 3, what="collections going on while the receiver trickles")
         assert stop(process) == 0  # the stuck delivery thread holds neither the lock nor the exit
-    finally:
-        if process.poll() is None:
-            process.kill()
         trickler.close()
     assert status_json(data_dir)["alerts"]["pending"] > 0
     assert "no answer within" in (status_json(data_dir)["alerts"]["last_error"] or "")
@@ -262,19 +254,11 @@ def test_a_trickling_receiver_is_cut_at_the_budget(living_api, data_dir, tmp_pat
 def test_a_receiver_gone_from_the_rules_is_abandoned(living_api, data_dir, tmp_path):
     port = free_port()
     rules = write_rules(tmp_path / "rules.toml", restock_rule(json_url(port), extra="[delivery]\nretry_base_s = 60\n"))
-    process = start_schedule(living_api, data_dir, "--alerts", str(rules))
-    try:
+    with running_schedule(living_api, data_dir, "--alerts", str(rules)) as process:
         wait_for(lambda: (status_json(data_dir).get("alerts") or {}).get("pending"), what="pending alerts")
         assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     write_rules(rules, '[[rule]]\nname = "restocks"\nentity = "availability"\nlog = true\n')
-    process = start_schedule(living_api, data_dir, "--alerts", str(rules))
-    try:
+    with running_schedule(living_api, data_dir, "--alerts", str(rules)) as process:
         wait_for(lambda: (status_json(data_dir).get("alerts") or {}).get("abandoned"), what="abandoned alerts")
         assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert "its URL is no longer in the rules file" in log_text(data_dir)

@@ -22,7 +22,7 @@ from tests.conftest import (
     ok_count,
     published_snapshots,
     run_cli,
-    start_schedule,
+    running_schedule,
     status_json,
     stop,
     wait_for,
@@ -65,8 +65,7 @@ def test_cron_spec_interval_and_bad_expression(cli):
 
 
 def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, data_dir):
-    process = start_schedule(living_api, data_dir)
-    try:
+    with running_schedule(living_api, data_dir) as process:
         wait_for(lambda: ok_count(data_dir) >= 1, what="the first snapshot (runs at once)")
         reader = hold_catalog_open(data_dir)  # another process (a notebook, the duckdb CLI) keeps it open
         wait_for(lambda: ok_count(data_dir) >= 5, what="five snapshots")
@@ -80,9 +79,6 @@ def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, 
         assert stop(process) == 0
         reader.stdin.close()
         assert reader.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert running["collector"]["is_running"] and running["collector"]["pid"] == process.pid
     assert running["schedule"]["interval_s"] == 1 and running["schedule"]["next_run_at"]
     # the staleness rule follows the schedule (twice its interval); whether 2 s passed between two runs
@@ -101,17 +97,13 @@ def test_schedule_runs_without_overlap_and_stops_cleanly_on_sigterm(living_api, 
 
 
 def test_failed_run_is_recorded_and_the_next_tick_tries_again(living_api, data_dir):
-    process = start_schedule(living_api, data_dir)
-    try:
+    with running_schedule(living_api, data_dir) as process:
         wait_for(lambda: ok_count(data_dir) >= 2, what="two snapshots")
         living_api.set_fault("/v2/regions", Fault("html", times=1))  # one CDN error page
         wait_for(lambda: status_json(data_dir)["last_failure"], what="a failed run in the state file")
         failed_before = ok_count(data_dir)
         wait_for(lambda: ok_count(data_dir) > failed_before, what="a successful run after the failure")
         assert stop(process, signal.SIGINT) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     status = status_json(data_dir)
     assert "regions" in status["last_failure"]["error"] and status["consecutive_failures"] == 0
     statuses = [row[1] for row in published_snapshots(data_dir)]
@@ -121,14 +113,10 @@ def test_failed_run_is_recorded_and_the_next_tick_tries_again(living_api, data_d
 
 def test_sigterm_during_a_snapshot_lets_it_finish(living_api, data_dir):
     living_api.latency_ms = 150  # a snapshot now takes about a second
-    process = start_schedule(living_api, data_dir, every="1h")
-    try:
+    with running_schedule(living_api, data_dir, every="1h") as process:
         wait_for(lambda: len(living_api.requests) >= 3, what="the first snapshot to be under way")
         assert not (data_dir / "catalog.duckdb").exists()
         assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     statuses = [r[0] for r in con.execute("select status from snapshots order by snapshot_id").fetchall()]
     con.close()

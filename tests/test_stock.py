@@ -25,7 +25,7 @@ from tests.conftest import (
     TIMELINE_START,
     fast_settings,
     published_snapshots,
-    start_schedule,
+    running_schedule,
     stock_rule,
     stop,
     wait_for,
@@ -230,14 +230,10 @@ def test_migration_turns_the_per_call_log_into_runs(tmp_path):
 
 def test_schedule_stock_cadence_between_full_collections(living_api, data_dir, receiver, tmp_path):
     rules = write_rules(tmp_path / "rules.toml", stock_rule(receiver.url))
-    process = start_schedule(living_api, data_dir, "--stock-every", "1s", "--alerts", str(rules), every="1h")
-    try:
+    with running_schedule(living_api, data_dir, "--stock-every", "1s", "--alerts", str(rules), every="1h") as process:
         wait_for(lambda: stock_snapshots(data_dir) >= 3 and receiver.bodies,
                  what="three stock polls and an alert")
         assert stop(process) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
     rows = warehouse_rows(data_dir, "select kind, status, started_at, finished_at from snapshots order by started_at")
     assert rows[0][:2] == ("full", "ok") and {r[0] for r in rows[1:]} == {"stock"}
     for (_, _, _, finished), (_, _, started, _) in itertools.pairwise(rows):
